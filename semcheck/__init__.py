@@ -1,0 +1,14 @@
+"""semcheck: a bounded model checker for Kafka message-delivery semantics.
+
+    >>> import semcheck
+    >>> result = semcheck.verify({"acks": "1", "retries": "3"}, max_faults=1, faults=["broker-crash"])
+    >>> result.verdict("no-acked-loss")
+    'violated'
+"""
+
+from .api import build_model, verify
+from .checker.result import HOLDS, INCONCLUSIVE, VIOLATED, Result
+from .model.config import ConfigError
+
+__all__ = ["verify", "build_model", "Result", "ConfigError", "HOLDS", "VIOLATED", "INCONCLUSIVE"]
+__version__ = "0.1.0"

@@ -1,0 +1,199 @@
+"""Compile a model's actions and predicates into plain Python functions over ``bytes`` states.
+
+Each action of the model is run once with tracing values (``dsl.Expr``); the recorded guard and
+writes are turned into the source text of one ``successors(state)`` function, with the
+configuration already folded in.  This is what makes the explicit engine fast: per state it runs
+straight-line code that reads bytes, instead of interpreting the model.
+
+Evaluation order follows the model exactly: ``And``/``Or``/``If`` short-circuit, so a guarded
+array read (``log[leader][pos]`` behind ``pos < hw``) is only evaluated when its guard holds.  To
+avoid recomputing what many actions share (the high watermark, the ISR size), sub-expressions that
+are safe to evaluate in any state (no state-indexed array read) and used more than once are computed
+once per state at the top of the function.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from typing import Callable
+
+from ..model.api import Action, Model, StatePredicate
+from ..model.dsl import Expr, ModelError, NextState, StateView, TracingLeaves, clear_intern_table
+
+_PY_BINARY = {"+": "+", "-": "-", "*": "*", "//": "//", "%": "%", "==": "==", "!=": "!=", "<": "<", "<=": "<="}
+
+
+@dataclass
+class CompiledModel:
+    """The model as executable code.
+
+    ``successors(state)`` returns ``[(action_index, next_state), ...]`` in action order;
+    ``predicates[i](state)`` evaluates the i-th compiled predicate.  ``source`` is kept for debugging.
+    """
+
+    actions: list[Action]
+    successors: Callable[[bytes], list]
+    predicates: list[Callable[[bytes], bool]]
+    source: str
+
+
+def trace_action(model: Model, action: Action):
+    """Run one action with tracing values: returns (guard, writes)."""
+    leaves = TracingLeaves()
+    nxt = NextState(model.layout, leaves)
+    guard = action.effect(StateView(model.layout, leaves), nxt)
+    return guard, nxt.writes
+
+
+def compile_model(model: Model, predicates: list[StatePredicate]) -> CompiledModel:
+    clear_intern_table()
+    actions = model.actions()
+    traced = []
+    for action in actions:
+        try:
+            traced.append(trace_action(model, action))
+        except ModelError as err:
+            raise ModelError(f"{action.actor} {action.name}{action.params}: {err}") from None
+    leaves = TracingLeaves()
+    pred_exprs = [p.test(StateView(model.layout, leaves)) for p in predicates]
+
+    emitter = _Emitter()
+    # Count uses across every guard, write and predicate, to decide what to compute once per state.
+    for guard, writes in traced:
+        emitter.count(guard)
+    guard_uses = Counter(emitter.uses)
+    for guard, writes in traced:
+        for _field, offset, value in writes:
+            emitter.count(offset)
+            emitter.count(value)
+    emitter.choose_hoisted(guard_uses)
+
+    lines = ["def successors(s):", "    out = []", "    ap = out.append"]
+    lines += ["    " + line for line in emitter.prelude()]
+    for index, (guard, writes) in enumerate(traced):
+        if guard is False or (not isinstance(guard, Expr) and not guard):
+            continue
+        action = actions[index]
+        lines.append(f"    # {index}: {action.actor} {action.name} {action.params}")
+        cond = "True" if guard is True else emitter.expr(guard)
+        lines.append(f"    if {cond}:")
+        lines.append("        b = bytearray(s)")
+        for field, offset, value in writes:
+            if isinstance(offset, Expr):
+                target = f"{field.first_slot} + {emitter.expr(offset)}"
+            else:
+                target = str(field.first_slot + int(offset))
+            lines.append(f"        b[{target}] = {emitter.expr(value)}")
+        lines.append(f"        ap(({index}, bytes(b)))")
+    lines.append("    return out")
+
+    pred_lines = []
+    for i, e in enumerate(pred_exprs):
+        body = emitter.expr_standalone(e)
+        pred_lines += [f"def predicate_{i}(s):", f"    return bool({body})"]
+
+    source = "\n".join(lines + pred_lines) + "\n"
+    namespace: dict = {}
+    exec(compile(source, "<semcheck-compiled-model>", "exec"), namespace)
+    return CompiledModel(
+        actions=actions,
+        successors=namespace["successors"],
+        predicates=[namespace[f"predicate_{i}"] for i in range(len(pred_exprs))],
+        source=source,
+    )
+
+
+class _Emitter:
+    """Turns expression DAGs into Python source text."""
+
+    def __init__(self):
+        self.uses: Counter = Counter()
+        self.nodes: dict[int, Expr] = {}
+        self.safe: dict[int, bool] = {}
+        self.hoisted: dict[int, str] = {}  # id(node) -> local variable name
+        self.order: list[Expr] = []  # hoisted nodes in dependency order
+
+    # ---- analysis -------------------------------------------------------------------------
+    def count(self, e) -> None:
+        if not isinstance(e, Expr):
+            return
+        self.uses[id(e)] += 1
+        if self.uses[id(e)] == 1:
+            self.nodes[id(e)] = e
+            for a in e.args:
+                self.count(a)
+
+    def is_safe(self, e) -> bool:
+        """True when evaluating ``e`` can never fail, in any state (no state-indexed reads)."""
+        if not isinstance(e, Expr):
+            return True
+        known = self.safe.get(id(e))
+        if known is None:
+            if e.op == "load":
+                known = False
+            elif e.op in ("//", "%"):
+                known = not isinstance(e.args[1], Expr) and e.args[1] != 0 and self.is_safe(e.args[0])
+            else:
+                known = all(self.is_safe(a) for a in e.args)
+            self.safe[id(e)] = known
+        return known
+
+    def choose_hoisted(self, guard_uses: Counter) -> None:
+        """Hoist safe nodes that guards use more than once, and every field read guards use."""
+
+        def visit(e):
+            if not isinstance(e, Expr) or id(e) in self.hoisted:
+                return
+            for a in e.args:
+                visit(a)
+            wanted = e.op == "field" or (
+                e.op not in ("const",) and guard_uses[id(e)] >= 2 and self.is_safe(e)
+            )
+            if wanted:
+                self.hoisted[id(e)] = f"v{len(self.hoisted)}"
+                self.order.append(e)
+
+        for node_id in list(guard_uses):
+            visit(self.nodes[node_id])
+
+    def prelude(self) -> list[str]:
+        out = []
+        for e in self.order:
+            name = self.hoisted.pop(id(e))
+            out.append(f"{name} = {self.expr(e)}")
+            self.hoisted[id(e)] = name
+        return out
+
+    # ---- emission ---------------------------------------------------------------------------
+    def expr(self, e) -> str:
+        if not isinstance(e, Expr):
+            return repr(int(e))
+        name = self.hoisted.get(id(e))
+        if name is not None:
+            return name
+        op, args = e.op, e.args
+        if op == "field":
+            return f"s[{args[0]}]"
+        if op == "load":
+            return f"s[{args[0]} + {self.expr(args[2])}]"
+        if op in _PY_BINARY:
+            return f"({self.expr(args[0])} {_PY_BINARY[op]} {self.expr(args[1])})"
+        if op == "and":
+            return "(" + " and ".join(self.expr(a) for a in args) + ")"
+        if op == "or":
+            return "(" + " or ".join(self.expr(a) for a in args) + ")"
+        if op == "not":
+            return f"(not {self.expr(args[0])})"
+        if op == "if":
+            return f"({self.expr(args[1])} if {self.expr(args[0])} else {self.expr(args[2])})"
+        raise ModelError(f"cannot compile operator {op!r}")
+
+    def expr_standalone(self, e) -> str:
+        """Emit without the per-state locals (for predicate functions)."""
+        saved, self.hoisted = self.hoisted, {}
+        try:
+            return self.expr(e)
+        finally:
+            self.hoisted = saved
+

@@ -1,0 +1,66 @@
+"""The interface between a protocol model and the search engines.
+
+A model (Stateright-style) is: a state :class:`~semcheck.model.dsl.Layout`, initial states, and a list
+of :class:`Action` instances, each a guarded update written in the DSL of ``dsl.py``.  Engines know
+nothing else about Kafka: they read these, plus :class:`StatePredicate` objects from ``properties/``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from .dsl import Layout, NextState, StateView
+
+
+@dataclass(frozen=True)
+class Action:
+    """One guarded transition with its parameters already fixed (replica 2, in-flight slot 0, ...).
+
+    ``effect(s, nxt)`` reads the current state ``s``, records writes into ``nxt`` and returns the
+    guard.  ``fault`` names the fault class for failure injections (they spend the fault budget and
+    are not required to happen under fairness); ``None`` marks a normal step.
+    """
+
+    actor: str
+    name: str
+    effect: Callable[[StateView, NextState], Any] = field(compare=False, repr=False)
+    fault: str | None = None
+    params: tuple = ()
+
+    @property
+    def is_fault(self) -> bool:
+        return self.fault is not None
+
+
+@dataclass(frozen=True)
+class StatePredicate:
+    """A DSL predicate over one state, e.g. "every message was processed"."""
+
+    name: str
+    test: Callable[[StateView], Any] = field(compare=False, repr=False)
+
+
+class Model:
+    """Base class of protocol models.  Subclasses fill in the four members below."""
+
+    layout: Layout
+
+    def initial_states(self) -> list[bytes]:
+        raise NotImplementedError
+
+    def actions(self) -> list[Action]:
+        raise NotImplementedError
+
+    def bound_exceeded(self) -> StatePredicate | None:
+        """States where a fixed-size part of the state overflowed: the search cannot go on from
+        them, so any verdict that depends on the rest of the space becomes inconclusive."""
+        return None
+
+    # ---- presentation: how a person reads a state and a step ------------------------------
+    def describe_step(self, action: Action, before: bytes, after: bytes) -> str:
+        return f"{action.actor}: {action.name}"
+
+    def summarize(self, state: bytes) -> dict[str, str]:
+        """A few named, human-readable parts of a state; traces show the parts that change."""
+        return {name: str(value) for name, value in self.layout.decode(state).items()}

@@ -1,0 +1,60 @@
+"""The bounds of a check: how many messages, which failures, how many of them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .config import ConfigError
+
+# Fault classes, in the order the CLI lists them.  Each occurrence spends one unit of --max-faults.
+FAULT_CLASSES = (
+    "network",  # a produce request or its response is lost: the producer times out
+    "follower-lag",  # a follower is dropped from the ISR (it may rejoin once caught up)
+    "broker-crash",  # a broker process crashes; its log survives
+    "power-loss",  # a broker crashes and loses the unflushed tail of its log
+    "producer-crash",  # the producing application restarts with a new producer id
+    "consumer-crash",  # the consuming application restarts from its committed offset
+)
+
+MAX_MESSAGES = 6  # record codes must fit in a byte: 1 + generations * messages^2 <= 255
+MAX_FAULTS = 6
+
+
+@dataclass(frozen=True)
+class Bounds:
+    messages: int = 3
+    max_faults: int = 2
+    faults: tuple[str, ...] = FAULT_CLASSES
+
+    def __post_init__(self):
+        if not isinstance(self.messages, int) or not 1 <= self.messages <= MAX_MESSAGES:
+            raise ConfigError(f"--messages must be between 1 and {MAX_MESSAGES}, got {self.messages!r}")
+        if not isinstance(self.max_faults, int) or not 0 <= self.max_faults <= MAX_FAULTS:
+            raise ConfigError(f"--max-faults must be between 0 and {MAX_FAULTS}, got {self.max_faults!r}")
+        unknown = [f for f in self.faults if f not in FAULT_CLASSES]
+        if unknown:
+            raise ConfigError(
+                f"unknown fault class {unknown[0]!r}: choose from {', '.join(FAULT_CLASSES)}"
+            )
+        # canonical order, no repeats: the same set of faults is the same check
+        object.__setattr__(self, "faults", tuple(f for f in FAULT_CLASSES if f in self.faults))
+
+    def enabled(self, fault: str) -> bool:
+        return self.max_faults > 0 and fault in self.faults
+
+    def as_dict(self) -> dict:
+        return {"messages": self.messages, "max_faults": self.max_faults, "faults": list(self.faults)}
+
+
+def parse_faults(text: str) -> tuple[str, ...]:
+    """``"network,broker-crash"`` -> tuple; ``"all"`` -> every class; ``"none"`` or ``""`` -> none."""
+    text = text.strip()
+    if text in ("", "none"):
+        return ()
+    if text == "all":
+        return FAULT_CLASSES
+    names = tuple(part.strip() for part in text.split(","))
+    if any(not n for n in names):
+        raise ConfigError(f"--faults: empty fault class in {text!r}")
+    Bounds(faults=names)  # validates
+    return names

@@ -1,0 +1,348 @@
+"""The effective Kafka configuration: what the user asked for, resolved the way Kafka resolves it.
+
+The user names settings by their Kafka keys (``--acks``, ``--retries``, ``-X key=value``).  This module
+parses them as Kafka's ``ConfigDef`` would (values are trimmed, booleans are case-insensitive, enum
+strings are not), applies the Kafka 3.2+ Java producer's idempotence rules (KIP-679), and adds the two
+consumer-side choices semcheck models (``--commit`` and ``--processing``).  Everything a user could be
+surprised by lands in :attr:`KafkaConfig.notes`, one sentence each, in a fixed order.
+
+Bad input raises :class:`ConfigError` whose ``str()`` is one line: the CLI prints it and exits 2.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+from typing import Callable, Mapping
+
+
+class ConfigError(ValueError):
+    """Bad user input. str(err) is ONE line naming the problem (the CLI prints it and exits 2)."""
+
+
+# The Kafka keys ``-X`` accepts, in the order kafka_settings() reports them.
+KNOWN_KEYS: tuple[str, ...] = (
+    "acks",
+    "retries",
+    "enable.idempotence",
+    "max.in.flight.requests.per.connection",
+    "transactional.id",
+    "replication.factor",
+    "min.insync.replicas",
+    "unclean.leader.election.enable",
+    "enable.auto.commit",
+    "isolation.level",
+    "auto.offset.reset",
+)
+
+UNLIMITED_RETRIES = 2147483647  # Kafka's default retries (Integer.MAX_VALUE), KIP-91 / Kafka 2.1+
+
+# ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION_FOR_IDEMPOTENCE: the broker keeps the last 5
+# batch sequences per producer, so idempotence (dedup and ordering) holds for at most 5 in flight.
+_MAX_IN_FLIGHT_FOR_IDEMPOTENCE = 5
+# Kafka only requires >= 1; semcheck has no message count here, and more than 100 is absurd for a model.
+_MAX_IN_FLIGHT_LIMIT = 100
+_MAX_REPLICAS = 3  # the model has at most three brokers
+
+_COMMIT_STRATEGIES = ("auto", "after-process", "before-process", "transactional")
+_PROCESSING_MODES = ("sync", "async")
+
+
+@dataclass(frozen=True)
+class KafkaConfig:
+    acks: int                      # 0, 1 or -1 (all)
+    retries: int                   # UNLIMITED_RETRIES means unlimited
+    enable_idempotence: bool
+    max_in_flight: int             # max.in.flight.requests.per.connection
+    replication_factor: int        # 1..3
+    min_insync_replicas: int       # 1..3
+    unclean_leader_election: bool
+    enable_auto_commit: bool
+    isolation_level: str           # "read_uncommitted" | "read_committed"
+    auto_offset_reset: str         # "latest" | "earliest"
+    commit: str                    # "auto" | "after-process" | "before-process"
+    processing: str                # "sync" | "async"
+    notes: tuple[str, ...] = ()    # one sentence per value that differs from what the user asked or was derived
+
+    @property
+    def unlimited_retries(self) -> bool:
+        return self.retries >= UNLIMITED_RETRIES
+
+    def kafka_settings(self) -> dict[str, object]:
+        """Effective settings by Kafka key, JSON-ready and in KNOWN_KEYS order."""
+        return {
+            "acks": _acks_str(self.acks),
+            "retries": self.retries,
+            "enable.idempotence": self.enable_idempotence,
+            "max.in.flight.requests.per.connection": self.max_in_flight,
+            "transactional.id": None,  # transactions are not modelled yet
+            "replication.factor": self.replication_factor,
+            "min.insync.replicas": self.min_insync_replicas,
+            "unclean.leader.election.enable": self.unclean_leader_election,
+            "enable.auto.commit": self.enable_auto_commit,
+            "isolation.level": self.isolation_level,
+            "auto.offset.reset": self.auto_offset_reset,
+        }
+
+
+# ---------------------------------------------------------------------------------------------
+# Value parsers: one per key.  Kafka's ConfigDef.parseType trims every value first; BOOLEAN accepts
+# "true"/"false" in any case; STRING validators (ValidString.in) compare case-sensitively.
+# ---------------------------------------------------------------------------------------------
+
+def _bad(key: str, raw: str, expected: str) -> ConfigError:
+    return ConfigError(f"invalid value {raw!r} for {key}: expected {expected}")
+
+
+def _parse_acks(key: str, raw: str) -> int:
+    # ProducerConfig: define(ACKS_CONFIG, STRING, "all", in("all", "-1", "0", "1")); "all" == "-1".
+    # https://kafka.apache.org/documentation/#producerconfigs_acks
+    value = raw.strip()
+    if value in ("all", "-1"):
+        return -1
+    if value in ("0", "1"):
+        return int(value)
+    raise _bad(key, raw, "one of all, -1, 0, 1 ('all' and '-1' are the same)")
+
+
+def _int_parser(low: int, high: int, expected: str, why: str = "") -> Callable[[str, str], int]:
+    def parse(key: str, raw: str) -> int:
+        value = raw.strip()
+        # Java's Integer.parseInt: optional sign, ASCII digits (no '_', no '1e3', no '5.0').
+        if not re.fullmatch(r"[+-]?[0-9]+", value) or not low <= int(value) <= high:
+            raise _bad(key, raw, expected + why)
+        return int(value)
+    return parse
+
+
+def _parse_bool(key: str, raw: str) -> bool:
+    value = raw.strip().lower()
+    if value in ("true", "false"):
+        return value == "true"
+    raise _bad(key, raw, "true or false")
+
+
+def _choice_parser(*choices: str) -> Callable[[str, str], str]:
+    def parse(key: str, raw: str) -> str:
+        value = raw.strip()
+        if value in choices:
+            return value
+        raise _bad(key, raw, "one of " + ", ".join(choices))
+    return parse
+
+
+def _parse_transactional_id(key: str, raw: str) -> str:
+    # ProducerConfig: define(TRANSACTIONAL_ID_CONFIG, STRING, null, new ConfigDef.NonEmptyString()).
+    if not raw.strip():
+        raise _bad(key, raw, "a non-empty string")
+    return raw.strip()
+
+
+def _parse_auto_offset_reset(key: str, raw: str) -> str:
+    # ConsumerConfig accepts latest, earliest, none.  With "none" poll() throws
+    # NoOffsetForPartitionException when the group has no committed offset, which the model (a new
+    # group, DESIGN.md) always hits first.
+    value = raw.strip()
+    if value == "none":
+        raise ConfigError(
+            "auto.offset.reset=none makes the consumer throw NoOffsetForPartitionException when the "
+            "group has no committed offset; semcheck models latest and earliest"
+        )
+    return _choice_parser("latest", "earliest")(key, raw)
+
+
+_PARSERS: dict[str, Callable[[str, str], object]] = {
+    "acks": _parse_acks,
+    # ProducerConfig: define(RETRIES_CONFIG, INT, Integer.MAX_VALUE, between(0, Integer.MAX_VALUE))
+    "retries": _int_parser(0, UNLIMITED_RETRIES, f"an integer from 0 to {UNLIMITED_RETRIES} (unlimited)"),
+    "enable.idempotence": _parse_bool,
+    # ProducerConfig: atLeast(1); the upper bound is semcheck's.
+    "max.in.flight.requests.per.connection": _int_parser(
+        1, _MAX_IN_FLIGHT_LIMIT, f"an integer from 1 to {_MAX_IN_FLIGHT_LIMIT}"),
+    "transactional.id": _parse_transactional_id,
+    "replication.factor": _int_parser(
+        1, _MAX_REPLICAS, "an integer from 1 to 3", " (the model supports 1 to 3 replicas)"),
+    "min.insync.replicas": _int_parser(
+        1, _MAX_REPLICAS, "an integer from 1 to 3", " (the model supports 1 to 3 replicas)"),
+    "unclean.leader.election.enable": _parse_bool,
+    "enable.auto.commit": _parse_bool,
+    "isolation.level": _choice_parser("read_uncommitted", "read_committed"),
+    "auto.offset.reset": _parse_auto_offset_reset,
+}
+assert tuple(_PARSERS) == KNOWN_KEYS
+
+# Defaults: Kafka 3.2+ Java clients (KIP-679: acks=all, idempotence on), except replication.factor,
+# whose broker default (default.replication.factor) is 1; semcheck uses 3, the usual production value.
+_DEFAULTS: dict[str, object] = {
+    "acks": -1,
+    "retries": UNLIMITED_RETRIES,
+    "enable.idempotence": True,
+    "max.in.flight.requests.per.connection": 5,
+    "transactional.id": None,
+    "replication.factor": 3,
+    "min.insync.replicas": 1,
+    "unclean.leader.election.enable": False,
+    "enable.auto.commit": True,
+    "isolation.level": "read_uncommitted",
+    "auto.offset.reset": "latest",
+}
+
+
+def _acks_str(acks: int) -> str:
+    return "all" if acks == -1 else str(acks)
+
+
+def _unknown_key(key: str) -> ConfigError:
+    """Name the closest known key: difflib first, then a known key that contains what was typed
+    (so 'idempotence' suggests 'enable.idempotence' and 'max.in.flight' the long name)."""
+    typed = key.strip().lower()
+    close = difflib.get_close_matches(typed, KNOWN_KEYS, n=1)
+    if not close and len(typed) >= 3:
+        close = [k for k in KNOWN_KEYS if typed in k][:1]
+    if close:
+        return ConfigError(f"unknown Kafka setting {key!r}: did you mean {close[0]!r}?")
+    return ConfigError(f"unknown Kafka setting {key!r}: semcheck supports " + ", ".join(KNOWN_KEYS))
+
+
+def _as_text(value: object) -> str:
+    # The CLI passes strings; the Python API may pass True or 1, which mean what Kafka would read.
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+# ---------------------------------------------------------------------------------------------
+# Resolution
+# ---------------------------------------------------------------------------------------------
+
+def resolve_config(settings: Mapping[str, str] | None = None, *, commit: str | None = None,
+                   processing: str | None = None) -> KafkaConfig:
+    """Parse the user's Kafka settings and consumer choices into the effective configuration."""
+    raw = {key: _as_text(value) for key, value in (settings or {}).items()}
+    for key in raw:
+        if key not in _PARSERS:
+            raise _unknown_key(str(key))
+    given = {key: _PARSERS[key](key, raw[key]) for key in KNOWN_KEYS if key in raw}
+    v = {**_DEFAULTS, **given}
+    notes: list[str] = []
+
+    idempotence = _resolve_idempotence(v, given, notes)
+    _check_transactional_id(idempotence, given)
+    _topic_notes(v, given, notes)
+    auto_commit, commit, processing = _resolve_consumer(v, given, commit, processing, notes)
+
+    return KafkaConfig(
+        acks=v["acks"],
+        retries=v["retries"],
+        enable_idempotence=idempotence,
+        max_in_flight=v["max.in.flight.requests.per.connection"],
+        replication_factor=v["replication.factor"],
+        min_insync_replicas=v["min.insync.replicas"],
+        unclean_leader_election=v["unclean.leader.election.enable"],
+        enable_auto_commit=auto_commit,
+        isolation_level=v["isolation.level"],
+        auto_offset_reset=v["auto.offset.reset"],
+        commit=commit,
+        processing=processing,
+        notes=tuple(notes),
+    )
+
+
+def _resolve_idempotence(v: dict, given: dict, notes: list[str]) -> bool:
+    """ProducerConfig.postProcessAndValidateIdempotenceConfigs, Kafka 3.2 to 3.9 (KIP-679,
+    KAFKA-13598), checked against apache/kafka clients/src/main/java/org/apache/kafka/clients/
+    producer/ProducerConfig.java.  If idempotence is on (default or explicit), each of retries == 0,
+    acks != all, max.in.flight > 5 is, in this order, an error with the message below when
+    enable.idempotence was set explicitly, else a reason to disable idempotence silently (the Java
+    client logs it at INFO, WARN for max.in.flight).  Kafka 4.0 makes max.in.flight > 5 an error
+    even when idempotence is implicit.
+    https://kafka.apache.org/documentation/#producerconfigs_enable.idempotence
+    """
+    enabled = v["enable.idempotence"]
+    if not enabled:
+        return False
+    explicit = "enable.idempotence" in given
+    conflicts = []  # (Kafka's ConfigException message, semcheck's note when implicit)
+    if v["retries"] == 0:
+        conflicts.append(("Must set retries to non-zero when using the idempotent producer.",
+                          "retries=0 conflicts with it (Kafka 3.2+ disables idempotence silently)"))
+    if v["acks"] != -1:
+        conflicts.append(("Must set acks to all in order to use the idempotent producer. "
+                          "Otherwise we cannot guarantee idempotence.",
+                          f"acks={v['acks']} conflicts with it (Kafka 3.2+ disables idempotence silently)"))
+    in_flight = v["max.in.flight.requests.per.connection"]
+    if in_flight > _MAX_IN_FLIGHT_FOR_IDEMPOTENCE:
+        conflicts.append(("Must set max.in.flight.requests.per.connection to at most 5 to use the "
+                          "idempotent producer.",
+                          f"max.in.flight.requests.per.connection={in_flight} conflicts with it "
+                          "(Kafka 3.2+ disables idempotence with a warning; Kafka 4.0+ rejects this "
+                          "configuration)"))
+    if conflicts and explicit:
+        message = conflicts[0][0]
+        raise ConfigError(
+            f"Kafka rejects this configuration (enable.idempotence=true is set explicitly): {message}")
+    for _, reason in conflicts:
+        notes.append(f"enable.idempotence=false: not set explicitly and {reason}")
+    return not conflicts
+
+
+def _check_transactional_id(idempotence: bool, given: dict) -> None:
+    if "transactional.id" not in given:
+        return
+    # Kafka's own rule comes first (same method, after the idempotence checks).
+    if not idempotence:
+        raise ConfigError("Kafka rejects this configuration: "
+                          "Cannot set a transactional.id without also enabling idempotence.")
+    raise ConfigError("transactional.id: transactions are not modelled yet (planned); "
+                      "remove transactional.id to check the idempotent producer")
+
+
+def _topic_notes(v: dict, given: dict, notes: list[str]) -> None:
+    if "replication.factor" not in given:
+        notes.append("replication.factor=3: semcheck's default; Kafka's own broker default "
+                     "(default.replication.factor) is 1")
+    rf, min_isr = v["replication.factor"], v["min.insync.replicas"]
+    if min_isr > rf:
+        # Legal in Kafka (a topic-level setting is not checked against the replica count), but every
+        # acks=all produce then fails with NOT_ENOUGH_REPLICAS.
+        notes.append(f"min.insync.replicas={min_isr} exceeds replication.factor={rf}: "
+                     "acks=all can then never succeed (NOT_ENOUGH_REPLICAS)")
+
+
+def _resolve_consumer(v: dict, given: dict, commit: str | None, processing: str | None,
+                      notes: list[str]) -> tuple[bool, str, str]:
+    choices = "auto, after-process, before-process"
+    if commit == "transactional":
+        raise ConfigError("commit strategy 'transactional' is not modelled yet (planned: it needs "
+                          f"transactions); choose one of {choices}")
+    if commit is not None and commit not in _COMMIT_STRATEGIES:
+        raise ConfigError(f"unknown commit strategy {commit!r}: choose one of {choices}")
+    if processing is not None and processing not in _PROCESSING_MODES:
+        raise ConfigError(f"unknown processing mode {processing!r}: choose sync or async")
+
+    # https://kafka.apache.org/documentation/#consumerconfigs_enable.auto.commit (default true)
+    explicit_auto = given.get("enable.auto.commit")  # None when not set
+    if commit is None:
+        commit = "auto" if v["enable.auto.commit"] else "after-process"
+        if explicit_auto is False:
+            notes.append("commit=after-process: derived from enable.auto.commit=false")
+    elif commit == "auto" and explicit_auto is False:
+        raise ConfigError("--commit auto contradicts enable.auto.commit=false: "
+                          "auto commit needs enable.auto.commit=true")
+    elif commit != "auto" and explicit_auto is True:
+        raise ConfigError(f"--commit {commit} contradicts enable.auto.commit=true: the consumer would "
+                          "also auto-commit; set enable.auto.commit=false or use --commit auto")
+    auto_commit = commit == "auto"
+    if explicit_auto is None and not auto_commit:
+        notes.append(f"enable.auto.commit=false: derived from --commit {commit}")
+
+    processing = processing or "sync"
+    if processing == "async" and commit != "auto":
+        raise ConfigError(f"--processing async needs --commit auto (got --commit {commit}): "
+                          "after-process and before-process commit around synchronous processing")
+
+    if v["isolation.level"] == "read_committed":
+        notes.append("isolation.level=read_committed: without transactions the last stable offset "
+                     "equals the high watermark, so it reads the same records as read_uncommitted")
+    return auto_commit, commit, processing

@@ -1,0 +1,219 @@
+"""How a person reads the Kafka model: state summaries and step descriptions for traces."""
+
+from __future__ import annotations
+
+from .kafka import ACKED, ERR, FAILED, LOST, OK, REQ, STATUS_NAMES, WAIT
+
+
+def _msg(m: int) -> str:
+    return f"m{m + 1}"
+
+
+class KafkaText:
+    def __init__(self, model):
+        self.model = model
+
+    # ---- pieces ------------------------------------------------------------------------------
+    def record(self, code: int) -> str:
+        model = self.model
+        msg = model.message_of(code)
+        if not model.idempotent:
+            return _msg(msg)
+        n = model.n_messages
+        seq = ((code - 1) // n) % n
+        gen = (code - 1) // (n * n)
+        pid = f"pid {gen}, " if model.generations > 1 else ""
+        return f"{_msg(msg)}({pid}seq {seq})"
+
+    def log(self, d, r) -> str:
+        return "[" + " ".join(self.record(c) for c in d["log"][r][: d["log_len"][r]]) + "]"
+
+    def hw(self, d) -> int:
+        return min(d["log_len"][r] if d["isr"][r] else self.model.capacity for r in range(self.model.n_replicas))
+
+    def stage(self, stage: int) -> str:
+        if stage == REQ:
+            return "request in transit"
+        if stage == OK:
+            return "ack in transit"
+        if stage == ERR:
+            return "error in transit"
+        if stage == LOST:
+            return "lost: will time out"
+        return f"appended at offset {stage - WAIT}, waiting for the ISR"
+
+    # ---- summaries ---------------------------------------------------------------------------
+    def summarize(self, d) -> dict[str, str]:
+        model = self.model
+        out = {}
+        parts = []
+        for m in range(model.n_messages):
+            text = f"{_msg(m)} {STATUS_NAMES[d['status'][m]]}"
+            if d["tries"][m]:
+                text += f" ({d['tries'][m]} retr{'y' if d['tries'][m] == 1 else 'ies'} spent)"
+            parts.append(text)
+        producer = ", ".join(parts)
+        if d["gen"]:
+            producer += f"; restarted {d['gen']}x (producer id {d['gen']})"
+        out["producer"] = producer
+        reqs = [f"{_msg(d['req_msg'][c] - 1)}: {self.stage(d['req_stage'][c])}"
+                for c in range(model.slots) if d["req_msg"][c]]
+        out["connection"] = "; ".join(reqs) if reqs else "idle"
+        for r in range(model.n_replicas):
+            role = "down" if not d["alive"][r] else (
+                "leader" if d["has_leader"] and d["leader"] == r else "follower")
+            out[f"broker {r + 1}"] = f"{role}, log {self.log(d, r)}"
+        isr = "{" + ",".join(str(r + 1) for r in range(model.n_replicas) if d["isr"][r]) + "}"
+        if d["has_leader"]:
+            out["partition"] = f"leader broker {d['leader'] + 1}, ISR {isr}, high watermark {self.hw(d)}"
+        else:
+            out["partition"] = f"OFFLINE (no leader), ISR {isr}"
+        committed = "none" if d["c_committed"] == 0 else str(d["c_committed"] - 1)
+        if d["c_alive"]:
+            consumer = f"position {d['c_pos']}, committed {committed}"
+            if d["c_buf"]:
+                consumer += f", holding {_msg(d['c_buf'] - 1)} (not processed yet)"
+            if d["c_dirty"]:
+                consumer += ", processed but not committed"
+        else:
+            consumer = f"down, committed {committed}"
+        out["consumer"] = consumer
+        processed = []
+        for m in range(model.n_messages):
+            count = d["out_count"][m]
+            if count:
+                processed.append(_msg(m) + (" (twice or more)" if count > 1 else ""))
+        output = ", ".join(processed) if processed else "nothing"
+        if d["out_reordered"]:
+            output += "; OUT OF ORDER"
+        out["processed"] = output
+        out["faults"] = f"{d['faults']} of {model.bounds.max_faults} used"
+        if d["overflow"]:
+            out["search"] = "log capacity reached: this run is not explored further"
+        return out
+
+    # ---- steps -------------------------------------------------------------------------------
+    def describe(self, action, b, a) -> str:
+        model = self.model
+        name = action.name
+        leader = f"broker {b['leader'] + 1}"
+        if name == "send":
+            i = action.params[0]
+            text = f"sends {_msg(i)}"
+            if model.idempotent:
+                text += f" with sequence number {a['seq'][i] - 1}"
+            if b["tries"][i]:
+                text += " (a retry)"
+            if model.acks == 0:
+                text += "; acks=0, so the send counts as successful at once"
+            return text
+        if name in ("receive ok", "receive error"):
+            m = b["req_msg"][0] - 1
+            if name == "receive ok":
+                return f"gets the ack for {_msg(m)}: the application is told the send succeeded"
+            why = ("NOT_ENOUGH_REPLICAS_AFTER_APPEND" if b["req_stage"][0] >= WAIT else "a retriable error")
+            if a["status"][m] == FAILED:
+                return f"gets {why} for {_msg(m)}; no retries left, so the application is told the send failed"
+            return f"gets {why} for {_msg(m)} and will retry it"
+        if name == "time out":
+            msgs = [b["req_msg"][c] - 1 for c in range(model.slots) if b["req_msg"][c]]
+            failed = [_msg(m) for m in msgs if a["status"][m] == FAILED]
+            text = ("request.timeout.ms expires: closes the connection, failing "
+                    + ", ".join(_msg(m) for m in msgs))
+            text += "; they will be retried" if not failed else f"; {', '.join(failed)} out of retries (send failed)"
+            return text
+        if name == "append":
+            c = action.params[0]
+            m = b["req_msg"][c] - 1
+            offset = b["log_len"][b["leader"]]
+            text = f"{leader} appends {self.record(a['log'][b['leader']][offset])} at offset {offset}"
+            if model.acks == 1:
+                text += " and answers at once (acks=1)"
+            elif model.acks == -1:
+                text += "; the answer waits until the ISR has it (acks=all)"
+            return text
+        if name == "dedupe":
+            c = action.params[0]
+            return (f"{leader} sees {_msg(b['req_msg'][c] - 1)} with an already-appended sequence number: "
+                    "a duplicate, acknowledged without appending")
+        if name.startswith("reject: out of order"):
+            c = action.params[0]
+            return f"{leader} rejects {_msg(b['req_msg'][c] - 1)}: OUT_OF_ORDER_SEQUENCE_NUMBER (a gap before it)"
+        if name.startswith("reject: not enough"):
+            c = action.params[0]
+            isr = sum(b["isr"])
+            return (f"{leader} rejects {_msg(b['req_msg'][c] - 1)}: NOT_ENOUGH_REPLICAS "
+                    f"(ISR has {isr}, min.insync.replicas={model.config.min_insync_replicas})")
+        if name == "log full":
+            return f"{leader}'s log reached the model's capacity ({model.capacity}): run not explored further"
+        if name == "fetch":
+            f = action.params[0]
+            k = b["log_len"][f]
+            text = f"copies {self.record(a['log'][f][k])} (offset {k}) from the leader"
+            if a["isr"][f] and not b["isr"][f]:
+                text += " and, caught up, rejoins the ISR"
+            return text
+        if name == "rejoin ISR":
+            return "is caught up and rejoins the ISR"
+        if name == "restart" and action.actor != "consumer":
+            r = action.params[0]
+            text = "restarts"
+            if a["log_len"][r] < b["log_len"][r]:
+                text += f" and truncates its log to the leader's: {self.log(b, r)} -> {self.log(a, r)}"
+            return text
+        if name in ("elect leader", "unclean election"):
+            r = action.params[0]
+            text = (f"elects broker {r + 1} leader" if name == "elect leader" else
+                    f"elects broker {r + 1} leader although it is NOT in the ISR (unclean election)")
+            truncated = [f"broker {x + 1} truncates {self.log(b, x)} -> {self.log(a, x)}"
+                         for x in range(model.n_replicas) if a["log_len"][x] < b["log_len"][x]]
+            if truncated:
+                text += "; " + "; ".join(truncated)
+            return text
+        if name == "poll and process":
+            return f"polls and processes {self.record(b['log'][b['leader']][b['c_pos']])} (offset {b['c_pos']})"
+        if name == "poll":
+            text = f"polls {self.record(b['log'][b['leader']][b['c_pos']])} (offset {b['c_pos']})"
+            if model.config.commit == "before-process":
+                text += f" and commits offset {a['c_committed'] - 1} before processing it"
+            else:
+                text += " and hands it to the processing thread"
+            return text
+        if name == "process":
+            return f"processes {_msg(b['c_buf'] - 1)}"
+        if name == "commit":
+            return f"commits offset {a['c_committed'] - 1} after processing"
+        if name == "auto-commit":
+            return f"auto-commits offset {a['c_committed'] - 1} (the position of the last poll)"
+        if name == "reset offset":
+            return (f"position {b['c_pos']} is past the log end (OFFSET_OUT_OF_RANGE): resets to "
+                    f"{a['c_pos']} (auto.offset.reset={model.config.auto_offset_reset})")
+        if action.actor == "consumer" and name == "restart":
+            if b["c_committed"]:
+                return f"restarts and resumes from committed offset {a['c_pos']}"
+            return (f"restarts with no committed offset: auto.offset.reset={model.config.auto_offset_reset} "
+                    f"gives offset {a['c_pos']}")
+        if name == "lose request":
+            c = action.params[0]
+            return f"loses the request for {_msg(b['req_msg'][c] - 1)} (the broker never sees it)"
+        if name == "lose response":
+            c = action.params[0]
+            return f"loses the response for {_msg(b['req_msg'][c] - 1)} (the broker has handled it)"
+        if name == "falls behind":
+            return "falls behind and the leader drops it from the ISR (replica.lag.time.max.ms)"
+        if name == "crashes" and action.actor != "consumer" and action.actor != "producer":
+            r = action.params[0]
+            return "crashes (was the leader: the partition goes offline)" if (
+                b["has_leader"] and b["leader"] == r) else "crashes"
+        if name == "loses power":
+            r, keep = action.params
+            return (f"loses power: only {keep} of its {b['log_len'][r]} records had reached the disk "
+                    f"(Kafka acknowledges before fsync); log {self.log(b, r)} -> {self.log(a, r)}")
+        if name == "crashes and restarts":
+            resend = [_msg(m) for m in range(model.n_messages) if b["status"][m] != ACKED]
+            return ("the producing application crashes and restarts; it re-sends " + ", ".join(resend)
+                    + " under a new producer id")
+        if action.actor == "consumer" and name == "crashes":
+            return "the consuming application crashes (its position and unprocessed records are gone)"
+        return name
+

@@ -1,0 +1,28 @@
+"""What a property is: a named predicate over states, and how it is judged.
+
+* ``invariant``: must hold in every reachable state (no-duplicate, in-order).  A violation is a
+  finite path to a bad state; breadth-first search finds a shortest one.
+* ``eventually``: must hold once the system has settled.  Judged under fairness on the graph of
+  normal (non-fault) steps: every bottom strongly connected component must satisfy it.  A quiescent
+  state (no normal step enabled) is a bottom component of its own, so the common counterexample is a
+  path to a quiescent bad state; a bad bottom component with a cycle is shown as a lasso.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+from ..model.api import StatePredicate
+from ..model.kafka import KafkaModel
+
+INVARIANT = "invariant"
+EVENTUALLY = "eventually"
+
+
+@dataclass(frozen=True)
+class Property:
+    name: str
+    kind: str  # INVARIANT or EVENTUALLY
+    summary: str  # one sentence for people
+    holds_in: Callable[[KafkaModel], StatePredicate]  # the predicate, built for one model instance

@@ -1,0 +1,84 @@
+"""The Python API: ``semcheck.verify(...)`` for notebooks and scripts (the CLI calls it too)."""
+
+from __future__ import annotations
+
+from typing import Callable, Iterable, Mapping
+
+from .checker.explicit import ExplicitSearch
+from .checker.result import Result, Stats
+from .model.bounds import FAULT_CLASSES, Bounds
+from .model.config import ConfigError, KafkaConfig, resolve_config
+from .model.kafka import KafkaModel
+from .properties import ALL_PROPERTIES
+
+ENGINES = ("explicit",)
+
+
+def build_model(settings: Mapping[str, object] | None = None, *, commit: str | None = None,
+                processing: str | None = None, messages: int = 3, max_faults: int = 2,
+                faults: Iterable[str] = FAULT_CLASSES) -> KafkaModel:
+    """The Kafka model for these settings and bounds (raises ConfigError on bad input)."""
+    config = resolve_config(settings, commit=commit, processing=processing)
+    bounds = Bounds(messages=messages, max_faults=max_faults, faults=tuple(faults))
+    return KafkaModel(config, bounds)
+
+
+def verify(
+    settings: Mapping[str, object] | None = None,
+    *,
+    commit: str | None = None,
+    processing: str | None = None,
+    messages: int = 3,
+    max_faults: int = 2,
+    faults: Iterable[str] = FAULT_CLASSES,
+    properties: Iterable[str] | None = None,
+    engine: str = "explicit",
+    max_states: int | None = None,
+    timeout: float | None = None,
+    keep_graph: bool = False,
+    progress: Callable[[Stats], None] | None = None,
+) -> Result:
+    """Check delivery properties of a Kafka configuration.
+
+    ``settings`` maps Kafka keys to values, e.g. ``{"acks": "1", "retries": 3}``.  Returns a
+    :class:`~semcheck.checker.result.Result` with one verdict per property (``holds`` only when the
+    bounded state space was exhausted), a shortest trace for each violation, and statistics.
+    """
+    model = build_model(settings, commit=commit, processing=processing, messages=messages,
+                        max_faults=max_faults, faults=faults)
+    chosen = _choose_properties(properties)
+    if engine not in ENGINES:
+        raise ConfigError(f"unknown engine {engine!r}: choose from {', '.join(ENGINES)}")
+    if max_states is not None and (not isinstance(max_states, int) or max_states < 1):
+        raise ConfigError(f"--max-states must be a positive integer, got {max_states!r}")
+    if timeout is not None and not timeout > 0:
+        raise ConfigError(f"--timeout must be a positive number of seconds, got {timeout!r}")
+    search = ExplicitSearch(model, chosen, max_states=max_states, timeout=timeout,
+                            keep_graph=keep_graph, progress=progress)
+    stats, results, graph = search.run()
+    config: KafkaConfig = model.config
+    return Result(
+        config=config.kafka_settings(),
+        notes=config.notes,
+        bounds=model.bounds.as_dict(),
+        engine=engine,
+        stats=stats,
+        results=results,
+        graph=graph,
+    )
+
+
+def _choose_properties(names: Iterable[str] | None):
+    if names is None:
+        return list(ALL_PROPERTIES.values())
+    names = list(names)
+    if not names:
+        return list(ALL_PROPERTIES.values())
+    chosen = []
+    for name in names:
+        if name not in ALL_PROPERTIES:
+            raise ConfigError(f"unknown property {name!r}: choose from {', '.join(ALL_PROPERTIES)}")
+        if ALL_PROPERTIES[name] not in chosen:
+            chosen.append(ALL_PROPERTIES[name])
+    # report in the canonical order, whatever order they were asked in
+    return [p for p in ALL_PROPERTIES.values() if p in chosen]

@@ -71,21 +71,23 @@ def compile_model(model: Model, predicates: list[StatePredicate]) -> CompiledMod
 
     lines = ["def successors(s):", "    out = []", "    ap = out.append"]
     lines += ["    " + line for line in emitter.prelude()]
+    blocks = []  # (conjuncts as source text, body lines) per action that can ever be enabled
     for index, (guard, writes) in enumerate(traced):
         if guard is False or (not isinstance(guard, Expr) and not guard):
             continue
         action = actions[index]
-        lines.append(f"    # {index}: {action.actor} {action.name} {action.params}")
-        cond = "True" if guard is True else emitter.expr(guard)
-        lines.append(f"    if {cond}:")
-        lines.append("        b = bytearray(s)")
+        conjuncts = [] if guard is True else (
+            list(guard.args) if isinstance(guard, Expr) and guard.op == "and" else [guard])
+        body = [f"# {index}: {action.actor} {action.name} {action.params}", "b = bytearray(s)"]
         for field, offset, value in writes:
             if isinstance(offset, Expr):
                 target = f"{field.first_slot} + {emitter.expr(offset)}"
             else:
                 target = str(field.first_slot + int(offset))
-            lines.append(f"        b[{target}] = {emitter.expr(value)}")
-        lines.append(f"        ap(({index}, bytes(b)))")
+            body.append(f"b[{target}] = {emitter.expr(value)}")
+        body.append(f"ap(({index}, bytes(b)))")
+        blocks.append(([emitter.expr(c) for c in conjuncts], body))
+    lines += _nest_guards(blocks, depth=1)
     lines.append("    return out")
 
     pred_lines = []
@@ -102,6 +104,34 @@ def compile_model(model: Model, predicates: list[StatePredicate]) -> CompiledMod
         predicates=[namespace[f"predicate_{i}"] for i in range(len(pred_exprs))],
         source=source,
     )
+
+
+MAX_NESTING = 12  # Python refuses more than 20 nested blocks
+HOIST_MIN_USES = 3  # a safe guard sub-expression used this often is computed once per state
+
+
+def _nest_guards(blocks, depth: int) -> list[str]:
+    """Emit guarded blocks in order, testing a first conjunct shared by consecutive actions once
+    (``if leader alive: <every action that needs it>``): most guards fail, so this saves work."""
+    pad = "    " * depth
+    out: list[str] = []
+    i = 0
+    while i < len(blocks):
+        conjuncts, body = blocks[i]
+        j = i + 1
+        if conjuncts and depth < MAX_NESTING:
+            while j < len(blocks) and blocks[j][0][:1] == conjuncts[:1]:
+                j += 1
+        if j - i >= 2:
+            out.append(f"{pad}if {conjuncts[0]}:")
+            out += _nest_guards([(c[1:], b) for c, b in blocks[i:j]], depth + 1)
+        else:
+            j = i + 1
+            cond = " and ".join(conjuncts) if conjuncts else "True"
+            out.append(f"{pad}if {cond}:")
+            out += [pad + "    " + line for line in body]
+        i = j
+    return out
 
 
 class _Emitter:
@@ -148,7 +178,7 @@ class _Emitter:
             for a in e.args:
                 visit(a)
             wanted = e.op == "field" or (
-                e.op not in ("const",) and guard_uses[id(e)] >= 2 and self.is_safe(e)
+                e.op not in ("const",) and guard_uses[id(e)] >= HOIST_MIN_USES and self.is_safe(e)
             )
             if wanted:
                 self.hoisted[id(e)] = f"v{len(self.hoisted)}"
@@ -183,6 +213,8 @@ class _Emitter:
             return "(" + " and ".join(self.expr(a) for a in args) + ")"
         if op == "or":
             return "(" + " or ".join(self.expr(a) for a in args) + ")"
+        if op in ("min", "max"):
+            return f"{op}(" + ", ".join(self.expr(a) for a in args) + ")"
         if op == "not":
             return f"(not {self.expr(args[0])})"
         if op == "if":

@@ -55,7 +55,6 @@ class ExplicitSearch:
         checks = compiled.predicates[: len(props)]
         overflowed = compiled.predicates[len(props)] if overflow else None
         successors = compiled.successors
-        fault_action = [a.is_fault for a in compiled.actions]
 
         invariant_ids = [i for i, p in enumerate(props) if p.kind == INVARIANT]
         eventually_ids = [i for i, p in enumerate(props) if p.kind == EVENTUALLY]
@@ -71,25 +70,38 @@ class ExplicitSearch:
         all_src = array("l") if self.keep_graph else None
         all_dst = array("l") if self.keep_graph else None
         all_act = array("l") if self.keep_graph else None
-        cut_states: list[int] = []  # states the model could not expand (capacity)
         stats = Stats()
 
-        def add(state: bytes, from_id: int, action: int) -> int:
-            sid = len(states)
-            index[state] = sid
-            states.append(state)
-            parent.append(from_id)
-            via.append(action)
-            for i in invariant_ids:
-                if i not in found and not checks[i](state):
+        cut: set[int] = set()  # states the model cannot expand (a capacity bound was reached)
+        pending_invariants = [(i, checks[i]) for i in invariant_ids]
+
+        def check_new(sid: int, state: bytes) -> None:
+            """Invariants and capacity, on a state seen for the first time."""
+            for i, holds in pending_invariants:
+                if not holds(state):
                     found[i] = (sid, None)
-            return sid
+            if found:
+                pending_invariants[:] = [(i, h) for i, h in pending_invariants if i not in found]
+            if overflowed is not None and overflowed(state):
+                cut.add(sid)
 
         for init in model.initial_states():
             if init not in index:
-                add(init, -1, -1)
+                index[init] = len(states)
+                states.append(init)
+                parent.append(-1)
+                via.append(-1)
+                check_new(len(states) - 1, init)
 
-        open_props = set(range(len(props)))
+        # The loop below is the hot path: everything it touches is a local variable.
+        normal_action = [not a.is_fault for a in compiled.actions]
+        record_all = self.keep_graph
+        max_states = self.max_states if self.max_states is not None else float("inf")
+        n_props = len(props)
+        index_get = index.get
+        states_append = states.append
+        parent_append, via_append = parent.append, via.append
+        src_append, dst_append = edge_src.append, edge_dst.append
         head = 0
         level_end = len(states)
         stopped_by = ""
@@ -101,32 +113,40 @@ class ExplicitSearch:
             sid = head
             state = states[head]
             head += 1
-            if overflowed is not None and overflowed(state):
-                cut_states.append(sid)
+            if cut and sid in cut:
                 continue
             quiescent = True
             for action, nxt in successors(state):
-                transitions += 1
-                tid = index.get(nxt)
+                tid = index_get(nxt)
                 if tid is None:
-                    tid = add(nxt, sid, action)
-                if not fault_action[action]:
+                    tid = len(states)
+                    index[nxt] = tid
+                    states_append(nxt)
+                    parent_append(sid)
+                    via_append(action)
+                    if pending_invariants or overflowed is not None:
+                        check_new(tid, nxt)
+                if normal_action[action]:
                     quiescent = False
                     if keep_edges:
-                        edge_src.append(sid)
-                        edge_dst.append(tid)
-                if all_src is not None:
+                        src_append(sid)
+                        dst_append(tid)
+                if record_all:
                     all_src.append(sid)
                     all_dst.append(tid)
                     all_act.append(action)
+                transitions += 1
             if quiescent:
                 for i in eventually_ids:
                     if i not in found and not checks[i](state):
                         found[i] = (sid, None)
-            if len(found) == len(props) and not self.keep_graph:
+            if len(found) == n_props and not record_all:
                 stopped_by = "all properties violated"
                 break
-            if head % PROGRESS_EVERY == 0:
+            if len(states) >= max_states:
+                stopped_by = "max-states"
+                break
+            if not head & (PROGRESS_EVERY - 1):
                 stats.states, stats.transitions = len(states), transitions
                 stats.seconds = time.perf_counter() - started
                 if self.progress:
@@ -134,21 +154,21 @@ class ExplicitSearch:
                 if self.timeout is not None and stats.seconds > self.timeout:
                     stopped_by = "timeout"
                     break
-            if self.max_states is not None and len(states) >= self.max_states:
-                stopped_by = "max-states"
-                break
+            if keep_edges and len(found) >= n_props - len(invariant_ids) and not record_all:
+                # every eventually-property has its counterexample: the liveness graph is not needed
+                keep_edges = False
 
         exhausted = head >= len(states) and not stopped_by
         if exhausted:
             stats.depth += 1
-        complete = exhausted and not cut_states
-        if exhausted and cut_states and not stopped_by:
+        complete = exhausted and not cut
+        if exhausted and cut and not stopped_by:
             stopped_by = "log capacity"
 
         # Liveness: bottom components of the normal-step graph, once the space is exhausted.
         if exhausted:
             pending = [i for i in eventually_ids if i not in found]
-            if pending and not cut_states:
+            if pending and not cut:
                 for i in pending:
                     bad = find_bad_bottom_component(len(states), edge_src, edge_dst, states, checks[i])
                     if bad is not None:

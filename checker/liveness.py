@@ -15,9 +15,6 @@ from __future__ import annotations
 from array import array
 from typing import Callable
 
-import numpy as np
-from scipy.sparse import csr_matrix
-from scipy.sparse.csgraph import connected_components
 
 
 def find_bad_bottom_component(
@@ -31,6 +28,11 @@ def find_bad_bottom_component(
     state) state of a cyclic bottom component that breaks ``holds``; ``None`` if there is none."""
     if len(edge_src) == 0:
         return None
+    # imported here: most checks stop at a counterexample and never need the graph analysis
+    import numpy as np
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.csgraph import connected_components
+
     src = np.frombuffer(edge_src, dtype=np.int64)
     dst = np.frombuffer(edge_dst, dtype=np.int64)
     graph = csr_matrix((np.ones(len(src), dtype=np.int8), (src, dst)), shape=(n_states, n_states))

@@ -18,10 +18,7 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
-try:  # z3 is a runtime dependency, but the explicit engine must not need to import it eagerly.
-    import z3 as _z3
-except ImportError:  # pragma: no cover - z3-solver is in the install requirements
-    _z3 = None
+import sys
 
 
 class ModelError(Exception):
@@ -49,7 +46,8 @@ class Expr:
     """A node of a traced computation.
 
     ``op`` is one of: ``field`` (args: slot), ``load`` (args: first slot, size, index expr),
-    ``const``, the binary operators in ``_BINARY``, ``and``/``or`` (n-ary), ``not``, ``if``.
+    ``const``, the binary operators in ``_BINARY``, ``and``/``or``/``min``/``max`` (n-ary), ``not``,
+    ``if``.
     """
 
     __slots__ = ("op", "args", "__weakref__")
@@ -129,8 +127,22 @@ def clear_intern_table() -> None:
     Expr._interned.clear()
 
 
+class _LazyZ3:
+    """z3 takes a quarter second to import; only the symbolic engine needs it, so the helpers look
+    it up on first use (a value can only be a Z3 term if the z3 module was imported already)."""
+
+    def __getattr__(self, name):
+        import z3
+
+        return getattr(z3, name)
+
+
+_z3 = _LazyZ3()
+
+
 def _is_z3(x) -> bool:
-    return _z3 is not None and isinstance(x, _z3.ExprRef)
+    z3 = sys.modules.get("z3")
+    return z3 is not None and isinstance(x, z3.ExprRef)
 
 
 def _binary(op: str, a, b):
@@ -213,19 +225,28 @@ def Not(x):
 
 
 def Min(*xs):
-    xs = _flatten(xs)
-    best = xs[0]
-    for x in xs[1:]:
-        best = If(x < best, x, best)
-    return best
+    return _extreme("min", min, _flatten(xs))
 
 
 def Max(*xs):
-    xs = _flatten(xs)
-    best = xs[0]
-    for x in xs[1:]:
-        best = If(x > best, x, best)
-    return best
+    return _extreme("max", max, _flatten(xs))
+
+
+def _extreme(op: str, builtin, xs: list):
+    consts = [x for x in xs if not isinstance(x, Expr) and not _is_z3(x)]
+    symbolic = [x for x in xs if isinstance(x, Expr) or _is_z3(x)]
+    if not symbolic:
+        return builtin(xs)
+    if consts:
+        symbolic.append(builtin(consts))
+    if len(symbolic) == 1:
+        return symbolic[0]
+    if any(_is_z3(x) for x in symbolic):
+        best = symbolic[0]
+        for x in symbolic[1:]:
+            best = _z3.If(x < best, x, best) if op == "min" else _z3.If(x > best, x, best)
+        return best
+    return Expr(op, *symbolic)
 
 
 def Count(*conds):

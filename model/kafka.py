@@ -243,19 +243,24 @@ class KafkaModel(Model):
     def _time_out(self, s, nx):
         # request.timeout.ms expired for a lost request or response.  Kafka's NetworkClient then
         # closes the connection, which fails every in-flight request on it; each is retried.
-        guard = Or([And(s.req_msg[c] != 0, s.req_stage[c] == LOST) for c in range(self.slots)])
+        self._fail_connection(s, nx, True)
+        return Or([And(s.req_msg[c] != 0, s.req_stage[c] == LOST) for c in range(self.slots)])
+
+    def _fail_connection(self, s, nx, when):
+        """The producer's connection closes (``when`` holds): every request on it fails."""
         for m in range(self.n_messages):
-            on_connection = Or([s.req_msg[c] == m + 1 for c in range(self.slots)])
+            failed = And(when, Or([s.req_msg[c] == m + 1 for c in range(self.slots)]))
+            if self.acks == 0:
+                continue  # acks=0 sends already counted as successful
             if self.unlimited_retries:
-                nx.status[m] = If(on_connection, QUEUED, s.status[m])
+                nx.status[m] = If(failed, QUEUED, s.status[m])
             else:
                 can_retry = s.tries[m] < self.retries
-                nx.status[m] = If(on_connection, If(can_retry, QUEUED, FAILED), s.status[m])
-                nx.tries[m] = If(And(on_connection, can_retry), s.tries[m] + 1, s.tries[m])
+                nx.status[m] = If(failed, If(can_retry, QUEUED, FAILED), s.status[m])
+                nx.tries[m] = If(And(failed, can_retry), s.tries[m] + 1, s.tries[m])
         for c in range(self.slots):
-            nx.req_msg[c] = 0
-            nx.req_stage[c] = 0
-        return guard
+            nx.req_msg[c] = If(when, 0, s.req_msg[c])
+            nx.req_stage[c] = If(when, 0, s.req_stage[c])
 
     # ---- brokers -----------------------------------------------------------------------------
     def _broker_actions(self) -> list[Action]:
@@ -593,13 +598,9 @@ class KafkaModel(Model):
             # the controller drops a dead broker from the ISR, but never empties the ISR
             nx.isr[r] = If(And(s.isr[r] == 1, self.isr_size(s) > 1), 0, s.isr[r])
             nx.has_leader = If(was_leader, 0, s.has_leader)
-            # the producer's connection was to the leader: its requests and responses are gone
-            for c in range(self.slots):
-                if self.acks == 0:
-                    nx.req_msg[c] = If(was_leader, 0, s.req_msg[c])
-                    nx.req_stage[c] = If(was_leader, 0, s.req_stage[c])
-                else:
-                    nx.req_stage[c] = If(And(was_leader, s.req_msg[c] != 0), LOST, s.req_stage[c])
+            # The producer's connection was to the leader.  It sees the connection close at once
+            # (no timeout to wait for) and fails every request on it, which it then retries.
+            self._fail_connection(s, nx, was_leader)
             guard = s.alive[r] == 1
             if keep is not None:
                 for k in range(keep, self.capacity):

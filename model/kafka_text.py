@@ -78,14 +78,16 @@ class KafkaText:
         else:
             consumer = f"down, committed {committed}"
         out["consumer"] = consumer
+        # The state keeps how often each message was processed (not the order: the trace's
+        # steps show that), so list them as a set, in send order.
         processed = []
         for m in range(model.n_messages):
             count = d["out_count"][m]
             if count:
-                processed.append(_msg(m) + (" (twice or more)" if count > 1 else ""))
-        output = ", ".join(processed) if processed else "nothing"
+                processed.append(_msg(m) + (" (twice or more)" if count > 1 else " (once)"))
+        output = ", ".join(processed) if processed else "nothing yet"
         if d["out_reordered"]:
-            output += "; OUT OF ORDER"
+            output += "; a message was first processed after a later one"
         out["processed"] = output
         out["faults"] = f"{d['faults']} of {model.bounds.max_faults} used"
         if d["overflow"]:

@@ -1,0 +1,204 @@
+"""The command line: ``semcheck verify ...`` (DESIGN.md, "The CLI contract").
+
+Exit status: 0 every checked property holds, 1 a property is violated, 2 bad input (one line on
+stderr starting ``semcheck: error:``, never a traceback), 3 inconclusive.  Unexpected internal errors
+are not caught: a bug should be visible.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+
+from .api import ENGINES, verify as run_verify
+from .model.bounds import FAULT_CLASSES, parse_faults
+from .model.config import ConfigError
+from .progress import make_progress
+from .properties import ALL_PROPERTIES
+from .report import render
+
+EXIT_BAD_INPUT = 2
+_PLANNED_ENGINES = ("symbolic", "both")
+
+
+class InputError(click.ClickException):
+    """Bad user input found after click parsed the command line (exit 2)."""
+
+    exit_code = EXIT_BAD_INPUT
+
+
+def _one_line(text: str) -> str:
+    return " ".join(str(text).split())
+
+
+def _error(message: str) -> None:
+    click.echo(f"semcheck: error: {_one_line(message)}", err=True)
+
+
+class SemcheckGroup(click.Group):
+    """A click group whose errors are one line on stderr (``semcheck: error: ...``) with exit 2."""
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        try:
+            code = super().main(args=args, prog_name=prog_name or "semcheck", complete_var=complete_var,
+                                standalone_mode=False, **extra)
+        except click.exceptions.NoArgsIsHelpError as err:  # bare `semcheck`: show the help
+            click.echo(err.ctx.get_help())
+            code = 0
+        except click.ClickException as err:  # UsageError, BadParameter, NoSuchOption, InputError
+            _error(err.format_message())
+            code = EXIT_BAD_INPUT
+        except click.Abort:  # Ctrl-C (click has already ended the progress line)
+            click.echo("semcheck: interrupted", err=True)
+            code = 130
+        code = 0 if code is None else code
+        if standalone_mode:
+            sys.exit(code)
+        return code
+
+
+def _parse_define(text: str) -> tuple[str, str]:
+    if "=" not in text:
+        raise InputError(f"-X {text!r}: expected key=value, e.g. -X acks=all")
+    key, value = text.split("=", 1)
+    key = key.strip()
+    if not key:
+        raise InputError(f"-X {text!r}: empty key; expected key=value, e.g. -X acks=all")
+    return key, value
+
+
+def _same_value(key: str, a: str, b: str) -> bool:
+    """Whether two spellings of a setting mean the same (so repeating it is harmless)."""
+    a, b = a.strip(), b.strip()
+    if key == "acks":
+        a, b = ("all" if v == "-1" else v for v in (a, b))
+    if a.lower() in ("true", "false") and b.lower() in ("true", "false"):
+        a, b = a.lower(), b.lower()
+    return a == b
+
+
+def build_settings(acks: tuple[str, ...] = (), retries: tuple[str, ...] = (),
+                   defines: tuple[str, ...] = ()) -> dict[str, str]:
+    """Merge ``--acks``, ``--retries`` and ``-X key=value`` into one settings dict (values stay
+    strings: model/config.py parses them); a key given twice with different values is an error
+    naming the key."""
+    settings: dict[str, str] = {}
+    given_as: dict[str, str] = {}
+    pairs = [("acks", value, f"--acks {value}") for value in acks]
+    pairs += [("retries", value, f"--retries {value}") for value in retries]
+    for text in defines:
+        key, value = _parse_define(text)
+        pairs.append((key, value, f"-X {key}={value}"))
+    for key, value, origin in pairs:
+        if key in settings and not _same_value(key, settings[key], value):
+            raise InputError(f"{key} is given twice with different values ({given_as[key]} and {origin})")
+        if key not in settings:
+            settings[key] = value
+            given_as[key] = origin
+    return settings
+
+
+def _parse_properties(names: tuple[str, ...]) -> list[str] | None:
+    if not names:
+        return None
+    out = []
+    for text in names:
+        for name in text.split(","):
+            name = name.strip()
+            if not name:
+                raise InputError(f"--property: empty property name in {text!r}")
+            out.append(name)
+    return out
+
+
+def _check_dot_path(path: str) -> None:
+    directory = os.path.dirname(os.path.abspath(path))
+    if os.path.isdir(path):
+        raise InputError(f"--dot {path!r} is a directory")
+    if not os.path.isdir(directory):
+        raise InputError(f"--dot {path!r}: directory {directory!r} does not exist")
+    if not os.access(directory, os.W_OK) or (os.path.exists(path) and not os.access(path, os.W_OK)):
+        raise InputError(f"--dot {path!r}: not writable")
+
+
+@click.group(cls=SemcheckGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="semcheck", prog_name="semcheck")
+def main():
+    """semcheck: a bounded model checker for Kafka delivery semantics.
+
+    Proves or refutes, with a shortest counterexample, no-loss, no-acked-loss, no-duplicate and
+    in-order delivery for a producer, a replicated partition and a consumer, within bounds.
+    """
+
+
+@main.command()
+@click.option("--acks", metavar="0|1|all|-1", multiple=True, help="Producer acks (shorthand for -X acks=...). Default all.")
+@click.option("--retries", metavar="N", multiple=True, help="Producer retries (shorthand for -X retries=...). Default unlimited.")
+@click.option("-X", "defines", metavar="KEY=VALUE", multiple=True,
+              help="Any supported Kafka setting by its own name, e.g. -X enable.idempotence=false "
+                   "-X min.insync.replicas=2. Repeatable.")
+@click.option("--commit", type=click.Choice(["auto", "after-process", "before-process", "transactional"]),
+              help="Consumer offset-commit strategy (transactional is planned). "
+                   "Default: auto, or after-process when enable.auto.commit=false.")
+@click.option("--processing", type=click.Choice(["sync", "async"]),
+              help="Consumer processing: sync (default) or async (needs --commit auto).")
+@click.option("--messages", type=int, default=3, show_default=True, metavar="N",
+              help="Messages the application sends.")
+@click.option("--faults", "faults_text", default="all", show_default=True, metavar="LIST",
+              help="Fault classes, comma-separated, or all / none: " + ", ".join(FAULT_CLASSES) + ".")
+@click.option("--max-faults", type=int, default=2, show_default=True, metavar="N",
+              help="At most this many faults in any run.")
+@click.option("--property", "property_names", multiple=True, metavar="NAME",
+              help="Check only this property (repeatable): " + ", ".join(ALL_PROPERTIES) + ". Default all.")
+@click.option("--engine", default="explicit", show_default=True, metavar="|".join(ENGINES),
+              help="Search engine (symbolic is planned).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="Report format.")
+@click.option("--max-states", type=int, metavar="N",
+              help="Stop after this many distinct states (unfinished properties are inconclusive).")
+@click.option("--timeout", type=float, metavar="S",
+              help="Stop after about S seconds (unfinished properties are inconclusive).")
+@click.option("--dot", "dot_path", metavar="FILE",
+              help="Write the explored state graph as Graphviz DOT to FILE. Meant for small bounds "
+                   "(e.g. --messages 1 --max-faults 1): it keeps the whole graph in memory and "
+                   "explores the full space even after every property is violated.")
+def verify(acks, retries, defines, commit, processing, messages, faults_text, max_faults, property_names,
+           engine, fmt, max_states, timeout, dot_path):
+    """Check what a Kafka configuration guarantees.
+
+    Exit status: 0 every checked property holds, 1 a property is violated, 2 bad input,
+    3 inconclusive (a limit stopped the search first).
+
+    \b
+    Examples:
+      semcheck verify --acks 1 --retries 3
+      semcheck verify -X enable.idempotence=false --commit before-process --format json
+    """
+    settings = build_settings(acks, retries, defines)
+    if engine in _PLANNED_ENGINES:
+        raise InputError(f"engine {engine!r} is not implemented yet: choose from {', '.join(ENGINES)}")
+    if dot_path is not None:
+        _check_dot_path(dot_path)
+    progress = make_progress(sys.stderr)
+    try:
+        faults = parse_faults(faults_text)
+        result = run_verify(
+            settings, commit=commit, processing=processing, messages=messages, max_faults=max_faults,
+            faults=faults, properties=_parse_properties(property_names), engine=engine,
+            max_states=max_states, timeout=timeout, keep_graph=dot_path is not None, progress=progress)
+    except ConfigError as err:
+        raise InputError(str(err)) from None
+    finally:
+        if progress is not None:
+            progress.close()
+    if dot_path is not None:
+        from .checker.graph import write_dot
+
+        try:
+            write_dot(result.state_graph(), dot_path)
+        except OSError as err:
+            raise InputError(f"--dot {dot_path!r}: {err.strerror or err}") from None
+    click.echo(render(result, fmt), nl=False)
+    return result.exit_code

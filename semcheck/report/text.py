@@ -1,0 +1,130 @@
+"""The plain-text report: what was checked, the verdicts, and each counterexample step by step.
+
+Deterministic (the only timing is in the statistics line), no colour, no wrapping.
+"""
+
+from __future__ import annotations
+
+from ..checker.result import HOLDS, INCONCLUSIVE, VIOLATED, PropertyResult, Result, Stats, Trace
+
+
+def render_text(result: Result) -> str:
+    from .. import __version__
+
+    out: list[str] = [f"semcheck {__version__}: Kafka delivery check ({result.engine} engine)", ""]
+    out.append("Effective configuration")
+    out.append("  " + "  ".join(f"{key}={_kafka_value(value)}" for key, value in result.config.items()))
+    if result.notes:
+        out.append("Why some values differ from what you asked:")
+        out.extend(f"  - {note}" for note in result.notes)
+    out.append("Bounds: " + _bounds(result.bounds))
+    out.append("")
+    out.extend(_table(result.results))
+    out.append(_stats_line(result.stats))
+
+    shown: list[PropertyResult] = []
+    for r in result.results:
+        if r.verdict == VIOLATED and r.trace is not None:
+            out.append("")
+            same = next((s for s in shown if s.trace == r.trace), None)
+            if same is not None:
+                out.append(f"Counterexample for {r.property}: {r.reason}" if r.reason
+                           else f"Counterexample for {r.property}:")
+                out.append(f"  the same trace as for {same.property} above")
+            else:
+                out.extend(_counterexample(r))
+                shown.append(r)
+
+    inconclusive: dict[str, list[str]] = {}
+    for r in result.results:
+        if r.verdict == INCONCLUSIVE:
+            inconclusive.setdefault(r.reason or "the search did not exhaust the state space", []).append(r.property)
+    for reason, names in inconclusive.items():
+        out.append("")
+        out.append(f"Inconclusive ({', '.join(names)}): {reason}.")
+        out.append("  Not proven either way: raise --max-states / --timeout or lower the bounds.")
+
+    if any(r.verdict == HOLDS for r in result.results):
+        out.append("")
+        out.append("holds = no counterexample exists within these bounds (every reachable state was explored).")
+    return "\n".join(out) + "\n"
+
+
+def _kafka_value(value) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def _bounds(bounds: dict) -> str:
+    messages = _plural(bounds.get("messages", 0), "message")
+    faults = list(bounds.get("faults", ()))
+    max_faults = bounds.get("max_faults", 0)
+    if not faults or not max_faults:
+        return f"{messages}, no faults"
+    return f"{messages}, at most {_plural(max_faults, 'fault')} from {', '.join(faults)}"
+
+
+def _table(results: list[PropertyResult]) -> list[str]:
+    rows = [("Property", "Verdict", "Shortest counterexample")]
+    for r in results:
+        if r.verdict == VIOLATED:
+            verdict = "VIOLATED"
+            if r.trace is None:
+                example = "-"
+            else:
+                example = _plural(len(r.trace), "step")
+                if r.trace.loop_start is not None:
+                    example += f" (loops forever from step {r.trace.loop_start})"
+        else:
+            verdict = r.verdict
+            example = "-"
+        rows.append((r.property, verdict, example))
+    w1 = max(len(row[0]) for row in rows) + 2
+    w2 = max(len(row[1]) for row in rows) + 2
+    return [f"{a:<{w1}}{b:<{w2}}{c}".rstrip() for a, b, c in rows]
+
+
+def _stats_line(stats: Stats) -> str:
+    seconds = f"{stats.seconds:.2f}" if stats.seconds < 1 else f"{stats.seconds:.1f}"
+    line = (f"Explored {stats.states:,} states, {stats.transitions:,} transitions, depth {stats.depth}, "
+            f"in {seconds} s ({round(stats.states_per_second):,} states/s)")
+    if stats.stopped_by == "all properties violated":
+        line += "; stopped early: all properties violated"
+    elif stats.stopped_by == "max-states":
+        line += "; stopped early: --max-states reached"
+    elif stats.stopped_by == "timeout":
+        line += "; stopped early: --timeout reached"
+    elif stats.stopped_by:
+        line += f"; incomplete: {stats.stopped_by}"
+    elif stats.complete:
+        line += "; the bounded state space was exhausted"
+    return line
+
+
+def _counterexample(r: PropertyResult) -> list[str]:
+    trace: Trace = r.trace  # type: ignore[assignment]
+    out = [f"Counterexample for {r.property}: {r.reason}" if r.reason else f"Counterexample for {r.property}:"]
+    out.append("  Initial state:")
+    out.extend(f"    {part}: {text}" for part, text in trace.initial.items())
+    width = len(str(len(trace.steps)))
+    for step in trace.steps:
+        if trace.loop_start is not None and step.number == trace.loop_start:
+            out.append("  -- the following steps repeat forever --")
+        prefix = f"  {step.number:>{width}}. "
+        tag = f"[fault: {step.fault}] " if step.fault else ""
+        out.append(f"{prefix}{tag}{step.actor}: {step.action}")
+        indent = " " * (len(prefix) + 2)
+        out.extend(f"{indent}{c.part}: {c.before} -> {c.after}" for c in step.changes)
+    if trace.loop_start is not None:
+        out.append(f"  -- back to the state before step {trace.loop_start}, and so on forever --")
+    else:
+        out.append("  Final state:")
+        out.extend(f"    {part}: {text}" for part, text in trace.final.items())
+    return out

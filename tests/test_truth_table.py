@@ -1,0 +1,266 @@
+"""What Kafka settings guarantee: one row per documented behaviour, each citing its source.
+
+Every violated row also checks that the counterexample shows the mechanism the source describes,
+so a verdict that is right for the wrong reason fails.  Bounds are kept small (the smallest that
+exhibit the behaviour) so the suite stays fast; larger bounds live in benchmarks/.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+import semcheck
+from semcheck import HOLDS, VIOLATED
+
+DOCS = "https://kafka.apache.org/documentation/"
+
+
+def check(settings=None, **kwargs):
+    return semcheck.verify(settings or {}, **kwargs)
+
+
+def steps(result, prop):
+    trace = result[prop].trace
+    assert trace is not None, f"{prop} has no trace"
+    return trace.steps
+
+
+def index_of(trace_steps, *, actor=None, contains=None, fault=None, after=0):
+    """Number of the first step (after step ``after``) matching all given conditions, or None."""
+    for st in trace_steps:
+        if st.number <= after:
+            continue
+        if actor is not None and actor not in st.actor:
+            continue
+        if contains is not None and contains not in st.action:
+            continue
+        if fault is not None and st.fault != fault:
+            continue
+        return st.number
+    return None
+
+
+def test_acks_0_loses_an_acknowledged_record_on_a_lost_request():
+    """Kafka docs, producer config `acks`: "acks=0 ... the producer will not wait for any
+    acknowledgment from the server at all ... no guarantee can be made that the server has received
+    the record in this case"."""
+    r = check({"acks": "0"}, faults=["network"], max_faults=1, messages=1)
+    assert r.verdict("no-acked-loss") == VIOLATED
+    trace = steps(r, "no-acked-loss")
+    sent = index_of(trace, actor="producer", contains="counts as successful")
+    lost = index_of(trace, fault="network", contains="loses the request", after=sent)
+    assert sent and lost
+    assert r.verdict("no-duplicate") == HOLDS  # nothing is ever retried with acks=0
+
+
+def test_acks_1_loses_an_acked_record_when_the_leader_dies_before_replication():
+    """Kafka docs, producer config `acks`: "acks=1 ... should the leader fail immediately after
+    acknowledging the record but before the followers have replicated it then the record will be
+    lost"."""
+    r = check({"acks": "1"}, faults=["broker-crash"], max_faults=1, messages=1)
+    assert r.verdict("no-acked-loss") == VIOLATED
+    trace = steps(r, "no-acked-loss")
+    append = index_of(trace, actor="leader", contains="answers at once (acks=1)")
+    acked = index_of(trace, actor="producer", contains="gets the ack", after=append)
+    crash = index_of(trace, fault="broker-crash", contains="was the leader", after=acked)
+    truncated = index_of(trace, contains="truncates", after=crash)
+    assert append and acked and crash and truncated
+    assert index_of(trace, contains="copies m1") is None  # never replicated before the crash
+
+
+def test_acks_all_keeps_acked_records_through_a_broker_crash():
+    """Kafka docs, producer config `acks`: "acks=all ... guarantees that the record will not be
+    lost as long as at least one in-sync replica remains alive"."""
+    r = check({"acks": "all"}, faults=["broker-crash"], max_faults=1, messages=2)
+    assert r.verdict("no-acked-loss") == HOLDS
+    assert r.verdict("no-loss") == HOLDS
+    assert r.stats.complete
+
+
+def test_no_idempotence_duplicates_after_a_lost_response():
+    """Kafka docs, `enable.idempotence`: "When set to 'false', producer retries due to broker
+    failures, etc., may write duplicates of the retried message in the stream"."""
+    r = check({"enable.idempotence": "false"}, faults=["network"], max_faults=1, messages=2)
+    assert r.verdict("no-duplicate") == VIOLATED
+    trace = steps(r, "no-duplicate")
+    appended = index_of(trace, actor="leader", contains="appends m1")
+    lost = index_of(trace, fault="network", contains="loses the response", after=appended)
+    timeout = index_of(trace, actor="producer", contains="request.timeout.ms", after=lost)
+    again = index_of(trace, actor="leader", contains="appends m1", after=timeout)
+    assert appended and lost and timeout and again
+
+
+def test_no_idempotence_with_five_in_flight_reorders_after_a_retry():
+    """Kafka docs, `max.in.flight.requests.per.connection`: "if this configuration is set to be
+    greater than 1 and enable.idempotence is set to false, there is a risk of message reordering
+    after a failed send due to retries (i.e., if retries are enabled)"."""
+    r = check({"enable.idempotence": "false", "max.in.flight.requests.per.connection": "5"},
+              faults=["network"], max_faults=1, messages=2)
+    assert r.config["retries"] == 2147483647
+    assert r.verdict("in-order") == VIOLATED
+    trace = steps(r, "in-order")
+    lost = index_of(trace, fault="network", contains="loses the request for m1")
+    m2_first = index_of(trace, actor="leader", contains="appends m2", after=lost)
+    m1_later = index_of(trace, actor="leader", contains="appends m1", after=m2_first)
+    assert lost and m2_first and m1_later
+
+
+def test_no_idempotence_with_one_in_flight_keeps_order_but_still_duplicates():
+    """Kafka docs, `max.in.flight.requests.per.connection` (reordering needs more than one in
+    flight) and `enable.idempotence` (retries without it may write duplicates)."""
+    r = check({"enable.idempotence": "false", "max.in.flight.requests.per.connection": "1"},
+              faults=["network"], max_faults=2, messages=2)
+    assert r.verdict("in-order") == HOLDS
+    assert r.verdict("no-duplicate") == VIOLATED
+
+
+@pytest.mark.parametrize("in_flight", ["1", "5"])
+def test_idempotence_gives_no_duplicates_and_no_reordering_under_network_and_broker_faults(in_flight):
+    """Kafka docs, `enable.idempotence`: "the producer will ensure that exactly one copy of each
+    message is written in the stream"; KAFKA-5494 / Kafka 1.0+: ordering is kept with idempotence
+    for max.in.flight.requests.per.connection <= 5."""
+    r = check({"max.in.flight.requests.per.connection": in_flight},
+              faults=["network", "broker-crash"], max_faults=2, messages=2)
+    assert r.config["enable.idempotence"] is True
+    assert r.verdict("no-duplicate") == HOLDS
+    assert r.verdict("in-order") == HOLDS
+    assert r.verdict("no-loss") == HOLDS
+    assert r.stats.complete
+
+
+def test_producer_restart_duplicates_even_with_idempotence():
+    """KIP-98 (Idempotent producer): the guarantee holds "for a single producer session"; a
+    restarted producer gets a new producer id, so the broker cannot recognise its re-sends."""
+    r = check({}, faults=["producer-crash"], max_faults=1, messages=1)
+    assert r.config["enable.idempotence"] is True
+    assert r.verdict("no-duplicate") == VIOLATED
+    trace = steps(r, "no-duplicate")
+    appended = index_of(trace, actor="leader", contains="appends m1(pid 0")
+    restart = index_of(trace, fault="producer-crash", after=appended)
+    again = index_of(trace, actor="leader", contains="appends m1(pid 1", after=restart)
+    assert appended and restart and again
+
+
+def test_commit_before_processing_loses_on_a_consumer_crash():
+    """KafkaConsumer javadoc, "Manual Offset Control": committing before processing gives
+    at-most-once delivery; a crash after the commit and before processing skips the record."""
+    r = check({"auto.offset.reset": "earliest"}, commit="before-process",
+              faults=["consumer-crash"], max_faults=1, messages=1)
+    assert r.verdict("no-loss") == VIOLATED
+    assert r.verdict("no-duplicate") == HOLDS
+    trace = steps(r, "no-loss")
+    committed = index_of(trace, actor="consumer", contains="before processing")
+    crash = index_of(trace, fault="consumer-crash", after=committed)
+    resumed = index_of(trace, actor="consumer", contains="resumes from committed offset 1", after=crash)
+    assert committed and crash and resumed
+
+
+def test_commit_after_processing_duplicates_on_a_consumer_crash():
+    """KafkaConsumer javadoc, "Manual Offset Control": committing after processing gives
+    at-least-once delivery: a crash between processing and commit processes the record again."""
+    r = check({"auto.offset.reset": "earliest"}, commit="after-process",
+              faults=["consumer-crash"], max_faults=1, messages=1)
+    assert r.verdict("no-duplicate") == VIOLATED
+    assert r.verdict("no-loss") == HOLDS
+    trace = steps(r, "no-duplicate")
+    processed = index_of(trace, actor="consumer", contains="processes m1")
+    crash = index_of(trace, fault="consumer-crash", after=processed)
+    again = index_of(trace, actor="consumer", contains="processes m1", after=crash)
+    assert processed and crash and again
+    assert index_of(trace, actor="consumer", contains="commits offset 1", after=processed) is None
+
+
+def test_auto_offset_reset_latest_skips_records_after_a_crash_before_the_first_commit():
+    """Kafka docs, consumer config `auto.offset.reset`: "latest: automatically reset the offset to
+    the latest offset" when there is no committed offset, so records produced meanwhile are skipped."""
+    r = check({}, commit="after-process", faults=["consumer-crash"], max_faults=1, messages=1)
+    assert r.verdict("no-loss") == VIOLATED
+    trace = steps(r, "no-loss")
+    crash = index_of(trace, fault="consumer-crash")
+    reset = index_of(trace, actor="consumer", contains="auto.offset.reset=latest", after=crash)
+    assert crash and reset
+
+
+def test_auto_commit_with_async_processing_can_lose_records():
+    """KafkaConsumer javadoc, "Automatic Offset Committing": offsets returned by poll are committed
+    on the next poll; if the records were handed to another thread and not yet processed, a crash
+    loses them (at-least-once needs processing to finish before the next poll)."""
+    r = check({"auto.offset.reset": "earliest"}, commit="auto", processing="async",
+              faults=["consumer-crash"], max_faults=1, messages=1)
+    assert r.verdict("no-loss") == VIOLATED
+    trace = steps(r, "no-loss")
+    handed = index_of(trace, actor="consumer", contains="hands it to the processing thread")
+    committed = index_of(trace, actor="consumer", contains="auto-commits offset 1", after=handed)
+    crash = index_of(trace, fault="consumer-crash", after=committed)
+    assert handed and committed and crash
+    sync = check({"auto.offset.reset": "earliest"}, commit="auto", processing="sync",
+                 faults=["consumer-crash"], max_faults=1, messages=1)
+    assert sync.verdict("no-loss") == HOLDS
+
+
+def test_unclean_leader_election_loses_acknowledged_records():
+    """Kafka docs, topic config `unclean.leader.election.enable`: "Indicates whether to enable
+    replicas not in the ISR set to be elected as leader as a last resort, even though doing so may
+    result in data loss"."""
+    common = dict(faults=["follower-lag", "broker-crash"], max_faults=2, messages=1)
+    r = check({"unclean.leader.election.enable": "true", "replication.factor": "2"}, **common)
+    assert r.verdict("no-acked-loss") == VIOLATED
+    trace = steps(r, "no-acked-loss")
+    lag = index_of(trace, fault="follower-lag")
+    acked = index_of(trace, actor="producer", contains="gets the ack")
+    crash = index_of(trace, fault="broker-crash", after=max(lag, acked))
+    unclean = index_of(trace, contains="unclean election", after=crash)
+    assert lag and acked and crash and unclean
+    clean = check({"unclean.leader.election.enable": "false", "replication.factor": "2"}, **common)
+    assert clean.verdict("no-acked-loss") == HOLDS
+
+
+def test_power_loss_of_the_last_isr_member_loses_acked_records_even_with_min_isr_2():
+    """KIP-966 (Eligible Leader Replicas), motivation: before it, the last member of the ISR can
+    lose acknowledged records in an unclean shutdown (Kafka acknowledges before fsync) and still be
+    elected leader, so min.insync.replicas=2 does not prevent the loss."""
+    r = check({"min.insync.replicas": "2", "replication.factor": "2"},
+              faults=["follower-lag", "power-loss"], max_faults=2, messages=1)
+    assert r.verdict("no-acked-loss") == VIOLATED
+    trace = steps(r, "no-acked-loss")
+    acked = index_of(trace, actor="producer", contains="gets the ack")
+    lag = index_of(trace, fault="follower-lag", after=acked)
+    power = index_of(trace, fault="power-loss", after=lag)
+    elected = index_of(trace, contains="elects broker 1 leader", after=power)
+    assert acked and lag and power and elected
+
+
+def test_min_insync_replicas_2_with_acks_all_survives_a_crash_after_an_isr_shrink():
+    """Kafka docs, topic config `min.insync.replicas`: with replication factor 3, min.insync.replicas
+    2 and acks=all, "a majority of replicas must persist a write before it's considered successful"."""
+    r = check({"min.insync.replicas": "2"}, faults=["follower-lag", "broker-crash"], max_faults=2,
+              messages=1)
+    assert r.verdict("no-acked-loss") == HOLDS
+    assert r.stats.complete
+
+
+def test_min_insync_replicas_above_replication_factor_retries_forever():
+    """Kafka docs, topic config `min.insync.replicas`: "If this minimum cannot be met, then the
+    producer will raise an exception (either NotEnoughReplicas or NotEnoughReplicasAfterAppend)";
+    with unlimited retries the producer retries forever and the message is never delivered.  The
+    verdict is a lasso: a cycle that fairness cannot escape (liveness never passes vacuously)."""
+    r = check({"replication.factor": "1", "min.insync.replicas": "2"}, faults=[], messages=1)
+    assert r.verdict("no-loss") == VIOLATED
+    trace = r["no-loss"].trace
+    assert trace.loop_start is not None
+    loop = [st for st in trace.steps if st.number >= trace.loop_start]
+    assert any("NOT_ENOUGH_REPLICAS" in st.action for st in loop)
+    assert any(st.actor == "producer" and "sends m1" in st.action for st in loop)
+
+
+def test_finite_retries_give_up_and_tell_the_application():
+    """Kafka docs, producer config `retries`: the send fails once retries are exhausted (the
+    callback gets the error): no-loss breaks, but no acknowledged record is lost."""
+    r = check({"replication.factor": "1", "min.insync.replicas": "2", "retries": "1"},
+              faults=[], messages=1)
+    assert r.config["enable.idempotence"] is True  # retries=1 does not conflict with idempotence
+    assert r.verdict("no-loss") == VIOLATED
+    assert r["no-loss"].trace.loop_start is None
+    assert "send failed" in r["no-loss"].trace.steps[-1].action or any(
+        "no retries left" in st.action for st in r["no-loss"].trace.steps)
+    assert r.verdict("no-acked-loss") == HOLDS

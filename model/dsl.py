@@ -400,8 +400,11 @@ class ConcreteLeaves(Leaves):
         return self.state[slot]
 
     def load(self, first, size, index):
+        # Python evaluates both branches of If(...) and every argument of And(...) eagerly, so an
+        # index can be out of range in a branch that is not taken; its value is then irrelevant.
+        # (An out-of-range read in a taken branch still shows up: the compiled code disagrees.)
         if not 0 <= index < size:
-            raise ModelError(f"index {index} outside an array of size {size}")
+            return 0
         return self.state[first + index]
 
 
@@ -442,13 +445,21 @@ class ArrayRef:
             stride *= d
         return self.offset + index * stride if not (isinstance(index, int) and index == 0) else self.offset
 
+    def _out_of_range(self, index) -> bool:
+        if not isinstance(index, int) or 0 <= index < self.dims[0]:
+            return False
+        if isinstance(self.leaves, ConcreteLeaves):
+            # evaluated eagerly on a concrete state: the index came from the state, in a branch or
+            # action that may not be taken; only a write that is applied is an error (apply_writes)
+            return False
+        raise IndexError(f"{self.field.name}: index {index} outside 0..{self.dims[0] - 1}")
+
     def __getitem__(self, index):
-        if isinstance(index, int) and not 0 <= index < self.dims[0]:
-            raise IndexError(f"{self.field.name}: index {index} outside 0..{self.dims[0] - 1}")
+        self._out_of_range(index)
         pos = self._position(index)
         if len(self.dims) > 1:
             return ArrayRef(self.field, self.dims[1:], pos, self.leaves, self.writer)
-        if isinstance(pos, int):
+        if isinstance(pos, int) and not isinstance(self.leaves, ConcreteLeaves):
             return self.leaves.leaf(self.field.first_slot + pos)
         return self.leaves.load(self.field.first_slot, self.field.size, pos)
 
@@ -457,8 +468,7 @@ class ArrayRef:
             raise ModelError(f"{self.field.name}: write through a read-only view")
         if len(self.dims) != 1:
             raise ModelError(f"{self.field.name}: assign whole elements, not rows")
-        if isinstance(index, int) and not 0 <= index < self.dims[0]:
-            raise IndexError(f"{self.field.name}: index {index} outside 0..{self.dims[0] - 1}")
+        self._out_of_range(index)
         self.writer.write(self.field, self._position(index), value)
 
     def __iter__(self):
@@ -524,5 +534,7 @@ def apply_writes(state: bytes, writes) -> bytes:
     """Apply recorded writes (with concrete values) to a concrete state."""
     buf = bytearray(state)
     for f, off, val in writes:
+        if not 0 <= int(off) < f.size or not 0 <= int(val) < f.domain:
+            raise ModelError(f"{f.name}: write of {val} at {off} outside the field")
         buf[f.first_slot + int(off)] = int(val)
     return bytes(buf)

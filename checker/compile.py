@@ -29,11 +29,14 @@ class CompiledModel:
     """The model as executable code.
 
     ``successors(state)`` returns ``[(action_index, next_state), ...]`` in action order;
-    ``predicates[i](state)`` evaluates the i-th compiled predicate.  ``source`` is kept for debugging.
+    ``predicates[i](state)`` evaluates the i-th compiled predicate; ``make_expand(index_get,
+    add_state, src_append, dst_append)`` builds the search's fused expand-and-deduplicate step.
+    ``source`` is kept for debugging.
     """
 
     actions: list[Action]
     successors: Callable[[bytes], list]
+    make_expand: Callable
     predicates: list[Callable[[bytes], bool]]
     source: str
 
@@ -69,9 +72,8 @@ def compile_model(model: Model, predicates: list[StatePredicate]) -> CompiledMod
             emitter.count(value)
     emitter.choose_hoisted(guard_uses)
 
-    lines = ["def successors(s):", "    out = []", "    ap = out.append"]
-    lines += ["    " + line for line in emitter.prelude()]
-    blocks = []  # (conjuncts as source text, body lines) per action that can ever be enabled
+    prelude = emitter.prelude()
+    blocks = []  # (conjuncts as source text, index, write lines) per action that can be enabled
     for index, (guard, writes) in enumerate(traced):
         if guard is False or (not isinstance(guard, Expr) and not guard):
             continue
@@ -85,10 +87,37 @@ def compile_model(model: Model, predicates: list[StatePredicate]) -> CompiledMod
             else:
                 target = str(field.first_slot + int(offset))
             body.append(f"b[{target}] = {emitter.expr(value)}")
-        body.append(f"ap(({index}, bytes(b)))")
-        blocks.append(([emitter.expr(c) for c in conjuncts], body))
-    lines += _nest_guards(blocks, depth=1)
+        blocks.append(([emitter.expr(c) for c in conjuncts], index, body))
+
+    # successors(s): the plain form, for traces, tests and graph export.
+    lines = ["def successors(s):", "    out = []", "    ap = out.append"]
+    lines += ["    " + line for line in prelude]
+    lines += _nest_guards([(c, body + [f"ap(({i}, bytes(b)))"]) for c, i, body in blocks], depth=1)
     lines.append("    return out")
+
+    # expand(s, sid, keep_edges): the search's inner loop, fused with deduplication so that no
+    # successor list is built.  Returns (quiescent, number of transitions).
+    lines += [
+        "def make_expand(index_get, add_state, src_append, dst_append):",
+        "    def expand(s, sid, keep_edges):",
+        "        quiescent = True",
+        "        count = 0",
+    ]
+    lines += ["        " + line for line in prelude]
+    fused = []
+    for c, i, body in blocks:
+        tail = [
+            "n = bytes(b)",
+            "t = index_get(n)",
+            "if t is None:",
+            f"    t = add_state(n, sid, {i})",
+            "count += 1",
+        ]
+        if not actions[i].is_fault:
+            tail += ["quiescent = False", "if keep_edges:", "    src_append(sid)", "    dst_append(t)"]
+        fused.append((c, body + tail))
+    lines += _nest_guards(fused, depth=2)
+    lines += ["        return quiescent, count", "    return expand"]
 
     pred_lines = []
     for i, e in enumerate(pred_exprs):
@@ -101,6 +130,7 @@ def compile_model(model: Model, predicates: list[StatePredicate]) -> CompiledMod
     return CompiledModel(
         actions=actions,
         successors=namespace["successors"],
+        make_expand=namespace["make_expand"],
         predicates=[namespace[f"predicate_{i}"] for i in range(len(pred_exprs))],
         source=source,
     )

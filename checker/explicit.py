@@ -93,15 +93,41 @@ class ExplicitSearch:
                 via.append(-1)
                 check_new(len(states) - 1, init)
 
-        # The loop below is the hot path: everything it touches is a local variable.
-        normal_action = [not a.is_fault for a in compiled.actions]
+        def add_state(state: bytes, from_id: int, action: int) -> int:
+            sid = len(states)
+            index[state] = sid
+            states.append(state)
+            parent.append(from_id)
+            via.append(action)
+            if pending_invariants or overflowed is not None:
+                check_new(sid, state)
+            return sid
+
         record_all = self.keep_graph
+        if record_all:
+            # keeping the whole graph: use the plain successor list and record every edge
+            def expand(state, sid, keep):
+                quiescent, count = True, 0
+                for action, nxt in successors(state):
+                    tid = index.get(nxt)
+                    if tid is None:
+                        tid = add_state(nxt, sid, action)
+                    if not compiled.actions[action].is_fault:
+                        quiescent = False
+                        if keep:
+                            edge_src.append(sid)
+                            edge_dst.append(tid)
+                    all_src.append(sid)
+                    all_dst.append(tid)
+                    all_act.append(action)
+                    count += 1
+                return quiescent, count
+        else:
+            expand = compiled.make_expand(index.get, add_state, edge_src.append, edge_dst.append)
+
         max_states = self.max_states if self.max_states is not None else float("inf")
         n_props = len(props)
-        index_get = index.get
-        states_append = states.append
-        parent_append, via_append = parent.append, via.append
-        src_append, dst_append = edge_src.append, edge_dst.append
+        n_invariants = len(invariant_ids)
         head = 0
         level_end = len(states)
         stopped_by = ""
@@ -115,27 +141,8 @@ class ExplicitSearch:
             head += 1
             if cut and sid in cut:
                 continue
-            quiescent = True
-            for action, nxt in successors(state):
-                tid = index_get(nxt)
-                if tid is None:
-                    tid = len(states)
-                    index[nxt] = tid
-                    states_append(nxt)
-                    parent_append(sid)
-                    via_append(action)
-                    if pending_invariants or overflowed is not None:
-                        check_new(tid, nxt)
-                if normal_action[action]:
-                    quiescent = False
-                    if keep_edges:
-                        src_append(sid)
-                        dst_append(tid)
-                if record_all:
-                    all_src.append(sid)
-                    all_dst.append(tid)
-                    all_act.append(action)
-                transitions += 1
+            quiescent, count = expand(state, sid, keep_edges)
+            transitions += count
             if quiescent:
                 for i in eventually_ids:
                     if i not in found and not checks[i](state):
@@ -154,9 +161,9 @@ class ExplicitSearch:
                 if self.timeout is not None and stats.seconds > self.timeout:
                     stopped_by = "timeout"
                     break
-            if keep_edges and len(found) >= n_props - len(invariant_ids) and not record_all:
-                # every eventually-property has its counterexample: the liveness graph is not needed
-                keep_edges = False
+                if keep_edges and not record_all and all(i in found for i in eventually_ids):
+                    # every eventually-property has its counterexample: no liveness graph needed
+                    keep_edges = False
 
         exhausted = head >= len(states) and not stopped_by
         if exhausted:

@@ -622,11 +622,15 @@ class KafkaModel(Model):
         for c in range(self.slots):
             nx.req_msg[c] = 0
             nx.req_stage[c] = 0
-        # Only a restart with something unacknowledged in hand changes what happens next.
-        guard = Or([
-            Or(s.status[m] == INFLIGHT, s.status[m] == FAILED, And(s.status[m] == QUEUED, s.seq[m] != 0))
-            for m in range(self.n_messages)
-        ])
+        # A restart only changes what happens next when the producer holds something in flight
+        # (including acks=0 requests still on the wire), a failed send, or a sequence number.  A
+        # restart while every unacknowledged message merely waits in the queue reaches the same
+        # state as sending the first of them and then restarting, so it is left out.
+        guard = Or(
+            s.req_msg[0] != 0,
+            [Or(s.status[m] == INFLIGHT, s.status[m] == FAILED, And(s.status[m] == QUEUED, s.seq[m] != 0))
+             for m in range(self.n_messages)],
+        )
         if self.generations > 1:
             nx.gen = s.gen + 1
             guard = And(guard, s.gen + 1 < self.generations)

@@ -213,8 +213,12 @@ class KafkaText:
                     f"(Kafka acknowledges before fsync); log {self.log(b, r)} -> {self.log(a, r)}")
         if name == "crashes and restarts":
             resend = [_msg(m) for m in range(model.n_messages) if b["status"][m] != ACKED]
-            return ("the producing application crashes and restarts; it re-sends " + ", ".join(resend)
-                    + " under a new producer id")
+            on_wire = [_msg(b["req_msg"][c] - 1) for c in range(model.slots) if b["req_msg"][c]]
+            text = "the producing application crashes and restarts under a new producer id"
+            if on_wire:
+                text += f"; requests on its connection are gone ({', '.join(on_wire)})"
+            text += f"; it re-sends {', '.join(resend)}" if resend else "; it has nothing to re-send"
+            return text
         if action.actor == "consumer" and name == "crashes":
             return "the consuming application crashes (its position and unprocessed records are gone)"
         return name

@@ -53,6 +53,20 @@ def test_acks_0_loses_an_acknowledged_record_on_a_lost_request():
     assert r.verdict("no-duplicate") == HOLDS  # nothing is ever retried with acks=0
 
 
+def test_acks_0_loses_a_record_still_on_the_wire_when_the_producer_crashes():
+    """Kafka docs, producer config `acks`: with acks=0 the record counts as sent once it is in the
+    socket buffer; a producer restart does not re-send it (DESIGN.md), so a crash before the broker
+    reads it loses it."""
+    r = check({"acks": "0"}, faults=["producer-crash"], max_faults=1, messages=1)
+    assert r.verdict("no-acked-loss") == VIOLATED
+    trace = steps(r, "no-acked-loss")
+    sent = index_of(trace, actor="producer", contains="counts as successful")
+    crash = index_of(trace, fault="producer-crash", contains="requests on its connection are gone (m1)",
+                     after=sent)
+    assert sent and crash
+    assert index_of(trace, actor="leader", contains="appends") is None
+
+
 def test_acks_1_loses_an_acked_record_when_the_leader_dies_before_replication():
     """Kafka docs, producer config `acks`: "acks=1 ... should the leader fail immediately after
     acknowledging the record but before the followers have replicated it then the record will be

@@ -18,12 +18,29 @@ from typing import Callable
 
 from ..model.api import Model
 from ..properties.base import EVENTUALLY, INVARIANT, Property
-from .compile import compile_model
+from .compile import CompiledModel, compile_model
 from .liveness import find_bad_bottom_component
 from .result import HOLDS, INCONCLUSIVE, VIOLATED, PropertyResult, Stats
 from .trace import build_trace
 
-PROGRESS_EVERY = 1 << 14  # expansions between progress reports and timeout checks
+PROGRESS_EVERY = 1 << 14  # expansions between progress reports and timeout checks (a power of 2)
+
+
+class StateStore:
+    """Every state seen so far, numbered in BFS order, with how it was first reached."""
+
+    def __init__(self):
+        self.states: list[bytes] = []
+        self.index: dict[bytes, int] = {}
+        self.parent = array("l")
+        self.via = array("l")  # action index that first reached the state (-1: initial)
+        # normal-step edges, for the liveness analysis; and, with keep_graph, every edge
+        self.edge_src = array("l")
+        self.edge_dst = array("l")
+        self.all_edges: tuple[array, array, array] | None = None
+
+    def __len__(self):
+        return len(self.states)
 
 
 class ExplicitSearch:
@@ -49,95 +66,50 @@ class ExplicitSearch:
     def run(self) -> tuple[Stats, list[PropertyResult], object]:
         model, props = self.model, self.properties
         started = time.perf_counter()
-        predicates = [p.holds_in(model) for p in props]
         overflow = model.bound_exceeded()
-        compiled = compile_model(model, predicates + ([overflow] if overflow else []))
+        compiled = compile_model(model, [p.holds_in(model) for p in props] + ([overflow] if overflow else []))
         checks = compiled.predicates[: len(props)]
         overflowed = compiled.predicates[len(props)] if overflow else None
-        successors = compiled.successors
 
         invariant_ids = [i for i, p in enumerate(props) if p.kind == INVARIANT]
         eventually_ids = [i for i, p in enumerate(props) if p.kind == EVENTUALLY]
-        found: dict[int, tuple[int, tuple | None]] = {}  # property -> (state id, lasso loop)
-
-        states: list[bytes] = []
-        index: dict[bytes, int] = {}
-        parent = array("l")
-        via = array("l")
-        edge_src = array("l")  # normal-step edges, kept for the liveness analysis
-        edge_dst = array("l")
-        keep_edges = bool(eventually_ids) or self.keep_graph
-        all_src = array("l") if self.keep_graph else None
-        all_dst = array("l") if self.keep_graph else None
-        all_act = array("l") if self.keep_graph else None
-        stats = Stats()
-
+        found: dict[int, tuple[int, frozenset | None]] = {}  # property -> (state id, lasso members)
+        store = StateStore()
         cut: set[int] = set()  # states the model cannot expand (a capacity bound was reached)
         pending_invariants = [(i, checks[i]) for i in invariant_ids]
 
-        def check_new(sid: int, state: bytes) -> None:
-            """Invariants and capacity, on a state seen for the first time."""
-            for i, holds in pending_invariants:
-                if not holds(state):
-                    found[i] = (sid, None)
-            if found:
+        def add_state(state: bytes, from_id: int, action: int) -> int:
+            """Number a state seen for the first time and check invariants and capacity on it."""
+            sid = len(store.states)
+            store.index[state] = sid
+            store.states.append(state)
+            store.parent.append(from_id)
+            store.via.append(action)
+            if pending_invariants:
+                for i, holds in pending_invariants:
+                    if not holds(state):
+                        found[i] = (sid, None)
                 pending_invariants[:] = [(i, h) for i, h in pending_invariants if i not in found]
             if overflowed is not None and overflowed(state):
                 cut.add(sid)
-
-        for init in model.initial_states():
-            if init not in index:
-                index[init] = len(states)
-                states.append(init)
-                parent.append(-1)
-                via.append(-1)
-                check_new(len(states) - 1, init)
-
-        def add_state(state: bytes, from_id: int, action: int) -> int:
-            sid = len(states)
-            index[state] = sid
-            states.append(state)
-            parent.append(from_id)
-            via.append(action)
-            if pending_invariants or overflowed is not None:
-                check_new(sid, state)
             return sid
 
-        record_all = self.keep_graph
-        if record_all:
-            # keeping the whole graph: use the plain successor list and record every edge
-            def expand(state, sid, keep):
-                quiescent, count = True, 0
-                for action, nxt in successors(state):
-                    tid = index.get(nxt)
-                    if tid is None:
-                        tid = add_state(nxt, sid, action)
-                    if not compiled.actions[action].is_fault:
-                        quiescent = False
-                        if keep:
-                            edge_src.append(sid)
-                            edge_dst.append(tid)
-                    all_src.append(sid)
-                    all_dst.append(tid)
-                    all_act.append(action)
-                    count += 1
-                return quiescent, count
-        else:
-            expand = compiled.make_expand(index.get, add_state, edge_src.append, edge_dst.append)
+        for init in model.initial_states():
+            if init not in store.index:
+                add_state(init, -1, -1)
+        expand = self._expander(compiled, store, add_state)
 
+        # ---- breadth-first exploration (the hot loop) -------------------------------------------
+        stats = Stats()
+        keep_edges = bool(eventually_ids) or self.keep_graph
         max_states = self.max_states if self.max_states is not None else float("inf")
-        n_props = len(props)
-        n_invariants = len(invariant_ids)
-        head = 0
-        level_end = len(states)
-        stopped_by = ""
-        transitions = 0
+        states = store.states
+        head, level_end, transitions, stopped_by = 0, len(states), 0, ""
         while head < len(states):
             if head == level_end:
                 stats.depth += 1
                 level_end = len(states)
-            sid = head
-            state = states[head]
+            sid, state = head, states[head]
             head += 1
             if cut and sid in cut:
                 continue
@@ -147,7 +119,7 @@ class ExplicitSearch:
                 for i in eventually_ids:
                     if i not in found and not checks[i](state):
                         found[i] = (sid, None)
-            if len(found) == n_props and not record_all:
+            if len(found) == len(props) and not self.keep_graph:
                 stopped_by = "all properties violated"
                 break
             if len(states) >= max_states:
@@ -161,50 +133,77 @@ class ExplicitSearch:
                 if self.timeout is not None and stats.seconds > self.timeout:
                     stopped_by = "timeout"
                     break
-                if keep_edges and not record_all and all(i in found for i in eventually_ids):
-                    # every eventually-property has its counterexample: no liveness graph needed
-                    keep_edges = False
+                if keep_edges and not self.keep_graph and all(i in found for i in eventually_ids):
+                    keep_edges = False  # every eventually-property has its counterexample
 
         exhausted = head >= len(states) and not stopped_by
         if exhausted:
             stats.depth += 1
-        complete = exhausted and not cut
-        if exhausted and cut and not stopped_by:
-            stopped_by = "log capacity"
-
-        # Liveness: bottom components of the normal-step graph, once the space is exhausted.
-        if exhausted:
-            pending = [i for i in eventually_ids if i not in found]
-            if pending and not cut:
-                for i in pending:
-                    bad = find_bad_bottom_component(len(states), edge_src, edge_dst, states, checks[i])
-                    if bad is not None:
-                        found[i] = bad
-
-        stats.states = len(states)
-        stats.transitions = transitions
-        stats.seconds = time.perf_counter() - started
-        stats.complete = complete
-        stats.stopped_by = stopped_by
-
-        results = []
-        for i, prop in enumerate(props):
-            if i in found:
-                target, loop = found[i]
-                trace = build_trace(model, compiled.actions, states, parent, via, target, loop,
-                                    successors, index)
-                results.append(PropertyResult(prop.name, VIOLATED, trace, _explain(prop, loop)))
-            elif complete:
-                results.append(PropertyResult(prop.name, HOLDS))
+            if cut:
+                stopped_by = "log capacity"
             else:
-                results.append(PropertyResult(prop.name, INCONCLUSIVE, None, _why_cut(stopped_by, stats)))
+                # liveness: bottom components of the normal-step graph
+                for i in eventually_ids:
+                    if i not in found:
+                        bad = find_bad_bottom_component(len(states), store.edge_src, store.edge_dst,
+                                                        states, checks[i])
+                        if bad is not None:
+                            found[i] = bad
+
+        stats.states, stats.transitions = len(states), transitions
+        stats.seconds = time.perf_counter() - started
+        stats.complete = exhausted and not cut
+        stats.stopped_by = stopped_by
+        results = [self._verdict(i, prop, found, stats, compiled, store) for i, prop in enumerate(props)]
 
         graph = None
         if self.keep_graph:
             from .graph import to_networkx
 
-            graph = to_networkx(model, compiled.actions, states, all_src, all_dst, all_act)
+            graph = to_networkx(model, compiled.actions, states, *store.all_edges)
         return stats, results, graph
+
+    def _expander(self, compiled: CompiledModel, store: StateStore, add_state):
+        """The per-state step: generate successors, number new ones, record edges.
+
+        Normally the compiled, fused ``expand``; with ``keep_graph`` a plain loop that also records
+        every edge with its action, for the networkx graph."""
+        if not self.keep_graph:
+            return compiled.make_expand(store.index.get, add_state, store.edge_src.append,
+                                        store.edge_dst.append)
+        store.all_edges = (array("l"), array("l"), array("l"))
+        all_src, all_dst, all_act = store.all_edges
+        is_fault = [a.is_fault for a in compiled.actions]
+
+        def expand(state, sid, keep_edges):
+            quiescent, count = True, 0
+            for action, nxt in compiled.successors(state):
+                tid = store.index.get(nxt)
+                if tid is None:
+                    tid = add_state(nxt, sid, action)
+                if not is_fault[action]:
+                    quiescent = False
+                    if keep_edges:
+                        store.edge_src.append(sid)
+                        store.edge_dst.append(tid)
+                all_src.append(sid)
+                all_dst.append(tid)
+                all_act.append(action)
+                count += 1
+            return quiescent, count
+
+        return expand
+
+    def _verdict(self, i: int, prop: Property, found, stats: Stats, compiled: CompiledModel,
+                 store: StateStore) -> PropertyResult:
+        if i in found:
+            target, loop = found[i]
+            trace = build_trace(self.model, compiled.actions, store.states, store.parent, store.via,
+                                target, loop, compiled.successors, store.index)
+            return PropertyResult(prop.name, VIOLATED, trace, _explain(prop, loop))
+        if stats.complete:
+            return PropertyResult(prop.name, HOLDS)
+        return PropertyResult(prop.name, INCONCLUSIVE, None, _why_cut(stats))
 
 
 def _explain(prop: Property, loop) -> str:
@@ -215,11 +214,13 @@ def _explain(prop: Property, loop) -> str:
     return "the system can cycle forever, under fairness, without it ever becoming true"
 
 
-def _why_cut(stopped_by: str, stats: Stats) -> str:
-    if stopped_by == "max-states":
-        return f"search stopped at --max-states ({stats.states} states, depth {stats.depth}) before exhausting the space"
-    if stopped_by == "timeout":
-        return f"search stopped at --timeout ({stats.seconds:.1f}s, {stats.states} states) before exhausting the space"
-    if stopped_by == "log capacity":
+def _why_cut(stats: Stats) -> str:
+    if stats.stopped_by == "max-states":
+        return (f"search stopped at --max-states ({stats.states} states, depth {stats.depth}) "
+                "before exhausting the space")
+    if stats.stopped_by == "timeout":
+        return (f"search stopped at --timeout ({stats.seconds:.1f}s, {stats.states} states) "
+                "before exhausting the space")
+    if stats.stopped_by == "log capacity":
         return "some run outgrew the model's log capacity, so part of the space was not explored"
     return "the search did not exhaust the state space"

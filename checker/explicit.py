@@ -138,7 +138,6 @@ class ExplicitSearch:
 
         exhausted = head >= len(states) and not stopped_by
         if exhausted:
-            stats.depth += 1
             if cut:
                 stopped_by = "log capacity"
             else:

@@ -186,7 +186,7 @@ class KafkaText:
         if name == "commit":
             return f"commits offset {a['c_committed'] - 1} after processing"
         if name == "auto-commit":
-            return f"auto-commits offset {a['c_committed'] - 1} (the position of the last poll)"
+            return f"auto-commits its position, offset {a['c_committed'] - 1} (enable.auto.commit)"
         if name == "reset offset":
             return (f"position {b['c_pos']} is past the log end (OFFSET_OUT_OF_RANGE): resets to "
                     f"{a['c_pos']} (auto.offset.reset={model.config.auto_offset_reset})")

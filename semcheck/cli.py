@@ -16,6 +16,7 @@ from .api import ENGINES, verify as run_verify
 from .model.bounds import FAULT_CLASSES, parse_faults
 from .model.config import ConfigError
 from .progress import make_progress
+from .properties_file import read_properties
 from .properties import ALL_PROPERTIES
 from .report import render
 
@@ -134,6 +135,9 @@ def main():
 
 
 @main.command()
+@click.option("-c", "--config", "config_path", metavar="FILE",
+              help="A Kafka client .properties file (e.g. your producer's and consumer's settings). "
+                   "--acks, --retries and -X override its values.")
 @click.option("--acks", metavar="0|1|all|-1", multiple=True, help="Producer acks (shorthand for -X acks=...). Default all.")
 @click.option("--retries", metavar="N", multiple=True, help="Producer retries (shorthand for -X retries=...). Default unlimited.")
 @click.option("-X", "defines", metavar="KEY=VALUE", multiple=True,
@@ -164,7 +168,7 @@ def main():
               help="Write the explored state graph as Graphviz DOT to FILE. Meant for small bounds "
                    "(e.g. --messages 1 --max-faults 1): it keeps the whole graph in memory and "
                    "explores the full space even after every property is violated.")
-def verify(acks, retries, defines, commit, processing, messages, faults_text, max_faults, property_names,
+def verify(config_path, acks, retries, defines, commit, processing, messages, faults_text, max_faults, property_names,
            engine, fmt, max_states, timeout, dot_path):
     """Check what a Kafka configuration guarantees.
 
@@ -175,8 +179,15 @@ def verify(acks, retries, defines, commit, processing, messages, faults_text, ma
     Examples:
       semcheck verify --acks 1 --retries 3
       semcheck verify -X enable.idempotence=false --commit before-process --format json
+      semcheck verify --config producer.properties --acks all
     """
     settings = build_settings(acks, retries, defines)
+    if config_path is not None:
+        try:
+            # the command line overrides the file, as with Kafka's own tools
+            settings = {**read_properties(config_path), **settings}
+        except ConfigError as err:
+            raise InputError(str(err)) from None
     if engine in _PLANNED_ENGINES:
         raise InputError(f"engine {engine!r} is not implemented yet: choose from {', '.join(ENGINES)}")
     if dot_path is not None:

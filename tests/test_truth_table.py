@@ -204,7 +204,7 @@ def test_auto_commit_with_async_processing_can_lose_records():
     assert r.verdict("no-loss") == VIOLATED
     trace = steps(r, "no-loss")
     handed = index_of(trace, actor="consumer", contains="hands it to the processing thread")
-    committed = index_of(trace, actor="consumer", contains="auto-commits offset 1", after=handed)
+    committed = index_of(trace, actor="consumer", contains="auto-commits its position, offset 1", after=handed)
     crash = index_of(trace, fault="consumer-crash", after=committed)
     assert handed and committed and crash
     sync = check({"auto.offset.reset": "earliest"}, commit="auto", processing="sync",

@@ -212,17 +212,18 @@ class KafkaModel(Model):
         enough = self.isr_size(s) >= self.config.min_insync_replicas
         return And(s.req_msg[0] != 0, Or(plain, And(offset_replicated, enough if success else Not(enough))))
 
-    def _pop_head(self, s, nx):
-        for c in range(self.slots - 1):
-            nx.req_msg[c] = s.req_msg[c + 1]
-            nx.req_stage[c] = s.req_stage[c + 1]
+    def _remove_request(self, s, nx, c):
+        """Request ``c`` leaves the connection; the ones behind it move up."""
+        for j in range(c, self.slots - 1):
+            nx.req_msg[j] = s.req_msg[j + 1]
+            nx.req_stage[j] = s.req_stage[j + 1]
         nx.req_msg[self.slots - 1] = 0
         nx.req_stage[self.slots - 1] = 0
 
     def _receive_ok(self, s, nx):
         guard = self._response_ready(s, success=True)
         nx.status[s.req_msg[0] - 1] = ACKED
-        self._pop_head(s, nx)
+        self._remove_request(s, nx, 0)
         return guard
 
     def _retry_or_fail(self, s, nx, msg):
@@ -237,7 +238,7 @@ class KafkaModel(Model):
     def _receive_error(self, s, nx):
         guard = self._response_ready(s, success=False)
         self._retry_or_fail(s, nx, s.req_msg[0] - 1)
-        self._pop_head(s, nx)
+        self._remove_request(s, nx, 0)
         return guard
 
     def _time_out(self, s, nx):
@@ -363,12 +364,7 @@ class KafkaModel(Model):
             nx.log[s.leader][length] = self._request_record(s, c)
             nx.log_len[s.leader] = length + 1
             if self.acks == 0:
-                # no response is ever sent: the request simply leaves the connection
-                for j in range(c, self.slots - 1):
-                    nx.req_msg[j] = s.req_msg[j + 1]
-                    nx.req_stage[j] = s.req_stage[j + 1]
-                nx.req_msg[self.slots - 1] = 0
-                nx.req_stage[self.slots - 1] = 0
+                self._remove_request(s, nx, c)  # no response is ever sent
             elif self.acks == 1:
                 nx.req_stage[c] = OK
             else:
@@ -561,11 +557,7 @@ class KafkaModel(Model):
     def _lose_request(self, c):
         def effect(s, nx):
             if self.acks == 0:
-                for j in range(c, self.slots - 1):
-                    nx.req_msg[j] = s.req_msg[j + 1]
-                    nx.req_stage[j] = s.req_stage[j + 1]
-                nx.req_msg[self.slots - 1] = 0
-                nx.req_stage[self.slots - 1] = 0
+                self._remove_request(s, nx, c)  # nothing waits for an answer
             else:
                 nx.req_stage[c] = LOST
             return And(s.req_msg[c] != 0, s.req_stage[c] == REQ)

@@ -61,7 +61,10 @@ def compile_model(model: Model, predicates: list[StatePredicate]) -> CompiledMod
     leaves = TracingLeaves()
     pred_exprs = [p.test(StateView(model.layout, leaves)) for p in predicates]
 
-    emitter = _Emitter()
+    domains: list[int] = []
+    for f in model.layout.fields.values():
+        domains += [f.domain] * f.size
+    emitter = _Emitter(domains)
     # Count uses across every guard, write and predicate, to decide what to compute once per state.
     for guard, writes in traced:
         emitter.count(guard)
@@ -80,13 +83,22 @@ def compile_model(model: Model, predicates: list[StatePredicate]) -> CompiledMod
         action = actions[index]
         conjuncts = [] if guard is True else (
             list(guard.args) if isinstance(guard, Expr) and guard.op == "and" else [guard])
-        body = [f"# {index}: {action.actor} {action.name} {action.params}", "b = bytearray(s)"]
+        body = [f"# {index}: {action.actor} {action.name} {action.params}"]
+        # the writes run only once the guard holds, and all of them run: what they share is
+        # computed once, into locals
+        temps = emitter.shared_in([x for _, offset, value in writes for x in (offset, value)])
+        for n, node in enumerate(temps):
+            body.append(f"w{n} = {emitter.expr(node)}")
+            emitter.hoisted[id(node)] = f"w{n}"
+        body.append("b = bytearray(s)")
         for field, offset, value in writes:
             if isinstance(offset, Expr):
                 target = f"{field.first_slot} + {emitter.expr(offset)}"
             else:
                 target = str(field.first_slot + int(offset))
             body.append(f"b[{target}] = {emitter.expr(value)}")
+        for node in temps:
+            del emitter.hoisted[id(node)]
         blocks.append(([emitter.expr(c) for c in conjuncts], index, body))
 
     # successors(s): the plain form, for traces, tests and graph export.
@@ -167,10 +179,12 @@ def _nest_guards(blocks, depth: int) -> list[str]:
 class _Emitter:
     """Turns expression DAGs into Python source text."""
 
-    def __init__(self):
+    def __init__(self, domains: list[int]):
+        self.domains = domains  # slot -> number of values it can hold
         self.uses: Counter = Counter()
         self.nodes: dict[int, Expr] = {}
         self.safe: dict[int, bool] = {}
+        self.ranges: dict[int, tuple[int, int]] = {}
         self.hoisted: dict[int, str] = {}  # id(node) -> local variable name
         self.order: list[Expr] = []  # hoisted nodes in dependency order
 
@@ -184,20 +198,78 @@ class _Emitter:
             for a in e.args:
                 self.count(a)
 
+    def value_range(self, e) -> tuple[int, int]:
+        """Smallest and largest value ``e`` can take in any state (interval arithmetic)."""
+        if not isinstance(e, Expr):
+            return int(e), int(e)
+        known = self.ranges.get(id(e))
+        if known is not None:
+            return known
+        op, args = e.op, e.args
+        if op == "field":
+            known = (0, self.domains[args[0]] - 1)
+        elif op == "load":
+            known = (0, self.domains[args[0]] - 1)  # every slot of an array has the same domain
+        elif op in ("==", "!=", "<", "<=", "not"):
+            known = (0, 1)
+        else:
+            parts = [self.value_range(a) for a in args]
+            if op == "+":
+                known = (parts[0][0] + parts[1][0], parts[0][1] + parts[1][1])
+            elif op == "-":
+                known = (parts[0][0] - parts[1][1], parts[0][1] - parts[1][0])
+            elif op == "*":
+                products = [x * y for x in parts[0] for y in parts[1]]
+                known = (min(products), max(products))
+            elif op in ("//", "%") and not isinstance(args[1], Expr) and args[1] > 0:
+                d = args[1]
+                known = (parts[0][0] // d, parts[0][1] // d) if op == "//" else (0, d - 1)
+            elif op == "if":
+                known = (min(parts[1][0], parts[2][0]), max(parts[1][1], parts[2][1]))
+            elif op == "min":
+                known = (min(p[0] for p in parts), min(p[1] for p in parts))
+            elif op == "max":
+                known = (max(p[0] for p in parts), max(p[1] for p in parts))
+            else:  # and / or return one of their operands
+                known = (min(p[0] for p in parts), max(p[1] for p in parts))
+        self.ranges[id(e)] = known
+        return known
+
     def is_safe(self, e) -> bool:
-        """True when evaluating ``e`` can never fail, in any state (no state-indexed reads)."""
+        """True when evaluating ``e`` can never fail, in any state: every state-indexed read stays
+        inside its array (by interval arithmetic on the index) and no division by zero."""
         if not isinstance(e, Expr):
             return True
         known = self.safe.get(id(e))
         if known is None:
             if e.op == "load":
-                known = False
+                lo, hi = self.value_range(e.args[2])
+                known = 0 <= lo and hi < e.args[1] and self.is_safe(e.args[2])
             elif e.op in ("//", "%"):
-                known = not isinstance(e.args[1], Expr) and e.args[1] != 0 and self.is_safe(e.args[0])
+                known = not isinstance(e.args[1], Expr) and e.args[1] > 0 and self.is_safe(e.args[0])
             else:
                 known = all(self.is_safe(a) for a in e.args)
             self.safe[id(e)] = known
         return known
+
+    def shared_in(self, exprs) -> list[Expr]:
+        """Safe compound nodes that occur more than once in ``exprs`` (counting every occurrence),
+        in dependency order: worth one local variable each."""
+        counts: Counter = Counter()
+        order: list[Expr] = []
+
+        def visit(e):
+            if not isinstance(e, Expr) or e.op in ("field", "const") or id(e) in self.hoisted:
+                return
+            counts[id(e)] += 1
+            if counts[id(e)] == 1:
+                for a in e.args:
+                    visit(a)
+                order.append(e)
+
+        for e in exprs:
+            visit(e)
+        return [e for e in order if counts[id(e)] >= 2 and self.is_safe(e)]
 
     def choose_hoisted(self, guard_uses: Counter) -> None:
         """Hoist safe nodes that guards use more than once, and every field read guards use."""

@@ -47,18 +47,26 @@ def _cycle_within(successors, actions, states, index_of, start: int, members: fr
 
 def build_trace(model: Model, actions: list[Action], states, parent, via, target: int, loop=None,
                 successors=None, index_of=None) -> Trace:
+    """The trace to ``target`` through the explicit engine's parent pointers; with ``loop`` (the
+    members of a bottom component) a shortest cycle back to ``target`` is appended."""
     path = _path_to(parent, via, target)
     loop_start = None
     if loop is not None:
         cycle = _cycle_within(successors, actions, states, index_of, target, loop)
         loop_start = len(path)  # steps are numbered from 1; the cycle starts after the prefix
         path = path + cycle
+    return trace_from_path(model, actions, [states[sid] for _, sid in path],
+                           [action for action, _ in path[1:]], loop_start)
+
+
+def trace_from_path(model: Model, actions: list[Action], path_states: list[bytes], path_actions: list[int],
+                    loop_start: int | None = None) -> Trace:
+    """A trace from concrete states ``s0 .. sn`` and the actions between them (any engine)."""
     steps = []
-    before = states[path[0][1]]
+    before = path_states[0]
     summary_before = model.summarize(before)
     initial = dict(summary_before)
-    for number, (action, sid) in enumerate(path[1:], start=1):
-        after = states[sid]
+    for number, (action, after) in enumerate(zip(path_actions, path_states[1:]), start=1):
         summary_after = model.summarize(after)
         changes = tuple(
             Change(part, summary_before.get(part, ""), text)

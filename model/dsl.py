@@ -158,7 +158,20 @@ def _binary(op: str, a, b):
         if isinstance(b, bool):
             b = int(b)
         return Expr(op, a, b)
+    if op == "//" and (_is_z3(a) or _is_z3(b)):
+        return a / b  # Z3's integer division; it equals floor division for the positive divisors used
     return _BINARY[op](a, b)
+
+
+def Div(a, b):
+    """Integer division (floor, for the positive divisors models use) on any kind of value.
+    Python's ``//`` operator does not exist on Z3 terms, so models call this instead."""
+    return _binary("//", a, b)
+
+
+def Mod(a, b):
+    """Remainder, matching :func:`Div`."""
+    return _binary("%", a, b)
 
 
 def If(cond, then, other):
@@ -180,11 +193,10 @@ def And(*xs):
         return _z3.And(*xs)
     rest = []
     for x in xs:
+        # Nested conjunctions are kept as nodes, not flattened: a chain built step by step
+        # (common = And(common, ...)) then shares its prefix instead of growing quadratically.
         if isinstance(x, Expr):
-            if x.op == "and":
-                rest.extend(x.args)
-            else:
-                rest.append(x)
+            rest.append(x)
         elif not x:
             return False
     if not rest:
@@ -201,10 +213,7 @@ def Or(*xs):
     rest = []
     for x in xs:
         if isinstance(x, Expr):
-            if x.op == "or":
-                rest.extend(x.args)
-            else:
-                rest.append(x)
+            rest.append(x)
         elif x:
             return True
     if not rest:

@@ -24,7 +24,7 @@ from __future__ import annotations
 from .api import Action, Model, StatePredicate
 from .bounds import Bounds
 from .config import UNLIMITED_RETRIES, ConfigError, KafkaConfig
-from .dsl import And, Count, If, Layout, Max, Min, Not, Or
+from .dsl import And, Count, Div, If, Layout, Max, Min, Mod, Not, Or
 
 MAX_FINITE_RETRIES = 50
 
@@ -59,7 +59,6 @@ class KafkaModel(Model):
         # shrink), and one fault can re-append each message at most once, so a log never holds more
         # than messages * (1 + faults) records.  Overflow is still detected, never ignored.
         self.capacity = n * (1 + bounds.max_faults)
-        self.record_domain = 1 + (self.generations * n * n if self.idempotent else n)
         self.layout = self._declare_layout()
 
     # ------------------------------------------------------------------------------------------
@@ -78,7 +77,11 @@ class KafkaModel(Model):
         lay.array("alive", (r,), 2)
         lay.array("isr", (r,), 2)
         lay.array("log_len", (r,), cap + 1)
-        lay.array("log", (r, cap), self.record_domain)
+        # a record is three parallel slots: message + 1 (0 = empty slot), and with idempotence the
+        # producer generation (producer id) and sequence number it was written with
+        lay.array("log", (r, cap), n + 1)
+        lay.array("log_pid", (r, cap), self.generations if self.idempotent else 1)
+        lay.array("log_seq", (r, cap), n if self.idempotent else 1)
         lay.scalar("has_leader", 2)
         lay.scalar("leader", r)
         lay.scalar("c_alive", 2)
@@ -101,6 +104,8 @@ class KafkaModel(Model):
                     "isr": [1] * r,
                     "log_len": [0] * r,
                     "log": [[0] * self.capacity for _ in range(r)],
+                    "log_pid": [[0] * self.capacity for _ in range(r)],
+                    "log_seq": [[0] * self.capacity for _ in range(r)],
                     "has_leader": 1,
                     "leader": 0,
                     "c_alive": 1,
@@ -135,15 +140,20 @@ class KafkaModel(Model):
     # ------------------------------------------------------------------------------------------
     # derived values (DSL expressions over a state view)
     # ------------------------------------------------------------------------------------------
-    def record(self, msg, seq, gen):
-        """The record a request appends: the message, and with idempotence its producer id and seq."""
-        if not self.idempotent:
-            return msg + 1
-        n = self.n_messages
-        return 1 + msg + n * (seq + n * gen)
-
     def message_of(self, record):
-        return (record - 1) % self.n_messages
+        """The message a record holds (``log`` slots store message + 1)."""
+        return record - 1
+
+    def same_record(self, s, r1, k1, r2, k2):
+        """Whether offset k1 of replica r1 and offset k2 of r2 hold the same record (content,
+        including producer id and sequence, which tell a retry from a re-send)."""
+        return And(s.log[r1][k1] == s.log[r2][k2], s.log_pid[r1][k1] == s.log_pid[r2][k2],
+                   s.log_seq[r1][k1] == s.log_seq[r2][k2])
+
+    def write_record(self, nx, r, k, msg_plus_one, pid, seq):
+        nx.log[r][k] = msg_plus_one
+        nx.log_pid[r][k] = pid
+        nx.log_seq[r][k] = seq
 
     def high_watermark(self, s):
         return Min([If(s.isr[r] == 1, s.log_len[r], self.capacity) for r in range(self.n_replicas)])
@@ -304,22 +314,19 @@ class KafkaModel(Model):
         return self.isr_size(s) >= self.config.min_insync_replicas
 
     def _sequence_check(self, s, c):
-        """(seq of the request, last seq of this producer id in the leader's log); idempotence only."""
-        n = self.n_messages
+        """(seq of the request, last seq of this producer id in the leader's log); idempotence only.
+        The broker's producer state is rebuilt from its log, so it is read from the log here."""
         msg = s.req_msg[c] - 1
         seq = s.seq[msg] - 1
-        last = -1
-        lead = s.log[s.leader]
-        for k in range(self.capacity):
-            rec = lead[k]
-            mine = And(rec != 0, (rec - 1) // (n * n) == s.gen)
-            last = Max(last, If(mine, ((rec - 1) // n) % n, -1))
+        log, pid, seqs = s.log[s.leader], s.log_pid[s.leader], s.log_seq[s.leader]
+        last = Max([If(And(log[k] != 0, pid[k] == s.gen), seqs[k], -1) for k in range(self.capacity)])
         return seq, last
 
-    def _request_record(self, s, c):
-        msg = s.req_msg[c] - 1
-        seq = s.seq[msg] - 1 if self.idempotent else 0
-        return self.record(msg, seq, s.gen)
+    def _request_seq(self, s, c):
+        return s.seq[s.req_msg[c] - 1] - 1 if self.idempotent else 0
+
+    def _request_pid(self, s):
+        return s.gen if self.idempotent else 0
 
     def _reject_ner(self, c):
         def effect(s, nx):
@@ -331,10 +338,10 @@ class KafkaModel(Model):
     def _duplicate(self, c):
         def effect(s, nx):
             seq, last = self._sequence_check(s, c)
-            rec = self._request_record(s, c)
             if self.acks == -1:
-                lead = s.log[s.leader]
-                offset = Max([If(lead[k] == rec, k, 0) for k in range(self.capacity)])
+                pid, seqs = s.log_pid[s.leader], s.log_seq[s.leader]
+                offset = Max([If(And(s.log[s.leader][k] != 0, pid[k] == s.gen, seqs[k] == seq), k, 0)
+                              for k in range(self.capacity)])
                 nx.req_stage[c] = WAIT + offset
             else:
                 nx.req_stage[c] = OK
@@ -361,7 +368,7 @@ class KafkaModel(Model):
     def _append(self, c):
         def effect(s, nx):
             length = self.leader_len(s)
-            nx.log[s.leader][length] = self._request_record(s, c)
+            self.write_record(nx, s.leader, length, s.req_msg[c], self._request_pid(s), self._request_seq(s, c))
             nx.log_len[s.leader] = length + 1
             if self.acks == 0:
                 self._remove_request(s, nx, c)  # no response is ever sent
@@ -384,19 +391,21 @@ class KafkaModel(Model):
         """Follower ``f`` drops its divergent suffix: everything from the first offset where its log
         differs from the leader's (KIP-101/279: truncation by leader epoch).  Records are compared by
         content, which includes the producer id and sequence when idempotence is on."""
-        own, theirs = s.log[f], s.log[leader]
         common = True
         length = 0
         for k in range(self.capacity):
-            common = And(common, own[k] != 0, own[k] == theirs[k])
+            common = And(common, s.log[f][k] != 0, self.same_record(s, f, k, leader, k))
             length = length + If(common, 1, 0)
-            nx.log[f][k] = If(And(when, Not(common)), 0, own[k])
+            drop = And(when, Not(common))
+            self.write_record(nx, f, k, If(drop, 0, s.log[f][k]), If(drop, 0, s.log_pid[f][k]),
+                              If(drop, 0, s.log_seq[f][k]))
         nx.log_len[f] = If(when, length, s.log_len[f])
 
     def _fetch(self, f):
         def effect(s, nx):
             mine = s.log_len[f]
-            nx.log[f][mine] = s.log[s.leader][mine]
+            lead = s.leader
+            self.write_record(nx, f, mine, s.log[lead][mine], s.log_pid[lead][mine], s.log_seq[lead][mine])
             nx.log_len[f] = mine + 1
             # caught up with the leader's log end: the leader adds it back to the ISR
             nx.isr[f] = If(mine + 1 == self.leader_len(s), 1, s.isr[f])
@@ -596,7 +605,7 @@ class KafkaModel(Model):
             guard = s.alive[r] == 1
             if keep is not None:
                 for k in range(keep, self.capacity):
-                    nx.log[r][k] = 0
+                    self.write_record(nx, r, k, 0, 0, 0)
                 nx.log_len[r] = keep
                 guard = And(guard, keep < s.log_len[r])
             return guard

@@ -14,19 +14,17 @@ class KafkaText:
         self.model = model
 
     # ---- pieces ------------------------------------------------------------------------------
-    def record(self, code: int) -> str:
+    def record(self, d, r: int, k: int) -> str:
+        """Offset k of replica r's log, e.g. ``m2`` or, with idempotence, ``m2(seq 1)``."""
         model = self.model
-        msg = model.message_of(code)
+        text = _msg(d["log"][r][k] - 1)
         if not model.idempotent:
-            return _msg(msg)
-        n = model.n_messages
-        seq = ((code - 1) // n) % n
-        gen = (code - 1) // (n * n)
-        pid = f"pid {gen}, " if model.generations > 1 else ""
-        return f"{_msg(msg)}({pid}seq {seq})"
+            return text
+        pid = f"pid {d['log_pid'][r][k]}, " if model.generations > 1 else ""
+        return f"{text}({pid}seq {d['log_seq'][r][k]})"
 
     def log(self, d, r) -> str:
-        return "[" + " ".join(self.record(c) for c in d["log"][r][: d["log_len"][r]]) + "]"
+        return "[" + " ".join(self.record(d, r, k) for k in range(d["log_len"][r])) + "]"
 
     def hw(self, d) -> int:
         return min(d["log_len"][r] if d["isr"][r] else self.model.capacity for r in range(self.model.n_replicas))
@@ -128,7 +126,7 @@ class KafkaText:
             c = action.params[0]
             m = b["req_msg"][c] - 1
             offset = b["log_len"][b["leader"]]
-            text = f"{leader} appends {self.record(a['log'][b['leader']][offset])} at offset {offset}"
+            text = f"{leader} appends {self.record(a, b['leader'], offset)} at offset {offset}"
             if model.acks == 1:
                 text += " and answers at once (acks=1)"
             elif model.acks == -1:
@@ -151,7 +149,7 @@ class KafkaText:
         if name == "fetch":
             f = action.params[0]
             k = b["log_len"][f]
-            text = f"copies {self.record(a['log'][f][k])} (offset {k}) from the leader"
+            text = f"copies {self.record(a, f, k)} (offset {k}) from the leader"
             if a["isr"][f] and not b["isr"][f]:
                 text += " and, caught up, rejoins the ISR"
             return text
@@ -173,9 +171,9 @@ class KafkaText:
                 text += "; " + "; ".join(truncated)
             return text
         if name == "poll and process":
-            return f"polls and processes {self.record(b['log'][b['leader']][b['c_pos']])} (offset {b['c_pos']})"
+            return f"polls and processes {self.record(b, b['leader'], b['c_pos'])} (offset {b['c_pos']})"
         if name == "poll":
-            text = f"polls {self.record(b['log'][b['leader']][b['c_pos']])} (offset {b['c_pos']})"
+            text = f"polls {self.record(b, b['leader'], b['c_pos'])} (offset {b['c_pos']})"
             if model.config.commit == "before-process":
                 text += f" and commits offset {a['c_committed'] - 1} before processing it"
             else:

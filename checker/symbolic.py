@@ -1,0 +1,368 @@
+"""The symbolic engine: bounded model checking with Z3 over the same model definition.
+
+Every action of the model is run once on Z3 terms standing for the slots of a generic state ``x``
+(``dsl.Z3Leaves``), exactly as the explicit engine runs it on tracing values; no second copy of the
+semantics exists.  The transition relation says: the chosen action's guard holds in ``x``, and each
+slot of the next state ``y`` is what that action writes (or keeps).  It is instantiated once per step
+of an unrolling ``s0 -> s1 -> ... -> sk`` with ``z3.substitute``.
+
+* Invariants are checked at every depth, and eventually-properties in quiescent states (no normal
+  step enabled); depths grow one at a time, so the first counterexample is a shortest one.
+* ``holds`` needs a proof.  Either the completeness threshold was reached (no loop-free path is longer
+  than the depth searched, so every reachable state was checked), or, for invariants, k-induction
+  over loop-free paths succeeded.  Eventually-properties also need the fairness argument of the
+  explicit engine: no reachable cycle of normal steps on which the property stays false, or else a
+  cycle that is closed under every enabled normal step (a bottom component: a lasso counterexample).
+* Anything else, including a depth or time limit, is ``inconclusive`` with the depth reached.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Callable
+
+from ..model.api import Model
+from ..model.dsl import NextState, StateView, Z3Leaves
+from ..properties.base import EVENTUALLY, INVARIANT, Property
+from .result import HOLDS, INCONCLUSIVE, VIOLATED, PropertyResult, Stats
+from .trace import trace_from_path
+
+DEFAULT_DEPTH = 60
+
+
+def _z3():
+    import z3
+
+    return z3
+
+
+def _solver():
+    # Every variable has a small finite range (state slots by their domain, the action choice by
+    # the number of actions), so Z3's finite-domain solver applies; it bit-blasts to SAT and is
+    # 20-40x faster here than the default arithmetic solver (measured: benchmarks/engines.py).
+    return _z3().SolverFor("QF_FD")
+
+
+class Encoding:
+    """The model's transition relation and predicates as Z3 formulas over generic variables."""
+
+    def __init__(self, model: Model, predicates):
+        z3 = _z3()
+        self.z3 = z3
+        self.model = model
+        layout = model.layout
+        self.size = layout.size
+        self.domains = []
+        for f in layout.fields.values():
+            self.domains += [f.domain] * f.size
+        self.x = [z3.Int(f"x_{j}") for j in range(self.size)]
+        self.y = [z3.Int(f"y_{j}") for j in range(self.size)]
+        self.a = z3.Int("act")
+        self.actions = model.actions()
+        self.guards, self.updates = [], []
+        for action in self.actions:
+            leaves = Z3Leaves(self.x)
+            nxt = NextState(layout, leaves)
+            guard = action.effect(StateView(layout, leaves), nxt)
+            self.guards.append(self.boolean(guard))
+            self.updates.append(self._apply(nxt.writes))
+        self.normal = [i for i, a in enumerate(self.actions) if not a.is_fault]
+
+        chosen = z3.Or([z3.And(self.a == i, g) for i, g in enumerate(self.guards)])
+        frame = []
+        for j in range(self.size):
+            value = self.x[j]
+            for i in reversed(range(len(self.actions))):
+                if self.updates[i][j] is not self.x[j]:
+                    value = z3.If(self.a == i, self.updates[i][j], value)
+            frame.append(self.y[j] == value)
+        self.transition = z3.And(chosen, *frame)
+        self.quiescent = z3.Not(z3.Or([self.guards[i] for i in self.normal])) if self.normal else z3.BoolVal(True)
+        view = StateView(layout, Z3Leaves(self.x))
+        self.predicates = [self.boolean(p.test(view)) for p in predicates]
+        overflow = model.bound_exceeded()
+        self.overflow = self.boolean(overflow.test(view)) if overflow else z3.BoolVal(False)
+        self._step_vars: dict[int, list] = {}
+
+    # ---- building blocks ---------------------------------------------------------------------
+    def boolean(self, value):
+        z3 = self.z3
+        if isinstance(value, bool):
+            return z3.BoolVal(value)
+        if z3.is_bool(value):
+            return value
+        return value != 0
+
+    def _apply(self, writes) -> list:
+        z3 = self.z3
+        values = list(self.x)
+        for field, offset, value in writes:
+            if isinstance(value, bool):
+                value = int(value)
+            elif z3.is_bool(value):
+                value = z3.If(value, 1, 0)
+            if isinstance(offset, int):
+                values[field.first_slot + offset] = value
+            else:
+                for j in range(field.size):
+                    slot = field.first_slot + j
+                    values[slot] = z3.If(offset == j, value, values[slot])
+        return values
+
+    def state(self, k: int) -> list:
+        if k not in self._step_vars:
+            self._step_vars[k] = [self.z3.Int(f"s{k}_{j}") for j in range(self.size)]
+        return self._step_vars[k]
+
+    def act(self, k: int):
+        return self.z3.Int(f"a{k}")
+
+    def at(self, formula, k: int):
+        return self.z3.substitute(formula, *zip(self.x, self.state(k)))
+
+    def step(self, k: int):
+        """The transition from step k to step k + 1."""
+        pairs = list(zip(self.x, self.state(k))) + list(zip(self.y, self.state(k + 1)))
+        pairs.append((self.a, self.act(k)))
+        act = self.act(k)
+        return self.z3.And(act >= 0, act < len(self.actions), self.z3.substitute(self.transition, *pairs))
+
+    def domain(self, k: int):
+        z3 = self.z3
+        return z3.And([z3.And(v >= 0, v < d) for v, d in zip(self.state(k), self.domains)])
+
+    def initial(self):
+        z3 = self.z3
+        return z3.Or([z3.And([v == b for v, b in zip(self.state(0), init)])
+                      for init in self.model.initial_states()])
+
+    def same(self, i: int, j: int):
+        return self.z3.And([a == b for a, b in zip(self.state(i), self.state(j))])
+
+    def successor_of(self, action: int, k: int) -> list:
+        """The state that ``action`` leads to from step k (meaningful where its guard holds)."""
+        z3 = self.z3
+        out = []
+        for j, v in enumerate(self.updates[action]):
+            if v is self.x[j]:
+                out.append(self.state(k)[j])
+            elif z3.is_expr(v):
+                out.append(self.at(v, k))
+            else:
+                out.append(z3.IntVal(int(v)))
+        return out
+
+    def read_path(self, solution, length: int) -> tuple[list[bytes], list[int]]:
+        states = []
+        for k in range(length + 1):
+            states.append(bytes(solution.eval(v, model_completion=True).as_long() for v in self.state(k)))
+        acts = [solution.eval(self.act(k), model_completion=True).as_long() for k in range(length)]
+        return states, acts
+
+
+class SymbolicSearch:
+    name = "symbolic"
+
+    def __init__(self, model: Model, properties: list[Property], *, depth: int | None = None,
+                 timeout: float | None = None, progress: Callable[[Stats], None] | None = None):
+        self.model = model
+        self.properties = properties
+        self.max_depth = DEFAULT_DEPTH if depth is None else depth
+        self.timeout = timeout
+        self.progress = progress
+
+    # ---- the search --------------------------------------------------------------------------
+    def run(self) -> tuple[Stats, list[PropertyResult], object]:
+        z3 = _z3()
+        started = time.perf_counter()
+        self.deadline = None if self.timeout is None else started + self.timeout
+        props = self.properties
+        enc = self.enc = Encoding(self.model, [p.holds_in(self.model) for p in props])
+        stats = Stats()
+        found: dict[int, tuple[list[bytes], list[int], int | None]] = {}
+        proved: set[int] = set()
+        self.undecided: set[int] = set()
+
+        bmc = _solver()  # paths from an initial state
+        bmc.add(enc.initial(), enc.domain(0))
+        loop_free = _solver()  # the same, loop-free: for the completeness threshold
+        loop_free.add(enc.initial(), enc.domain(0))
+        induction = _solver()  # loop-free paths from anywhere: for k-induction
+        induction.add(enc.domain(0))
+
+        overflow_reachable = False
+        complete_at = None
+        stopped = ""
+        depth = 0
+        for depth in range(self.max_depth + 1):
+            if depth > 0:
+                prev = depth - 1
+                for solver in (bmc, loop_free, induction):
+                    solver.add(enc.step(prev), enc.domain(depth), z3.Not(enc.at(enc.overflow, prev)))
+                distinct = [z3.Not(enc.same(i, depth)) for i in range(depth)]
+                loop_free.add(*distinct)
+                induction.add(*distinct)
+            stats.depth = depth
+            # counterexamples of exactly this length
+            for i, prop in enumerate(props):
+                if i in found or i in proved:
+                    continue
+                bad = z3.Not(enc.at(enc.predicates[i], depth))
+                if prop.kind == EVENTUALLY:
+                    bad = z3.And(bad, enc.at(enc.quiescent, depth), z3.Not(enc.at(enc.overflow, depth)))
+                verdict = self._check(bmc, bad, on_sat=lambda m: enc.read_path(m, depth))
+                if verdict == "unknown":
+                    stopped = "timeout"
+                    break
+                if verdict != "unsat":
+                    states, acts = verdict
+                    found[i] = (states, acts, None)
+            if stopped:
+                break
+            if not overflow_reachable:
+                verdict = self._check(bmc, enc.at(enc.overflow, depth))
+                if verdict == "unknown":
+                    stopped = "timeout"
+                    break
+                overflow_reachable = verdict == "sat"
+            if len(found) + len(proved) == len(props):
+                break
+            # k-induction for invariants: a loop-free run of depth + 1 states where the invariant holds
+            # in all but the last cannot end in a bad state
+            for i, prop in enumerate(props):
+                if prop.kind != INVARIANT or i in found or i in proved or overflow_reachable:
+                    continue
+                if self._k_induction_step(induction, i, depth) == "unsat":
+                    proved.add(i)
+            # completeness threshold: no loop-free path one step longer exists
+            verdict = self._check(loop_free, enc.step(depth), enc.domain(depth + 1),
+                                  z3.Not(enc.at(enc.overflow, depth)),
+                                  *[z3.Not(enc.same(i, depth + 1)) for i in range(depth + 1)])
+            if verdict == "unknown":
+                stopped = "timeout"
+                break
+            if verdict == "unsat":
+                complete_at = depth
+                break
+            if self.progress:
+                stats.seconds = time.perf_counter() - started
+                self.progress(stats)
+        else:
+            stopped = "depth"
+
+        complete = complete_at is not None and not overflow_reachable
+        if complete:
+            for i, prop in enumerate(props):
+                if prop.kind == EVENTUALLY and i not in found:
+                    outcome = self._judge_cycles(i, complete_at)
+                    if outcome == "unknown":
+                        stopped = "timeout"
+                        complete = False
+                    elif outcome is not None:
+                        found[i] = outcome
+
+        stats.seconds = time.perf_counter() - started
+        stats.complete = complete
+        stats.stopped_by = stopped if stopped else ("log capacity" if overflow_reachable else "")
+        results = []
+        for i, prop in enumerate(props):
+            if i in found:
+                states, acts, loop = found[i]
+                trace = trace_from_path(self.model, enc.actions, states, acts, loop)
+                results.append(PropertyResult(prop.name, VIOLATED, trace, _explain(prop, loop)))
+            elif i in proved or (complete and i not in self.undecided):
+                reason = (f"proved by {depth}-induction" if i in proved and not complete else
+                          f"every reachable state is within {complete_at} steps (completeness threshold)")
+                results.append(PropertyResult(prop.name, HOLDS, None, reason))
+            else:
+                results.append(PropertyResult(prop.name, INCONCLUSIVE, None,
+                                              self._why_inconclusive(stopped, overflow_reachable, depth, i)))
+        return stats, results, None
+
+    def _check(self, solver, *formulas, on_sat=None):
+        """Check the solver's constraints plus ``formulas``: "sat", "unsat" or "unknown" (time ran
+        out).  On "sat", ``on_sat(model)`` is called before the formulas are retracted and its
+        result is returned instead."""
+        if self.deadline is not None:
+            remaining = self.deadline - time.perf_counter()
+            if remaining <= 0:
+                return "unknown"
+            solver.set("timeout", max(1, int(remaining * 1000)))
+        solver.push()
+        try:
+            solver.add(*formulas)
+            verdict = str(solver.check())
+            if verdict == "unknown" and solver.reason_unknown() not in ("timeout", "canceled"):
+                raise RuntimeError(f"Z3 could not decide a query: {solver.reason_unknown()}")
+            if verdict == "sat" and on_sat is not None:
+                return on_sat(solver.model())
+            return verdict
+        finally:
+            solver.pop()
+
+    def _k_induction_step(self, solver, i: int, depth: int) -> str:
+        z3 = _z3()
+        enc = self.enc
+        holds_before = [enc.at(enc.predicates[i], k) for k in range(depth)]
+        return self._check(solver, *holds_before, z3.Not(enc.at(enc.predicates[i], depth)))
+
+    def _judge_cycles(self, i: int, diameter: int):
+        """Fairness for an eventually-property once every reachable state is known to be within
+        ``diameter`` steps.  Returns a lasso counterexample, None when no bad bottom component
+        exists, or "unknown" (the property is then left undecided)."""
+        z3 = _z3()
+        enc = self.enc
+        bad = lambda k: z3.Not(enc.at(enc.predicates[i], k))  # noqa: E731
+        normal = lambda k: z3.Or([enc.act(k) == a for a in enc.normal])  # noqa: E731
+        longest = 2 * diameter + 2  # simple stem (<= diameter) + simple cycle (<= diameter + 1)
+        # 1. a cycle of normal steps on which the property stays false, closed under every enabled
+        #    normal step: a bottom component, so fairness cannot leave it (shortest total first)
+        any_bad_cycle = False
+        solver = _solver()
+        solver.add(enc.initial(), enc.domain(0))
+        for length in range(1, longest + 1):
+            solver.add(enc.step(length - 1), enc.domain(length), z3.Not(enc.at(enc.overflow, length - 1)))
+            for start in range(length):
+                cycle = [enc.same(start, length), bad(start), *[normal(k) for k in range(start, length)]]
+                verdict = self._check(solver, *cycle)
+                if verdict == "unknown":
+                    return "unknown"
+                if verdict == "unsat":
+                    continue
+                any_bad_cycle = True
+                members = range(start, length)
+                closure = []
+                for k in members:
+                    for a in enc.normal:
+                        succ = enc.successor_of(a, k)
+                        closure.append(z3.Implies(
+                            enc.at(enc.guards[a], k),
+                            z3.Or([z3.And([p == q for p, q in zip(succ, enc.state(m))]) for m in members])))
+                verdict = self._check(solver, *cycle, *closure, on_sat=lambda m: enc.read_path(m, length))
+                if verdict == "unknown":
+                    return "unknown"
+                if verdict != "unsat":
+                    states, acts = verdict
+                    return states, acts, start + 1
+        if any_bad_cycle:
+            self.undecided.add(i)
+        return None
+
+    def _why_inconclusive(self, stopped: str, overflow: bool, depth: int, i: int) -> str:
+        if i in self.undecided:
+            return ("a cycle of normal steps keeps it false, but semcheck could not show that fairness "
+                    "can or cannot leave it within the bound")
+        if stopped == "timeout":
+            return f"stopped at --timeout after exploring all paths up to {depth} steps"
+        if overflow:
+            return "some run outgrew the model's log capacity, so part of the space was not explored"
+        return (f"no counterexample up to {depth} steps, but no proof either: the completeness "
+                f"threshold lies beyond --depth {self.max_depth}")
+
+
+def _explain(prop: Property, loop) -> str:
+    if prop.kind == INVARIANT:
+        return "a reachable state breaks it"
+    if loop is None:
+        return "the system settles (no normal step is enabled) in a state that breaks it"
+    return "the system can cycle forever, under fairness, without it ever becoming true"

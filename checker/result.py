@@ -8,6 +8,7 @@ from typing import Any
 HOLDS = "holds"
 VIOLATED = "violated"
 INCONCLUSIVE = "inconclusive"
+DISAGREE = "engines disagree"  # --engine both: an internal error, never a verdict about Kafka
 
 
 @dataclass(frozen=True)
@@ -60,11 +61,14 @@ class PropertyResult:
     verdict: str
     trace: Trace | None = None
     reason: str = ""  # why inconclusive, or what the counterexample shows
+    by_engine: dict[str, "PropertyResult"] | None = None  # with --engine both: each engine's answer
 
     def as_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"property": self.property, "verdict": self.verdict}
         if self.reason:
             out["reason"] = self.reason
+        if self.by_engine:
+            out["engines"] = {name: r.as_dict() for name, r in self.by_engine.items()}
         out["trace"] = self.trace.as_list() if self.trace else []
         if self.trace is not None:
             out["trace_initial"] = self.trace.initial
@@ -75,9 +79,10 @@ class PropertyResult:
 
 @dataclass
 class Stats:
-    states: int = 0  # distinct states stored
+    engine: str = "explicit"
+    states: int = 0  # distinct states stored (explicit engine)
     transitions: int = 0  # successors generated (including ones already seen)
-    depth: int = 0  # BFS levels completed
+    depth: int = 0  # BFS depth reached (explicit) or unrolling depth reached (symbolic)
     seconds: float = 0.0
     complete: bool = False  # the whole bounded state space was explored
     stopped_by: str = ""  # "", "all properties violated", "max-states", "timeout", "log capacity"
@@ -87,7 +92,16 @@ class Stats:
         return self.states / self.seconds if self.seconds > 0 else 0.0
 
     def as_dict(self) -> dict[str, Any]:
+        if self.engine == "symbolic":
+            return {
+                "engine": "symbolic",
+                "depth": self.depth,
+                "seconds": round(self.seconds, 3),
+                "complete": self.complete,
+                "stopped_by": self.stopped_by or None,
+            }
         return {
+            "engine": self.engine,
             "states": self.states,
             "transitions": self.transitions,
             "depth": self.depth,
@@ -107,6 +121,7 @@ class Result:
     stats: Stats
     results: list[PropertyResult] = field(default_factory=list)
     graph: Any = None  # the explored state space, when the engine kept it (see state_graph())
+    engine_stats: list[Stats] = field(default_factory=list)  # with --engine both: one per engine
 
     def verdict(self, prop: str) -> str:
         for r in self.results:
@@ -122,8 +137,11 @@ class Result:
 
     @property
     def exit_code(self) -> int:
-        """0 all hold, 1 some property violated, 3 inconclusive (and none violated)."""
+        """0 all hold, 1 some property violated, 3 inconclusive (and none violated), 4 the two
+        engines disagree (a bug in semcheck, reported before anything else)."""
         verdicts = {r.verdict for r in self.results}
+        if DISAGREE in verdicts:
+            return 4
         if VIOLATED in verdicts:
             return 1
         if INCONCLUSIVE in verdicts:
@@ -143,5 +161,6 @@ class Result:
             "bounds": self.bounds,
             "engine": self.engine,
             "stats": self.stats.as_dict(),
+            **({"engine_stats": [st.as_dict() for st in self.engine_stats]} if self.engine_stats else {}),
             "results": [r.as_dict() for r in self.results],
         }

@@ -83,6 +83,9 @@ class Encoding:
         overflow = model.bound_exceeded()
         self.overflow = self.boolean(overflow.test(view)) if overflow else z3.BoolVal(False)
         self._step_vars: dict[int, list] = {}
+        self._act_vars: dict[int, object] = {}
+        self._normal_steps: dict[int, object] = {}
+        self._same: dict[tuple[int, int], object] = {}
 
     # ---- building blocks ---------------------------------------------------------------------
     def boolean(self, value):
@@ -115,7 +118,16 @@ class Encoding:
         return self._step_vars[k]
 
     def act(self, k: int):
-        return self.z3.Int(f"a{k}")
+        if k not in self._act_vars:
+            self._act_vars[k] = self.z3.Int(f"a{k}")
+        return self._act_vars[k]
+
+    def normal_step(self, k: int):
+        """Step k is a normal (non-fault) step."""
+        if k not in self._normal_steps:
+            z3 = self.z3
+            self._normal_steps[k] = z3.Or([self.act(k) == a for a in self.normal])
+        return self._normal_steps[k]
 
     def at(self, formula, k: int):
         return self.z3.substitute(formula, *zip(self.x, self.state(k)))
@@ -137,7 +149,10 @@ class Encoding:
                       for init in self.model.initial_states()])
 
     def same(self, i: int, j: int):
-        return self.z3.And([a == b for a, b in zip(self.state(i), self.state(j))])
+        key = (min(i, j), max(i, j))
+        if key not in self._same:
+            self._same[key] = self.z3.And([a == b for a, b in zip(self.state(i), self.state(j))])
+        return self._same[key]
 
     def successor_of(self, action: int, k: int) -> list:
         """The state that ``action`` leads to from step k (meaningful where its guard holds)."""
@@ -178,10 +193,11 @@ class SymbolicSearch:
         self.deadline = None if self.timeout is None else started + self.timeout
         props = self.properties
         enc = self.enc = Encoding(self.model, [p.holds_in(self.model) for p in props])
-        stats = Stats()
+        stats = Stats(engine="symbolic")
         found: dict[int, tuple[list[bytes], list[int], int | None]] = {}
         proved: set[int] = set()
         self.undecided: set[int] = set()
+        self._queries = 0
 
         bmc = _solver()  # paths from an initial state
         bmc.add(enc.initial(), enc.domain(0))
@@ -235,6 +251,8 @@ class SymbolicSearch:
                 if self._k_induction_step(induction, i, depth) == "unsat":
                     proved.add(i)
             # completeness threshold: no loop-free path one step longer exists
+            # (the finite-domain solver needs every variable bounded outside the guarded query)
+            loop_free.add(enc.domain(depth + 1), enc.act(depth) >= 0, enc.act(depth) < len(enc.actions))
             verdict = self._check(loop_free, enc.step(depth), enc.domain(depth + 1),
                                   z3.Not(enc.at(enc.overflow, depth)),
                                   *[z3.Not(enc.same(i, depth + 1)) for i in range(depth + 1)])
@@ -281,24 +299,28 @@ class SymbolicSearch:
 
     def _check(self, solver, *formulas, on_sat=None):
         """Check the solver's constraints plus ``formulas``: "sat", "unsat" or "unknown" (time ran
-        out).  On "sat", ``on_sat(model)`` is called before the formulas are retracted and its
-        result is returned instead."""
+        out).  On "sat", ``on_sat(model)`` is called and its result returned instead.
+
+        The formulas are added guarded by a fresh literal and checked under that assumption, then
+        switched off for good: cheaper than push/pop with Z3's finite-domain solver."""
+        z3 = _z3()
         if self.deadline is not None:
             remaining = self.deadline - time.perf_counter()
             if remaining <= 0:
                 return "unknown"
             solver.set("timeout", max(1, int(remaining * 1000)))
-        solver.push()
+        self._queries += 1
+        switch = z3.Bool(f"query_{self._queries}")
+        solver.add(z3.Implies(switch, z3.And(*formulas)))
+        verdict = str(solver.check(switch))
         try:
-            solver.add(*formulas)
-            verdict = str(solver.check())
             if verdict == "unknown" and solver.reason_unknown() not in ("timeout", "canceled"):
                 raise RuntimeError(f"Z3 could not decide a query: {solver.reason_unknown()}")
             if verdict == "sat" and on_sat is not None:
                 return on_sat(solver.model())
             return verdict
         finally:
-            solver.pop()
+            solver.add(z3.Not(switch))
 
     def _k_induction_step(self, solver, i: int, depth: int) -> str:
         z3 = _z3()
@@ -309,41 +331,56 @@ class SymbolicSearch:
     def _judge_cycles(self, i: int, diameter: int):
         """Fairness for an eventually-property once every reachable state is known to be within
         ``diameter`` steps.  Returns a lasso counterexample, None when no bad bottom component
-        exists, or "unknown" (the property is then left undecided)."""
+        exists, or "unknown" (time ran out).
+
+        A lasso of ``length`` steps returns to the state at step ``start`` (a variable) and takes
+        only normal steps from there, with the property false.  If, moreover, every normal step
+        enabled on the loop stays on the loop, the loop is a bottom component: fairness cannot
+        leave it, and it is a counterexample.
+
+        Bound: take a simple bad cycle and, as stem, a shortest path to its state nearest the
+        start; the stem meets the cycle only there, so stem + cycle minus its last step is a
+        loop-free path, at most ``diameter`` steps long.  So if some bad loop exists, one of at
+        most diameter + 1 steps does."""
         z3 = _z3()
         enc = self.enc
-        bad = lambda k: z3.Not(enc.at(enc.predicates[i], k))  # noqa: E731
-        normal = lambda k: z3.Or([enc.act(k) == a for a in enc.normal])  # noqa: E731
-        longest = 2 * diameter + 2  # simple stem (<= diameter) + simple cycle (<= diameter + 1)
-        # 1. a cycle of normal steps on which the property stays false, closed under every enabled
-        #    normal step: a bottom component, so fairness cannot leave it (shortest total first)
-        any_bad_cycle = False
+        longest = diameter + 1
+        start = z3.Int("loop_start")
         solver = _solver()
-        solver.add(enc.initial(), enc.domain(0))
+        solver.add(enc.initial(), enc.domain(0), start >= 0, start <= longest)  # every variable bounded
+        any_bad_cycle = False
         for length in range(1, longest + 1):
             solver.add(enc.step(length - 1), enc.domain(length), z3.Not(enc.at(enc.overflow, length - 1)))
-            for start in range(length):
-                cycle = [enc.same(start, length), bad(start), *[normal(k) for k in range(start, length)]]
-                verdict = self._check(solver, *cycle)
-                if verdict == "unknown":
-                    return "unknown"
-                if verdict == "unsat":
-                    continue
-                any_bad_cycle = True
-                members = range(start, length)
-                closure = []
-                for k in members:
-                    for a in enc.normal:
-                        succ = enc.successor_of(a, k)
-                        closure.append(z3.Implies(
-                            enc.at(enc.guards[a], k),
-                            z3.Or([z3.And([p == q for p, q in zip(succ, enc.state(m))]) for m in members])))
-                verdict = self._check(solver, *cycle, *closure, on_sat=lambda m: enc.read_path(m, length))
-                if verdict == "unknown":
-                    return "unknown"
-                if verdict != "unsat":
-                    states, acts = verdict
-                    return states, acts, start + 1
+            on_loop = [start <= k for k in range(length)]
+            cycle = [
+                start >= 0, start < length,
+                z3.Or([z3.And(start == j, enc.same(j, length), z3.Not(enc.at(enc.predicates[i], j)))
+                       for j in range(length)]),
+                *[z3.Implies(on_loop[k], enc.normal_step(k)) for k in range(length)],
+            ]
+            verdict = self._check(solver, *cycle)
+            if verdict == "unknown":
+                return "unknown"
+            if verdict == "unsat":
+                continue
+            any_bad_cycle = True
+            closure = []
+            for k in range(length):
+                for a in enc.normal:
+                    succ = enc.successor_of(a, k)
+                    stays = z3.Or([z3.And(on_loop[m], *[p == q for p, q in zip(succ, enc.state(m))])
+                                   for m in range(length)])
+                    closure.append(z3.Implies(z3.And(on_loop[k], enc.at(enc.guards[a], k)), stays))
+
+            def read_lasso(solution, length=length):
+                states, acts = enc.read_path(solution, length)
+                return states, acts, solution.eval(start, model_completion=True).as_long() + 1
+
+            verdict = self._check(solver, *cycle, *closure, on_sat=read_lasso)
+            if verdict == "unknown":
+                return "unknown"
+            if verdict != "unsat":
+                return verdict
         if any_bad_cycle:
             self.undecided.add(i)
         return None

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from typing import Callable, Iterable, Mapping
 
+from .checker.both import combine
 from .checker.explicit import ExplicitSearch
+from .checker.symbolic import SymbolicSearch
 from .checker.result import Result, Stats
 from .model.bounds import FAULT_CLASSES, Bounds
 from .model.config import ConfigError, KafkaConfig, resolve_config
 from .model.kafka import KafkaModel
 from .properties import ALL_PROPERTIES
 
-ENGINES = ("explicit",)
+ENGINES = ("explicit", "symbolic", "both")
+MAX_DEPTH = 500  # symbolic unrolling depth; beyond this the formulas are absurdly large
 
 
 def build_model(settings: Mapping[str, object] | None = None, *, commit: str | None = None,
@@ -33,6 +36,7 @@ def verify(
     faults: Iterable[str] = FAULT_CLASSES,
     properties: Iterable[str] | None = None,
     engine: str = "explicit",
+    depth: int | None = None,
     max_states: int | None = None,
     timeout: float | None = None,
     keep_graph: bool = False,
@@ -53,9 +57,21 @@ def verify(
         raise ConfigError(f"--max-states must be a positive integer, got {max_states!r}")
     if timeout is not None and not timeout > 0:
         raise ConfigError(f"--timeout must be a positive number of seconds, got {timeout!r}")
-    search = ExplicitSearch(model, chosen, max_states=max_states, timeout=timeout,
-                            keep_graph=keep_graph, progress=progress)
-    stats, results, graph = search.run()
+    if depth is not None and (not isinstance(depth, int) or not 0 <= depth <= MAX_DEPTH):
+        raise ConfigError(f"--depth must be between 0 and {MAX_DEPTH}, got {depth!r}")
+    graph = None
+    engine_stats = []
+    if engine in ("explicit", "both"):
+        stats, results, graph = ExplicitSearch(model, chosen, max_states=max_states, timeout=timeout,
+                                               keep_graph=keep_graph, progress=progress).run()
+        engine_stats.append(stats)
+    if engine in ("symbolic", "both"):
+        symbolic_stats, symbolic_results, _ = SymbolicSearch(model, chosen, depth=depth, timeout=timeout).run()
+        engine_stats.append(symbolic_stats)
+        if engine == "symbolic":
+            stats, results = symbolic_stats, symbolic_results
+        else:
+            results = [combine(a, b) for a, b in zip(results, symbolic_results)]
     config: KafkaConfig = model.config
     return Result(
         config=config.kafka_settings(),
@@ -65,6 +81,7 @@ def verify(
         stats=stats,
         results=results,
         graph=graph,
+        engine_stats=engine_stats if engine == "both" else [],
     )
 
 

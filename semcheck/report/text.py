@@ -5,13 +5,14 @@ Deterministic (the only timing is in the statistics line), no colour, no wrappin
 
 from __future__ import annotations
 
-from ..checker.result import HOLDS, INCONCLUSIVE, VIOLATED, PropertyResult, Result, Stats, Trace
+from ..checker.result import DISAGREE, HOLDS, INCONCLUSIVE, VIOLATED, PropertyResult, Result, Stats, Trace
 
 
 def render_text(result: Result) -> str:
     from .. import __version__
 
-    out: list[str] = [f"semcheck {__version__}: Kafka delivery check ({result.engine} engine)", ""]
+    engines = "explicit and symbolic engines" if result.engine == "both" else f"{result.engine} engine"
+    out: list[str] = [f"semcheck {__version__}: Kafka delivery check ({engines})", ""]
     out.append("Effective configuration")
     out.append("  " + "  ".join(f"{key}={_kafka_value(value)}" for key, value in result.config.items()))
     if result.notes:
@@ -20,7 +21,18 @@ def render_text(result: Result) -> str:
     out.append("Bounds: " + _bounds(result.bounds))
     out.append("")
     out.extend(_table(result.results))
-    out.append(_stats_line(result.stats))
+    for stats in result.engine_stats or [result.stats]:
+        out.append(_stats_line(stats))
+
+    for r in result.results:
+        if r.verdict == DISAGREE:
+            out.append("")
+            out.append(f"INTERNAL ERROR for {r.property}: the engines disagree ({r.reason}).")
+            out.append("  This is a bug in semcheck: please report it with this output.")
+            for name, answer in (r.by_engine or {}).items():
+                out.append(f"  {name} engine: {answer.verdict}" + (f" ({answer.reason})" if answer.reason else ""))
+                if answer.trace is not None:
+                    out.extend("  " + line for line in _counterexample(answer))
 
     shown: list[PropertyResult] = []
     for r in result.results:
@@ -42,11 +54,12 @@ def render_text(result: Result) -> str:
     for reason, names in inconclusive.items():
         out.append("")
         out.append(f"Inconclusive ({', '.join(names)}): {reason}.")
-        out.append("  Not proven either way: raise --max-states / --timeout or lower the bounds.")
+        out.append("  Not proven either way: raise --max-states / --timeout / --depth or lower the bounds.")
 
     if any(r.verdict == HOLDS for r in result.results):
         out.append("")
-        out.append("holds = no counterexample exists within these bounds (every reachable state was explored).")
+        out.append("holds = no counterexample exists within these bounds (proved: every reachable state "
+                   "was explored, or by induction).")
     return "\n".join(out) + "\n"
 
 
@@ -82,6 +95,8 @@ def _table(results: list[PropertyResult]) -> list[str]:
                 example = _plural(len(r.trace), "step")
                 if r.trace.loop_start is not None:
                     example += f" (loops forever from step {r.trace.loop_start})"
+        elif r.verdict == DISAGREE:
+            verdict, example = "ENGINES DISAGREE", "see the internal error below"
         else:
             verdict = r.verdict
             example = "-"
@@ -93,6 +108,17 @@ def _table(results: list[PropertyResult]) -> list[str]:
 
 def _stats_line(stats: Stats) -> str:
     seconds = f"{stats.seconds:.2f}" if stats.seconds < 1 else f"{stats.seconds:.1f}"
+    if stats.engine == "symbolic":
+        line = f"Symbolic engine: paths unrolled to depth {stats.depth} in {seconds} s"
+        if stats.stopped_by == "timeout":
+            return line + "; stopped early: --timeout reached"
+        if stats.stopped_by == "depth":
+            return line + "; stopped at --depth before a proof"
+        if stats.stopped_by:
+            return line + f"; incomplete: {stats.stopped_by}"
+        if stats.complete:
+            return line + "; every reachable state lies within that depth"
+        return line
     line = (f"Explored {stats.states:,} states, {stats.transitions:,} transitions, depth {stats.depth}, "
             f"in {seconds} s ({round(stats.states_per_second):,} states/s)")
     if stats.stopped_by == "all properties violated":

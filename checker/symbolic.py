@@ -28,6 +28,7 @@ from .result import HOLDS, INCONCLUSIVE, VIOLATED, PropertyResult, Stats
 from .trace import trace_from_path
 
 DEFAULT_DEPTH = 60
+COMPLETENESS_EVERY = 3  # depths between completeness-threshold queries
 
 
 def _z3():
@@ -250,7 +251,11 @@ class SymbolicSearch:
                     continue
                 if self._k_induction_step(induction, i, depth) == "unsat":
                     proved.add(i)
-            # completeness threshold: no loop-free path one step longer exists
+            # completeness threshold: no loop-free path one step longer exists.  The query grows
+            # with the depth, so it is asked every few depths: a threshold found a little late is
+            # still a valid (slightly larger) bound.
+            if depth % COMPLETENESS_EVERY and depth != self.max_depth:
+                continue
             # (the finite-domain solver needs every variable bounded outside the guarded query)
             loop_free.add(enc.domain(depth + 1), enc.act(depth) >= 0, enc.act(depth) < len(enc.actions))
             verdict = self._check(loop_free, enc.step(depth), enc.domain(depth + 1),
@@ -269,15 +274,17 @@ class SymbolicSearch:
             stopped = "depth"
 
         complete = complete_at is not None and not overflow_reachable
+        pending = [i for i, p in enumerate(props) if p.kind == EVENTUALLY and i not in found]
+        if complete and pending and self._no_bad_cycle(pending, complete_at + 1):
+            pending = []  # one query settles them all: no cycle keeps any of them false
         if complete:
-            for i, prop in enumerate(props):
-                if prop.kind == EVENTUALLY and i not in found:
-                    outcome = self._judge_cycles(i, complete_at)
-                    if outcome == "unknown":
-                        stopped = "timeout"
-                        complete = False
-                    elif outcome is not None:
-                        found[i] = outcome
+            for i in pending:
+                outcome = self._judge_cycles(i, complete_at)
+                if outcome == "unknown":
+                    stopped = "timeout"
+                    complete = False
+                elif outcome is not None:
+                    found[i] = outcome
 
         stats.seconds = time.perf_counter() - started
         stats.complete = complete
@@ -315,7 +322,8 @@ class SymbolicSearch:
         verdict = str(solver.check(switch))
         try:
             if verdict == "unknown" and solver.reason_unknown() not in ("timeout", "canceled"):
-                raise RuntimeError(f"Z3 could not decide a query: {solver.reason_unknown()}")
+                reason = solver.reason_unknown().splitlines()[0]
+                raise RuntimeError(f"Z3 could not decide a query (a bug in the encoding): {reason}")
             if verdict == "sat" and on_sat is not None:
                 return on_sat(solver.model())
             return verdict
@@ -345,6 +353,8 @@ class SymbolicSearch:
         z3 = _z3()
         enc = self.enc
         longest = diameter + 1
+        if self._no_bad_cycle([i], longest):
+            return None
         start = z3.Int("loop_start")
         solver = _solver()
         solver.add(enc.initial(), enc.domain(0), start >= 0, start <= longest)  # every variable bounded
@@ -384,6 +394,29 @@ class SymbolicSearch:
         if any_bad_cycle:
             self.undecided.add(i)
         return None
+
+    def _no_bad_cycle(self, props: list[int], longest: int) -> bool:
+        """One query: is there no lasso of at most ``longest`` steps whose loop takes only normal
+        steps while the property is false?  (The common case; a "no" sends the caller on to
+        search lasso by lasso for the shortest fair one.)"""
+        z3 = _z3()
+        enc = self.enc
+        start, end = z3.Int("cycle_start"), z3.Int("cycle_end")
+        solver = _solver()
+        solver.add(enc.initial(), start >= 0, start <= longest, end >= 0, end <= longest, start < end)
+        for k in range(longest + 1):
+            solver.add(enc.domain(k))
+        for k in range(longest):
+            act = enc.act(k)
+            solver.add(act >= 0, act < len(enc.actions))
+            # the path only has to exist up to the end of the loop
+            solver.add(z3.Implies(k < end, z3.And(enc.step(k), z3.Not(enc.at(enc.overflow, k)))))
+            solver.add(z3.Implies(z3.And(start <= k, k < end), enc.normal_step(k)))
+        solver.add(z3.Or([z3.And(start == j, end == e, enc.same(j, e))
+                          for e in range(1, longest + 1) for j in range(e)]))
+        some_false = z3.Or([z3.Not(enc.predicates[i]) for i in props])
+        solver.add(z3.Or([z3.And(start == j, enc.at(some_false, j)) for j in range(longest)]))
+        return self._check(solver) == "unsat"
 
     def _why_inconclusive(self, stopped: str, overflow: bool, depth: int, i: int) -> str:
         if i in self.undecided:

@@ -1,0 +1,127 @@
+"""The two engines must agree: same verdict for every property, same shortest counterexample length.
+
+The explicit engine (breadth-first search over concrete states) and the symbolic engine (Z3
+bounded model checking with k-induction) share only the model definition, so a bug in either
+search, or in how one of them reads the model, shows up as a disagreement here.  Bounds are small
+enough for the symbolic engine to reach a proof; larger bounds are in the slow-marked matrix.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+import semcheck
+from semcheck import INCONCLUSIVE
+from semcheck.checker.explicit import ExplicitSearch
+from semcheck.checker.symbolic import SymbolicSearch
+from semcheck.properties import ALL_PROPERTIES
+
+ONE = dict(messages=1, max_faults=1)
+NET, CRASH, POWER, LAG = ["network"], ["broker-crash"], ["power-loss"], ["follower-lag"]
+EARLIEST = {"auto.offset.reset": "earliest"}
+
+# (settings, options): each row is one configuration; together they cover acks, retries,
+# idempotence, max.in.flight, replication factor, min.insync.replicas, unclean election, commit
+# strategies, processing and every fault class.
+FAST = [
+    ({"acks": "0"}, dict(faults=NET, **ONE)),
+    ({"acks": "0"}, dict(faults=["producer-crash"], **ONE)),
+    ({"acks": "0"}, dict(faults=CRASH, **ONE)),
+    ({"acks": "0"}, dict(faults=POWER, **ONE)),
+    ({"acks": "1"}, dict(faults=CRASH, **ONE)),
+    ({"acks": "1"}, dict(faults=POWER, **ONE)),
+    ({"acks": "1"}, dict(faults=LAG, **ONE)),
+    ({"acks": "1"}, dict(faults=["consumer-crash"], **ONE)),
+    ({"acks": "1", "retries": "3"}, dict(faults=NET, **ONE)),
+    ({"acks": "all"}, dict(faults=LAG, **ONE)),
+    ({}, dict(faults=[], messages=1)),
+    ({}, dict(faults=NET, **ONE)),
+    ({"max.in.flight.requests.per.connection": "1"}, dict(faults=NET, **ONE)),
+    ({}, dict(faults=["producer-crash"], **ONE)),
+    ({}, dict(faults=["consumer-crash"], **ONE)),
+    (EARLIEST, dict(faults=["consumer-crash"], **ONE)),
+    (EARLIEST, dict(commit="before-process", faults=["consumer-crash"], **ONE)),
+    (EARLIEST, dict(commit="after-process", faults=["consumer-crash"], **ONE)),
+    ({}, dict(commit="after-process", faults=["consumer-crash"], **ONE)),
+    (EARLIEST, dict(commit="auto", processing="async", faults=["consumer-crash"], **ONE)),
+    ({}, dict(commit="before-process", faults=[], messages=1)),
+    (EARLIEST, dict(commit="after-process", faults=[], messages=1)),
+    ({"enable.idempotence": "false"}, dict(faults=NET, **ONE)),
+    ({"enable.idempotence": "false", "max.in.flight.requests.per.connection": "1"}, dict(faults=NET, **ONE)),
+    ({"enable.idempotence": "false"}, dict(faults=["producer-crash"], **ONE)),
+    ({"retries": "0"}, dict(faults=NET, **ONE)),
+    ({"retries": "2"}, dict(faults=NET, **ONE)),
+    ({"replication.factor": "1"}, dict(faults=CRASH, **ONE)),
+    ({"replication.factor": "1"}, dict(faults=POWER, **ONE)),
+    ({"replication.factor": "1"}, dict(faults=NET, **ONE)),
+    ({"replication.factor": "2"}, dict(faults=CRASH, **ONE)),
+    ({"replication.factor": "2"}, dict(faults=LAG, **ONE)),
+    ({"replication.factor": "2", "acks": "1"}, dict(faults=POWER, **ONE)),
+    ({"replication.factor": "1", "min.insync.replicas": "2"}, dict(faults=[], messages=1)),
+    ({"replication.factor": "1", "min.insync.replicas": "2", "retries": "1"}, dict(faults=[], messages=1)),
+    ({"min.insync.replicas": "2"}, dict(faults=LAG, **ONE)),
+    ({"unclean.leader.election.enable": "true"}, dict(faults=LAG, **ONE)),
+    ({"unclean.leader.election.enable": "true", "replication.factor": "2"}, dict(faults=POWER, **ONE)),
+    ({"isolation.level": "read_committed"}, dict(faults=[], messages=1)),
+    ({"replication.factor": "2", "unclean.leader.election.enable": "true"},
+     dict(faults=["follower-lag", "broker-crash"], messages=1, max_faults=2)),
+    ({"replication.factor": "2", "min.insync.replicas": "2"},
+     dict(faults=["follower-lag", "power-loss"], messages=1, max_faults=2)),
+]
+
+# Heavier rows: the symbolic engine needs tens of seconds to minutes for each (run with -m slow).
+SLOW = [
+    ({"acks": "all"}, dict(faults=CRASH, **ONE)),
+    ({"acks": "all"}, dict(faults=POWER, **ONE)),
+    ({}, dict(faults=[], messages=2)),
+    ({"acks": "0"}, dict(faults=NET, messages=2, max_faults=1)),
+    ({}, dict(faults=["consumer-crash"], messages=2, max_faults=1)),
+    ({"unclean.leader.election.enable": "true"}, dict(faults=CRASH, **ONE)),
+    ({"min.insync.replicas": "3"}, dict(faults=LAG, **ONE)),
+    ({"enable.idempotence": "false"}, dict(faults=NET, messages=2, max_faults=1)),
+]
+
+
+def _id(row):
+    settings, options = row
+    parts = [f"{k}={v}" for k, v in settings.items()]
+    parts += [f"{k}={v}" for k, v in options.items() if k not in ("faults",)]
+    parts.append("faults=" + ("+".join(options.get("faults", [])) or "none"))
+    return ",".join(parts)
+
+
+def _engines_agree(settings, options, timeout):
+    model = semcheck.build_model(settings, **options)
+    props = list(ALL_PROPERTIES.values())
+    _, explicit, _ = ExplicitSearch(model, props).run()
+    _, symbolic, _ = SymbolicSearch(model, props, timeout=timeout).run()
+    for a, b in zip(explicit, symbolic):
+        assert a.verdict != INCONCLUSIVE, (a.property, a.reason)
+        assert b.verdict == a.verdict, (a.property, a.verdict, b.verdict, b.reason)
+        if a.trace is not None:
+            assert len(b.trace) == len(a.trace), (a.property, len(a.trace), len(b.trace))
+            assert (a.trace.loop_start is None) == (b.trace.loop_start is None)
+
+
+@pytest.mark.parametrize("settings,options", FAST, ids=[_id(r) for r in FAST])
+def test_explicit_and_symbolic_engines_agree(settings, options):
+    _engines_agree(settings, options, timeout=120)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("settings,options", SLOW, ids=[_id(r) for r in SLOW])
+def test_explicit_and_symbolic_engines_agree_on_heavier_bounds(settings, options):
+    _engines_agree(settings, options, timeout=1200)
+
+
+def test_the_matrix_covers_every_setting_and_fault_class():
+    rows = FAST + SLOW
+    assert len(FAST) >= 40
+    keys = {k for settings, _ in rows for k in settings}
+    for key in ("acks", "retries", "enable.idempotence", "max.in.flight.requests.per.connection",
+                "replication.factor", "min.insync.replicas", "unclean.leader.election.enable"):
+        assert key in keys, key
+    assert {o.get("commit") for _, o in rows} >= {"before-process", "after-process", "auto"}
+    from semcheck.model.bounds import FAULT_CLASSES
+
+    assert {f for _, o in rows for f in o.get("faults", ())} == set(FAULT_CLASSES)

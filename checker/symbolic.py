@@ -286,6 +286,8 @@ class SymbolicSearch:
                 elif outcome is not None:
                     found[i] = outcome
 
+        if stopped == "timeout":
+            stats.depth = max(0, stats.depth - 1)  # the depth being checked when time ran out is not done
         stats.seconds = time.perf_counter() - started
         stats.complete = complete
         stats.stopped_by = stopped if stopped else ("log capacity" if overflow_reachable else "")
@@ -301,7 +303,7 @@ class SymbolicSearch:
                 results.append(PropertyResult(prop.name, HOLDS, None, reason))
             else:
                 results.append(PropertyResult(prop.name, INCONCLUSIVE, None,
-                                              self._why_inconclusive(stopped, overflow_reachable, depth, i)))
+                                              self._why_inconclusive(stopped, overflow_reachable, stats.depth, i)))
         return stats, results, None
 
     def _check(self, solver, *formulas, on_sat=None):
@@ -423,7 +425,7 @@ class SymbolicSearch:
             return ("a cycle of normal steps keeps it false, but semcheck could not show that fairness "
                     "can or cannot leave it within the bound")
         if stopped == "timeout":
-            return f"stopped at --timeout after exploring all paths up to {depth} steps"
+            return f"stopped at --timeout; every path up to {depth} steps was checked"
         if overflow:
             return "some run outgrew the model's log capacity, so part of the space was not explored"
         return (f"no counterexample up to {depth} steps, but no proof either: the completeness "

@@ -196,7 +196,10 @@ class SymbolicSearch:
         enc = self.enc = Encoding(self.model, [p.holds_in(self.model) for p in props])
         stats = Stats(engine="symbolic")
         found: dict[int, tuple[list[bytes], list[int], int | None]] = {}
-        proved: set[int] = set()
+        proved: dict[int, int] = {}  # invariant -> the k of its k-induction proof
+        # A proof by induction covers the runs the model can represent; it only counts once no run
+        # can outgrow the log capacity either (itself proved by induction, or by completeness).
+        capacity_proved_at = None
         self.undecided: set[int] = set()
         self._queries = 0
 
@@ -242,15 +245,20 @@ class SymbolicSearch:
                     stopped = "timeout"
                     break
                 overflow_reachable = verdict == "sat"
-            if len(found) + len(proved) == len(props):
+            if len(found) + len(proved) == len(props) and (not proved or capacity_proved_at is not None):
                 break
             # k-induction for invariants: a loop-free run of depth + 1 states where the invariant holds
             # in all but the last cannot end in a bad state
+            if not overflow_reachable and capacity_proved_at is None:
+                if self._k_induction_step(induction, enc.overflow, depth, negated=True) == "unsat":
+                    capacity_proved_at = depth
             for i, prop in enumerate(props):
                 if prop.kind != INVARIANT or i in found or i in proved or overflow_reachable:
                     continue
-                if self._k_induction_step(induction, i, depth) == "unsat":
-                    proved.add(i)
+                if self._k_induction_step(induction, enc.predicates[i], depth) == "unsat":
+                    proved[i] = depth
+            if len(found) + len(proved) == len(props) and (not proved or capacity_proved_at is not None):
+                break
             # completeness threshold: no loop-free path one step longer exists.  The query grows
             # with the depth, so it is asked every few depths: a threshold found a little late is
             # still a valid (slightly larger) bound.
@@ -297,10 +305,11 @@ class SymbolicSearch:
                 states, acts, loop = found[i]
                 trace = trace_from_path(self.model, enc.actions, states, acts, loop)
                 results.append(PropertyResult(prop.name, VIOLATED, trace, _explain(prop, loop)))
-            elif i in proved or (complete and i not in self.undecided):
-                reason = (f"proved by {depth}-induction" if i in proved and not complete else
-                          f"every reachable state is within {complete_at} steps (completeness threshold)")
+            elif complete and i not in self.undecided:
+                reason = f"every reachable state is within {complete_at} steps (completeness threshold)"
                 results.append(PropertyResult(prop.name, HOLDS, None, reason))
+            elif i in proved and capacity_proved_at is not None:
+                results.append(PropertyResult(prop.name, HOLDS, None, f"proved by {proved[i]}-induction"))
             else:
                 results.append(PropertyResult(prop.name, INCONCLUSIVE, None,
                                               self._why_inconclusive(stopped, overflow_reachable, stats.depth, i)))
@@ -332,11 +341,17 @@ class SymbolicSearch:
         finally:
             solver.add(z3.Not(switch))
 
-    def _k_induction_step(self, solver, i: int, depth: int) -> str:
+    def _k_induction_step(self, solver, predicate, depth: int, negated: bool = False) -> str:
+        """On loop-free paths of depth + 1 states from anywhere: "unsat" means the predicate (or, with
+        ``negated``, its negation) holding in the first depth states forces it in the last."""
         z3 = _z3()
         enc = self.enc
-        holds_before = [enc.at(enc.predicates[i], k) for k in range(depth)]
-        return self._check(solver, *holds_before, z3.Not(enc.at(enc.predicates[i], depth)))
+
+        def holds(k):
+            value = enc.at(predicate, k)
+            return z3.Not(value) if negated else value
+
+        return self._check(solver, *[holds(k) for k in range(depth)], z3.Not(holds(depth)))
 
     def _judge_cycles(self, i: int, diameter: int):
         """Fairness for an eventually-property once every reachable state is known to be within

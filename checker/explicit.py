@@ -199,18 +199,12 @@ class ExplicitSearch:
             target, loop = found[i]
             trace = build_trace(self.model, compiled.actions, store.states, store.parent, store.via,
                                 target, loop, compiled.successors, store.index)
-            return PropertyResult(prop.name, VIOLATED, trace, _explain(prop, loop))
+            return PropertyResult(prop.name, VIOLATED, trace, prop.violation_reason(loop is not None))
         if stats.complete:
             return PropertyResult(prop.name, HOLDS)
         return PropertyResult(prop.name, INCONCLUSIVE, None, _why_cut(stats))
 
 
-def _explain(prop: Property, loop) -> str:
-    if prop.kind == INVARIANT:
-        return "a reachable state breaks it"
-    if loop is None:
-        return "the system settles (no normal step is enabled) in a state that breaks it"
-    return "the system can cycle forever, under fairness, without it ever becoming true"
 
 
 def _why_cut(stats: Stats) -> str:

@@ -304,7 +304,7 @@ class SymbolicSearch:
             if i in found:
                 states, acts, loop = found[i]
                 trace = trace_from_path(self.model, enc.actions, states, acts, loop)
-                results.append(PropertyResult(prop.name, VIOLATED, trace, _explain(prop, loop)))
+                results.append(PropertyResult(prop.name, VIOLATED, trace, prop.violation_reason(loop is not None)))
             elif complete and i not in self.undecided:
                 reason = f"every reachable state is within {complete_at} steps (completeness threshold)"
                 results.append(PropertyResult(prop.name, HOLDS, None, reason))
@@ -445,11 +445,3 @@ class SymbolicSearch:
             return "some run outgrew the model's log capacity, so part of the space was not explored"
         return (f"no counterexample up to {depth} steps, but no proof either: the completeness "
                 f"threshold lies beyond --depth {self.max_depth}")
-
-
-def _explain(prop: Property, loop) -> str:
-    if prop.kind == INVARIANT:
-        return "a reachable state breaks it"
-    if loop is None:
-        return "the system settles (no normal step is enabled) in a state that breaks it"
-    return "the system can cycle forever, under fairness, without it ever becoming true"

@@ -24,7 +24,7 @@ from __future__ import annotations
 from .api import Action, Model, StatePredicate
 from .bounds import Bounds
 from .config import UNLIMITED_RETRIES, ConfigError, KafkaConfig
-from .dsl import And, Count, Div, If, Layout, Max, Min, Mod, Not, Or
+from .dsl import And, Count, If, Layout, Max, Min, Not, Or
 
 MAX_FINITE_RETRIES = 50
 

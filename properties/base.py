@@ -26,3 +26,11 @@ class Property:
     kind: str  # INVARIANT or EVENTUALLY
     summary: str  # one sentence for people
     holds_in: Callable[[KafkaModel], StatePredicate]  # the predicate, built for one model instance
+
+    def violation_reason(self, lasso: bool) -> str:
+        """What a counterexample of this property shows, in one phrase (same for every engine)."""
+        if self.kind == INVARIANT:
+            return "a reachable state breaks it"
+        if not lasso:
+            return "the system settles (no normal step is enabled) in a state that breaks it"
+        return "the system can cycle forever, under fairness, without it ever becoming true"

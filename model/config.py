@@ -61,9 +61,14 @@ class KafkaConfig:
     enable_auto_commit: bool
     isolation_level: str           # "read_uncommitted" | "read_committed"
     auto_offset_reset: str         # "latest" | "earliest"
-    commit: str                    # "auto" | "after-process" | "before-process"
+    commit: str                    # "auto" | "after-process" | "before-process" | "transactional"
     processing: str                # "sync" | "async"
+    transactional_id: str | None = None  # set: the producers are transactional
     notes: tuple[str, ...] = ()    # one sentence per value that differs from what the user asked or was derived
+
+    @property
+    def transactional(self) -> bool:
+        return self.transactional_id is not None
 
     @property
     def unlimited_retries(self) -> bool:
@@ -76,7 +81,7 @@ class KafkaConfig:
             "retries": self.retries,
             "enable.idempotence": self.enable_idempotence,
             "max.in.flight.requests.per.connection": self.max_in_flight,
-            "transactional.id": None,  # transactions are not modelled yet
+            "transactional.id": self.transactional_id,
             "replication.factor": self.replication_factor,
             "min.insync.replicas": self.min_insync_replicas,
             "unclean.leader.election.enable": self.unclean_leader_election,
@@ -245,6 +250,7 @@ def resolve_config(settings: Mapping[str, str] | None = None, *, commit: str | N
         auto_offset_reset=v["auto.offset.reset"],
         commit=commit,
         processing=processing,
+        transactional_id=given.get("transactional.id"),
         notes=tuple(notes),
     )
 
@@ -294,8 +300,6 @@ def _check_transactional_id(idempotence: bool, given: dict) -> None:
     if not idempotence:
         raise ConfigError("Kafka rejects this configuration: "
                           "Cannot set a transactional.id without also enabling idempotence.")
-    raise ConfigError("transactional.id: transactions are not modelled yet (planned); "
-                      "remove transactional.id to check the idempotent producer")
 
 
 def _topic_notes(v: dict, given: dict, notes: list[str]) -> None:
@@ -312,10 +316,13 @@ def _topic_notes(v: dict, given: dict, notes: list[str]) -> None:
 
 def _resolve_consumer(v: dict, given: dict, commit: str | None, processing: str | None,
                       notes: list[str]) -> tuple[bool, str, str]:
-    choices = "auto, after-process, before-process"
-    if commit == "transactional":
-        raise ConfigError("commit strategy 'transactional' is not modelled yet (planned: it needs "
-                          f"transactions); choose one of {choices}")
+    choices = "auto, after-process, before-process, transactional"
+    if commit == "transactional" and "transactional.id" not in given:
+        # the consume-transform-produce loop commits offsets with sendOffsetsToTransaction, which
+        # only a transactional producer has
+        raise ConfigError("--commit transactional needs a transactional.id: the consume-transform-produce "
+                          "loop commits its offsets inside its producer's transaction "
+                          "(sendOffsetsToTransaction); set -X transactional.id=...")
     if commit is not None and commit not in _COMMIT_STRATEGIES:
         raise ConfigError(f"unknown commit strategy {commit!r}: choose one of {choices}")
     if processing is not None and processing not in _PROCESSING_MODES:
@@ -342,7 +349,10 @@ def _resolve_consumer(v: dict, given: dict, commit: str | None, processing: str 
         raise ConfigError(f"--processing async needs --commit auto (got --commit {commit}): "
                           "after-process and before-process commit around synchronous processing")
 
-    if v["isolation.level"] == "read_committed":
+    if v["isolation.level"] == "read_committed" and "transactional.id" not in given:
         notes.append("isolation.level=read_committed: without transactions the last stable offset "
                      "equals the high watermark, so it reads the same records as read_uncommitted")
+    if "transactional.id" in given and v["isolation.level"] == "read_uncommitted":
+        notes.append("isolation.level=read_uncommitted: the consumer also reads records of open and "
+                     "aborted transactions")
     return auto_commit, commit, processing

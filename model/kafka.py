@@ -35,6 +35,11 @@ STATUS_NAMES = {QUEUED: "queued", INFLIGHT: "in flight", ACKED: "acked", FAILED:
 # stage of an in-flight request; WAIT + o: appended at offset o, waiting for the ISR (acks=all)
 REQ, OK, ERR, LOST, WAIT = 0, 1, 2, 3, 4
 
+# the transactional producer's transaction, as its coordinator sees it (transactional.id only)
+ONGOING, COMMITTING, COMMITTED, ABORTING, ABORTED = 0, 1, 2, 3, 4
+TXN_NAMES = {ONGOING: "ongoing", COMMITTING: "committing", COMMITTED: "committed",
+             ABORTING: "aborting", ABORTED: "aborted"}
+
 
 class KafkaModel(Model):
     def __init__(self, config: KafkaConfig, bounds: Bounds):
@@ -43,6 +48,10 @@ class KafkaModel(Model):
         n = self.n_messages = bounds.messages
         self.n_replicas = config.replication_factor
         self.idempotent = config.enable_idempotence
+        self.transactional = config.transactional
+        # Control records (transaction markers) share the log with data records: message + 1 for
+        # data (1..n), then these two values.
+        self.commit_marker, self.abort_marker = n + 1, n + 2
         self.acks = config.acks
         self.unlimited_retries = config.unlimited_retries
         self.retries = 0 if self.unlimited_retries else config.retries
@@ -58,7 +67,8 @@ class KafkaModel(Model):
         # Every re-append of a message needs a fault (a lost request/response, a crash, an ISR
         # shrink), and one fault can re-append each message at most once, so a log never holds more
         # than messages * (1 + faults) records.  Overflow is still detected, never ignored.
-        self.capacity = n * (1 + bounds.max_faults)
+        # A transaction adds one marker per attempt (the first, and one per fault at most).
+        self.capacity = (n + (1 if self.transactional else 0)) * (1 + bounds.max_faults)
         self.layout = self._declare_layout()
 
     # ------------------------------------------------------------------------------------------
@@ -79,7 +89,7 @@ class KafkaModel(Model):
         lay.array("log_len", (r,), cap + 1)
         # a record is three parallel slots: message + 1 (0 = empty slot), and with idempotence the
         # producer generation (producer id) and sequence number it was written with
-        lay.array("log", (r, cap), n + 1)
+        lay.array("log", (r, cap), n + 3 if self.transactional else n + 1)
         lay.array("log_pid", (r, cap), self.generations if self.idempotent else 1)
         lay.array("log_seq", (r, cap), n if self.idempotent else 1)
         lay.scalar("has_leader", 2)
@@ -92,6 +102,8 @@ class KafkaModel(Model):
         lay.array("out_count", (n,), 3)
         lay.scalar("out_reordered", 2)
         lay.scalar("faults", self.bounds.max_faults + 1)
+        if self.transactional:
+            lay.scalar("txn", len(TXN_NAMES))
         lay.scalar("overflow", 2)
         return lay
 
@@ -144,6 +156,15 @@ class KafkaModel(Model):
         """The message a record holds (``log`` slots store message + 1)."""
         return record - 1
 
+    def is_data(self, record):
+        """A record holding a message (not an empty slot, not a transaction marker)."""
+        if not self.transactional:
+            return record != 0
+        return And(record != 0, record <= self.n_messages)
+
+    def is_marker(self, record):
+        return record > self.n_messages if self.transactional else False
+
     def same_record(self, s, r1, k1, r2, k2):
         """Whether offset k1 of replica r1 and offset k2 of r2 hold the same record (content,
         including producer id and sequence, which tell a retry from a re-send)."""
@@ -154,6 +175,13 @@ class KafkaModel(Model):
         nx.log[r][k] = msg_plus_one
         nx.log_pid[r][k] = pid
         nx.log_seq[r][k] = seq
+
+    def acknowledged(self, s, m):
+        """The application was told message ``m`` is delivered: its send succeeded or, with a
+        transactional producer, the transaction holding it committed."""
+        if self.transactional:
+            return And(s.status[m] == ACKED, s.txn == COMMITTED)
+        return s.status[m] == ACKED
 
     def high_watermark(self, s):
         return Min([If(s.isr[r] == 1, s.log_len[r], self.capacity) for r in range(self.n_replicas)])
@@ -185,6 +213,10 @@ class KafkaModel(Model):
         if self.acks != 0:
             acts.append(Action("producer", "receive error", self._receive_error))
             acts.append(Action("producer", "time out", self._time_out))
+        if self.transactional:
+            acts.append(Action("producer", "commit transaction", self._commit_transaction))
+            if not self.unlimited_retries:
+                acts.append(Action("producer", "abort transaction", self._abort_transaction))
         return acts
 
     def _send(self, i, c):
@@ -196,6 +228,8 @@ class KafkaModel(Model):
                 True if c == 0 else s.req_msg[c - 1] != 0,
                 # the accumulator drains in order: the lowest queued message goes first
                 [s.status[j] != QUEUED for j in range(i)],
+                # a transactional producer sends only inside its (one) ongoing transaction
+                s.txn == ONGOING if self.transactional else True,
             )
             nx.req_msg[c] = i + 1
             nx.req_stage[c] = REQ
@@ -257,6 +291,60 @@ class KafkaModel(Model):
         self._fail_connection(s, nx, True)
         return Or([And(s.req_msg[c] != 0, s.req_stage[c] == LOST) for c in range(self.slots)])
 
+    # ---- the transaction (transactional.id) --------------------------------------------------
+    # The application puts all its messages in one transaction: initTransactions and
+    # beginTransaction happen before the first send, commitTransaction after the last send is
+    # acknowledged.  The coordinator is not a failure point of the model (its own log is
+    # replicated like any topic); its decision, the markers it writes to the partition and the
+    # epoch it bumps on a restart are.
+    def _commit_transaction(self, s, nx):
+        # commitTransaction() flushes first: every send has completed successfully
+        nx.txn = COMMITTING
+        return And(s.txn == ONGOING, [s.status[m] == ACKED for m in range(self.n_messages)])
+
+    def _abort_transaction(self, s, nx):
+        # a send failed for good (retries spent): an abortable error, so the application aborts
+        # and gives up, as it gives up on a failed send without transactions
+        nx.txn = ABORTING
+        settled = [Or(s.status[m] == ACKED, s.status[m] == FAILED) for m in range(self.n_messages)]
+        return And(s.txn == ONGOING, settled, Or([s.status[m] == FAILED for m in range(self.n_messages)]))
+
+    def _wanted_marker(self, s):
+        return If(s.txn == COMMITTING, self.commit_marker, self.abort_marker)
+
+    def _marker_is_last(self, s):
+        """The leader's log ends with the marker the coordinator is writing.  While a decision is
+        being written nothing else can be appended (no sends outside an ongoing transaction), so
+        "the last record" is where the marker must be; a truncation that removed it means it must
+        be written again (WriteTxnMarkers is retried until it succeeds)."""
+        length = self.leader_len(s)
+        return And(length > 0, s.log[s.leader][length - 1] == self._wanted_marker(s))
+
+    def _marker_guard(self, s):
+        deciding = Or(s.txn == COMMITTING, s.txn == ABORTING)
+        # markers are written with acks=all, so min.insync.replicas applies as to any produce
+        enough = self.isr_size(s) >= self.config.min_insync_replicas
+        return And(deciding, s.has_leader == 1, enough, Not(self._marker_is_last(s)))
+
+    def _write_marker(self, s, nx):
+        length = self.leader_len(s)
+        self.write_record(nx, s.leader, length, self._wanted_marker(s), s.gen if self.idempotent else 0, 0)
+        nx.log_len[s.leader] = length + 1
+        return And(self._marker_guard(s), length < self.capacity)
+
+    def _marker_log_full(self, s, nx):
+        nx.overflow = 1
+        return And(self._marker_guard(s), self.leader_len(s) == self.capacity)
+
+    def _complete_transaction(self, s, nx):
+        # the marker is replicated (below the high watermark): the transaction is over.  After an
+        # abort, a restarted application begins a new transaction with what it must re-send.
+        requeued = Or([s.status[m] == QUEUED for m in range(self.n_messages)])
+        nx.txn = If(s.txn == COMMITTING, COMMITTED, If(requeued, ONGOING, ABORTED))
+        replicated = self.high_watermark(s) >= self.leader_len(s)
+        return And(Or(s.txn == COMMITTING, s.txn == ABORTING), s.has_leader == 1,
+                   self._marker_is_last(s), replicated)
+
     def _fail_connection(self, s, nx, when):
         """The producer's connection closes (``when`` holds): every request on it fails."""
         for m in range(self.n_messages):
@@ -293,6 +381,10 @@ class KafkaModel(Model):
             acts.append(Action("controller", "elect leader", self._elect(r, unclean=False), params=(r,)))
             if self.config.unclean_leader_election:
                 acts.append(Action("controller", "unclean election", self._elect(r, unclean=True), params=(r,)))
+        if self.transactional:
+            acts.append(Action("coordinator", "write marker", self._write_marker))
+            acts.append(Action("coordinator", "log full", self._marker_log_full))
+            acts.append(Action("coordinator", "complete transaction", self._complete_transaction))
         return acts
 
     def _next_request(self, s, c):
@@ -319,7 +411,7 @@ class KafkaModel(Model):
         msg = s.req_msg[c] - 1
         seq = s.seq[msg] - 1
         log, pid, seqs = s.log[s.leader], s.log_pid[s.leader], s.log_seq[s.leader]
-        last = Max([If(And(log[k] != 0, pid[k] == s.gen), seqs[k], -1) for k in range(self.capacity)])
+        last = Max([If(And(self.is_data(log[k]), pid[k] == s.gen), seqs[k], -1) for k in range(self.capacity)])
         return seq, last
 
     def _request_seq(self, s, c):
@@ -340,7 +432,7 @@ class KafkaModel(Model):
             seq, last = self._sequence_check(s, c)
             if self.acks == -1:
                 pid, seqs = s.log_pid[s.leader], s.log_seq[s.leader]
-                offset = Max([If(And(s.log[s.leader][k] != 0, pid[k] == s.gen, seqs[k] == seq), k, 0)
+                offset = Max([If(And(self.is_data(s.log[s.leader][k]), pid[k] == s.gen, seqs[k] == seq), k, 0)
                               for k in range(self.capacity)])
                 nx.req_stage[c] = WAIT + offset
             else:
@@ -458,7 +550,12 @@ class KafkaModel(Model):
     def _consumer_actions(self) -> list[Action]:
         commit = self.config.commit
         acts = []
-        if commit == "before-process" or (commit == "auto" and self.config.processing == "async"):
+        if commit == "transactional":
+            # consume-transform-produce: poll, process into an open transaction, then commit the
+            # output and the offsets together
+            acts.append(Action("consumer", "poll", self._poll_to_buffer))
+            acts.append(Action("consumer", "commit transaction", self._commit_consumer_transaction))
+        elif commit == "before-process" or (commit == "auto" and self.config.processing == "async"):
             acts.append(Action("consumer", "poll", self._poll_to_buffer))
             acts.append(Action("consumer", "process", self._process_buffer))
         else:
@@ -471,31 +568,79 @@ class KafkaModel(Model):
         acts.append(Action("consumer", "restart", self._consumer_restart))
         return acts
 
-    def _readable(self, s):
-        return And(s.c_alive == 1, s.has_leader == 1, s.c_pos < self.high_watermark(s))
+    def _read_committed(self) -> bool:
+        return self.transactional and self.config.isolation_level == "read_committed"
 
-    def _output(self, s, nx, msg):
-        """The application processes ``msg``: count it, and note if a later message came first."""
+    def _read_limit(self, s):
+        """How far the consumer may read: the high watermark, or with read_committed the last
+        stable offset (LSO): the first offset of a transaction not yet decided, where "decided"
+        means its marker is below the high watermark (Kafka keeps the LSO at a completed
+        transaction until its marker is replicated)."""
+        hw = self.high_watermark(s)
+        if not self._read_committed():
+            return hw
+        log = s.log[s.leader]
+        closed_after = False  # a marker below the high watermark lies after offset k
+        first_open = hw
+        for k in reversed(range(self.capacity)):
+            if k + 1 < self.capacity:
+                closed_after = Or(closed_after, And(self.is_marker(log[k + 1]), k + 1 < hw))
+            open_here = And(self.is_data(log[k]), k < hw, Not(closed_after))
+            first_open = If(open_here, k, first_open)
+        return first_open
+
+    def _delivered(self, s):
+        """The record at the consumer's position is handed to the application: a data record
+        and, with read_committed, not one of an aborted transaction (the first marker after it
+        says which).  Markers are never handed over; the position just moves past them."""
+        log = s.log[s.leader]
+        record = log[s.c_pos]
+        if not self._read_committed():
+            return self.is_data(record)
+        hw = self.high_watermark(s)
+        fate = 0
+        for j in reversed(range(self.capacity)):
+            fate = If(And(s.c_pos < j, j < hw, self.is_marker(log[j])), log[j], fate)
+        return And(self.is_data(record), fate != self.abort_marker)
+
+    def _readable(self, s):
+        return And(s.c_alive == 1, s.has_leader == 1, s.c_pos < self._read_limit(s))
+
+    def _output(self, s, nx, msg, when=True):
+        """The application processes ``msg`` (if ``when``): count it, and note if a later message
+        came first."""
         seen = s.out_count[msg]
-        nx.out_count[msg] = Min(seen + 1, 2)
+        nx.out_count[msg] = If(when, Min(seen + 1, 2), seen)
         later_seen = Or([And(s.out_count[j] != 0, msg < j) for j in range(self.n_messages)])
-        nx.out_reordered = If(And(seen == 0, later_seen), 1, s.out_reordered)
+        nx.out_reordered = If(And(when, seen == 0, later_seen), 1, s.out_reordered)
 
     def _poll_and_process(self, s, nx):
+        delivered = self._delivered(s) if self.transactional else True
         msg = self.message_of(s.log[s.leader][s.c_pos])
-        self._output(s, nx, msg)
+        self._output(s, nx, msg, delivered)
         nx.c_pos = s.c_pos + 1
         if self.config.commit == "after-process":
-            nx.c_dirty = 1
+            nx.c_dirty = If(delivered, 1, 0)
             return And(self._readable(s), s.c_dirty == 0)
         return self._readable(s)
 
     def _poll_to_buffer(self, s, nx):
-        nx.c_buf = self.message_of(s.log[s.leader][s.c_pos]) + 1
+        record = s.log[s.leader][s.c_pos]
+        nx.c_buf = If(self._delivered(s), record, 0) if self.transactional else record
         nx.c_pos = s.c_pos + 1
         if self.config.commit == "before-process":
             nx.c_committed = s.c_pos + 2  # commit the new position before processing
         return And(self._readable(s), s.c_buf == 0)
+
+    def _commit_consumer_transaction(self, s, nx):
+        # The output records and the consumed offsets (sendOffsetsToTransaction) commit together,
+        # at the coordinator's decision: the output becomes part of the processed sequence and the
+        # group's committed offset moves past the record at the same step.  A crash before it
+        # aborts both (the restarted instance's initTransactions fences and aborts the old one).
+        self._output(s, nx, s.c_buf - 1)
+        nx.c_committed = s.c_pos + 1
+        nx.c_buf = 0
+        return And(s.c_alive == 1, s.c_buf != 0)
 
     def _process_buffer(self, s, nx):
         self._output(s, nx, s.c_buf - 1)
@@ -513,7 +658,8 @@ class KafkaModel(Model):
         return And(s.c_alive == 1, s.c_committed != s.c_pos + 1)
 
     def _reset_value(self, s):
-        return self.high_watermark(s) if self.config.auto_offset_reset == "latest" else 0
+        # "latest" is the log end a read_committed consumer can see: the LSO (ListOffsets)
+        return self._read_limit(s) if self.config.auto_offset_reset == "latest" else 0
 
     def _reset_offset(self, s, nx):
         # OFFSET_OUT_OF_RANGE: the log was truncated below the consumer's position
@@ -615,8 +761,19 @@ class KafkaModel(Model):
     def _producer_crash(self, s, nx):
         # The application restarts: a new producer (new producer id) re-sends, in order, every
         # message it has no acknowledgement for.  Requests on the old connection are gone.
+        if self.transactional:
+            # Same transactional.id: initTransactions bumps the epoch (the generation here) and the
+            # coordinator aborts an ongoing transaction, or finishes one it already decided to
+            # commit.  The application then learns what is committed and re-sends the rest: it
+            # keeps its progress in its transactions, as exactly-once source connectors do
+            # (KIP-618), rather than re-sending what it last heard nothing about.
+            decided = Or(s.txn == COMMITTING, s.txn == COMMITTED)
+            nx.txn = If(s.txn == ONGOING, ABORTING, If(s.txn == ABORTED, ONGOING, s.txn))
         for m in range(self.n_messages):
-            nx.status[m] = If(s.status[m] == ACKED, ACKED, QUEUED)
+            if self.transactional:
+                nx.status[m] = If(decided, s.status[m], QUEUED)
+            else:
+                nx.status[m] = If(s.status[m] == ACKED, ACKED, QUEUED)
             nx.tries[m] = 0
             nx.seq[m] = 0
         nx.next_seq = 0
@@ -631,6 +788,11 @@ class KafkaModel(Model):
             s.req_msg[0] != 0,
             [Or(s.status[m] == INFLIGHT, s.status[m] == FAILED, And(s.status[m] == QUEUED, s.seq[m] != 0))
              for m in range(self.n_messages)],
+            # Transactional: acknowledged sends of an ongoing transaction are aborted and re-sent.
+            # (A restart once the commit is decided changes nothing the model can observe: the
+            # application finds everything committed.)
+            And(s.txn == ONGOING, Or([s.status[m] == ACKED for m in range(self.n_messages)]))
+            if self.transactional else False,
         )
         if self.generations > 1:
             nx.gen = s.gen + 1

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from .kafka import ACKED, ERR, FAILED, LOST, OK, REQ, STATUS_NAMES, WAIT
+from .kafka import (ABORTING, ACKED, COMMITTED, COMMITTING, ERR, FAILED, LOST, OK, ONGOING, QUEUED, REQ,
+                    STATUS_NAMES, TXN_NAMES, WAIT)
 
 
 def _msg(m: int) -> str:
@@ -17,10 +18,14 @@ class KafkaText:
     def record(self, d, r: int, k: int) -> str:
         """Offset k of replica r's log, e.g. ``m2`` or, with idempotence, ``m2(seq 1)``."""
         model = self.model
-        text = _msg(d["log"][r][k] - 1)
+        value = d["log"][r][k]
+        if model.transactional and value > model.n_messages:
+            return "COMMIT" if value == model.commit_marker else "ABORT"
+        text = _msg(value - 1)
         if not model.idempotent:
             return text
-        pid = f"pid {d['log_pid'][r][k]}, " if model.generations > 1 else ""
+        who = "epoch" if model.transactional else "pid"
+        pid = f"{who} {d['log_pid'][r][k]}, " if model.generations > 1 else ""
         return f"{text}({pid}seq {d['log_seq'][r][k]})"
 
     def log(self, d, r) -> str:
@@ -28,6 +33,15 @@ class KafkaText:
 
     def hw(self, d) -> int:
         return min(d["log_len"][r] if d["isr"][r] else self.model.capacity for r in range(self.model.n_replicas))
+
+    def lso(self, d) -> int:
+        """The last stable offset, as ``KafkaModel._read_limit`` computes it."""
+        model = self.model
+        log, hw = d["log"][d["leader"]], self.hw(d)
+        for k in range(hw):
+            if 0 < log[k] <= model.n_messages and not any(log[j] > model.n_messages for j in range(k + 1, hw)):
+                return k
+        return hw
 
     def stage(self, stage: int) -> str:
         if stage == REQ:
@@ -52,7 +66,10 @@ class KafkaText:
             parts.append(text)
         producer = ", ".join(parts)
         if d["gen"]:
-            producer += f"; restarted {d['gen']}x (producer id {d['gen']})"
+            what = "epoch" if model.transactional else "producer id"
+            producer += f"; restarted {d['gen']}x ({what} {d['gen']})"
+        if model.transactional:
+            producer += f"; transaction {TXN_NAMES[d['txn']]}"
         out["producer"] = producer
         reqs = [f"{_msg(d['req_msg'][c] - 1)}: {self.stage(d['req_stage'][c])}"
                 for c in range(model.slots) if d["req_msg"][c]]
@@ -64,12 +81,16 @@ class KafkaText:
         isr = "{" + ",".join(str(r + 1) for r in range(model.n_replicas) if d["isr"][r]) + "}"
         if d["has_leader"]:
             out["partition"] = f"leader broker {d['leader'] + 1}, ISR {isr}, high watermark {self.hw(d)}"
+            if model.transactional and model.config.isolation_level == "read_committed":
+                out["partition"] += f", last stable offset {self.lso(d)}"
         else:
             out["partition"] = f"OFFLINE (no leader), ISR {isr}"
         committed = "none" if d["c_committed"] == 0 else str(d["c_committed"] - 1)
         if d["c_alive"]:
             consumer = f"position {d['c_pos']}, committed {committed}"
-            if d["c_buf"]:
+            if d["c_buf"] and model.config.commit == "transactional":
+                consumer += f", processed {_msg(d['c_buf'] - 1)} in an open transaction"
+            elif d["c_buf"]:
                 consumer += f", holding {_msg(d['c_buf'] - 1)} (not processed yet)"
             if d["c_dirty"]:
                 consumer += ", processed but not committed"
@@ -93,6 +114,18 @@ class KafkaText:
         return out
 
     # ---- steps -------------------------------------------------------------------------------
+    def skipped(self, action, b, a) -> str:
+        """A poll that moves past a record without handing it to the application: a marker, or
+        with read_committed a record of an aborted transaction."""
+        if action.actor != "consumer" or action.name not in ("poll", "poll and process"):
+            return ""
+        if not self.model.transactional or a["out_count"] != b["out_count"] or a["c_buf"]:
+            return ""
+        record = self.record(b, b["leader"], b["c_pos"])
+        if record in ("COMMIT", "ABORT"):
+            return f"reads the {record} marker at offset {b['c_pos']} and moves past it"
+        return f"skips {record} at offset {b['c_pos']}: its transaction was aborted (read_committed)"
+
     def describe(self, action, b, a) -> str:
         model = self.model
         name = action.name
@@ -144,6 +177,8 @@ class KafkaText:
             isr = sum(b["isr"])
             return (f"{leader} rejects {_msg(b['req_msg'][c] - 1)}: NOT_ENOUGH_REPLICAS "
                     f"(ISR has {isr}, min.insync.replicas={model.config.min_insync_replicas})")
+        if name == "log full" and action.actor == "coordinator":
+            return f"{leader}'s log reached the model's capacity ({model.capacity}) with a marker: run not explored further"
         if name == "log full":
             return f"{leader}'s log reached the model's capacity ({model.capacity}): run not explored further"
         if name == "fetch":
@@ -170,11 +205,16 @@ class KafkaText:
             if truncated:
                 text += "; " + "; ".join(truncated)
             return text
+        skipped = self.skipped(action, b, a)
+        if skipped:
+            return skipped
         if name == "poll and process":
             return f"polls and processes {self.record(b, b['leader'], b['c_pos'])} (offset {b['c_pos']})"
         if name == "poll":
             text = f"polls {self.record(b, b['leader'], b['c_pos'])} (offset {b['c_pos']})"
-            if model.config.commit == "before-process":
+            if model.config.commit == "transactional":
+                text += " and processes it inside its own transaction (output not yet committed)"
+            elif model.config.commit == "before-process":
                 text += f" and commits offset {a['c_committed'] - 1} before processing it"
             else:
                 text += " and hands it to the processing thread"
@@ -183,6 +223,23 @@ class KafkaText:
             return f"processes {_msg(b['c_buf'] - 1)}"
         if name == "commit":
             return f"commits offset {a['c_committed'] - 1} after processing"
+        if name == "commit transaction" and action.actor == "consumer":
+            return (f"commits its transaction: the output for {_msg(b['c_buf'] - 1)} and offset "
+                    f"{a['c_committed'] - 1} (sendOffsetsToTransaction) become visible together")
+        if name == "commit transaction":
+            return "calls commitTransaction(): every send is acknowledged, the coordinator decides COMMIT"
+        if name == "abort transaction":
+            return "a send failed for good: the application aborts the transaction (abortTransaction)"
+        if name == "write marker":
+            marker = "COMMIT" if b["txn"] == COMMITTING else "ABORT"
+            return (f"the transaction coordinator writes the {marker} marker to {leader} at offset "
+                    f"{b['log_len'][b['leader']]}")
+        if name == "complete transaction":
+            if b["txn"] == COMMITTING:
+                return "the COMMIT marker is replicated: commitTransaction() returns, the messages are acknowledged"
+            if a["txn"] == ONGOING:
+                return "the ABORT marker is replicated: the restarted producer begins a new transaction"
+            return "the ABORT marker is replicated: the transaction is aborted"
         if name == "auto-commit":
             return f"auto-commits its position, offset {a['c_committed'] - 1} (enable.auto.commit)"
         if name == "reset offset":
@@ -210,9 +267,14 @@ class KafkaText:
             return (f"loses power: only {keep} of its {b['log_len'][r]} records had reached the disk "
                     f"(Kafka acknowledges before fsync); log {self.log(b, r)} -> {self.log(a, r)}")
         if name == "crashes and restarts":
-            resend = [_msg(m) for m in range(model.n_messages) if b["status"][m] != ACKED]
+            resend = [_msg(m) for m in range(model.n_messages) if a["status"][m] == QUEUED]
             on_wire = [_msg(b["req_msg"][c] - 1) for c in range(model.slots) if b["req_msg"][c]]
             text = "the producing application crashes and restarts under a new producer id"
+            if model.transactional:
+                text = ("the producing application crashes and restarts with the same transactional.id: "
+                        f"initTransactions bumps the epoch to {a['gen']}")
+                if b["txn"] == ONGOING:
+                    text += " and the coordinator aborts the open transaction"
             if on_wire:
                 text += f"; requests on its connection are gone ({', '.join(on_wire)})"
             text += f"; it re-sends {', '.join(resend)}" if resend else "; it has nothing to re-send"

@@ -1,16 +1,15 @@
 """no-acked-loss: once settled, every message acknowledged to the producer was processed
 (Jepsen's "lost write": the broker said yes, the consumer never saw it)."""
 
-from ..model.dsl import And, Or
+from ..model.dsl import And, Not, Or
 from ..model.api import StatePredicate
-from ..model.kafka import ACKED
 from .base import EVENTUALLY, Property
 
 
 def _acked_processed(model):
     return StatePredicate(
         "every acknowledged message processed",
-        lambda s: And([Or(s.status[m] != ACKED, s.out_count[m] != 0) for m in range(model.n_messages)]),
+        lambda s: And([Or(Not(model.acknowledged(s, m)), s.out_count[m] != 0) for m in range(model.n_messages)]),
     )
 
 

@@ -143,7 +143,8 @@ def main():
               help="Any supported Kafka setting by its own name, e.g. -X enable.idempotence=false "
                    "-X min.insync.replicas=2. Repeatable.")
 @click.option("--commit", type=click.Choice(["auto", "after-process", "before-process", "transactional"]),
-              help="Consumer offset-commit strategy (transactional is planned). "
+              help="Consumer offset-commit strategy; transactional is consume-transform-produce "
+                   "(output and offsets in one transaction; needs -X transactional.id=...). "
                    "Default: auto, or after-process when enable.auto.commit=false.")
 @click.option("--processing", type=click.Choice(["sync", "async"]),
               help="Consumer processing: sync (default) or async (needs --commit auto).")

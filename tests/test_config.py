@@ -191,9 +191,11 @@ def test_explicit_conflict_reports_first_in_kafka_order():
 
 # ---- transactional.id -----------------------------------------------------------------------
 
-def test_transactional_id_not_modelled():
-    message = one_line_error({"transactional.id": "tx-1"})
-    assert "transactions" in message and "not modelled" in message
+def test_transactional_id_makes_the_producer_transactional():
+    # [PC] a transactional.id with idempotence (the default) is accepted as given
+    config = resolve_config({"transactional.id": "tx-1"})
+    assert config.transactional and config.kafka_settings()["transactional.id"] == "tx-1"
+    assert any("read_uncommitted" in note for note in config.notes)  # says what the default reads
 
 
 @pytest.mark.parametrize("settings", [
@@ -383,9 +385,18 @@ def test_manual_commit_contradicts_auto_commit_true(commit):
     assert commit in message and "enable.auto.commit=true" in message
 
 
-def test_commit_transactional_not_modelled():
+def test_commit_transactional_needs_a_transactional_id():
+    # KafkaProducer.sendOffsetsToTransaction javadoc: it needs a transactional producer
+    # (IllegalStateException "Cannot use transactional methods without enabling transactions")
     message = one_line_error(commit="transactional")
-    assert "transactional" in message and "not modelled" in message
+    assert "--commit transactional needs a transactional.id" in message
+
+
+def test_commit_transactional_turns_auto_commit_off():
+    config = resolve_config({"transactional.id": "t"}, commit="transactional")
+    assert config.commit == "transactional" and not config.enable_auto_commit
+    assert "enable.auto.commit=true" in one_line_error(
+        {"transactional.id": "t", "enable.auto.commit": "true"}, commit="transactional")
 
 
 def test_unknown_commit_lists_choices():

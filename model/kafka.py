@@ -615,8 +615,13 @@ class KafkaModel(Model):
         nx.out_reordered = If(And(when, seen == 0, later_seen), 1, s.out_reordered)
 
     def _poll_and_process(self, s, nx):
-        delivered = self._delivered(s) if self.transactional else True
-        msg = self.message_of(s.log[s.leader][s.c_pos])
+        record = s.log[s.leader][s.c_pos]
+        if self.transactional:
+            delivered = self._delivered(s)
+            # (a marker names no message: point the unchanged count at message 0)
+            msg = If(self.is_data(record), self.message_of(record), 0)
+        else:
+            delivered, msg = True, self.message_of(record)
         self._output(s, nx, msg, delivered)
         nx.c_pos = s.c_pos + 1
         if self.config.commit == "after-process":

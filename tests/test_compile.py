@@ -24,6 +24,11 @@ CONFIGS = [
     ({"replication.factor": "2", "auto.offset.reset": "earliest"}, {"commit": "before-process"}),
     ({}, {"commit": "auto", "processing": "async"}),
     ({}, {"commit": "after-process"}),
+    # transactions: small bounds so the sample reaches markers, aborts and the LSO
+    ({"transactional.id": "t", "isolation.level": "read_committed", "auto.offset.reset": "earliest"},
+     {"commit": "transactional", "messages": 1}),
+    ({"transactional.id": "t", "retries": "1"}, {"commit": "after-process", "messages": 1}),
+    ({"transactional.id": "t", "isolation.level": "read_committed"}, {"messages": 2, "max_faults": 1}),
 ]
 
 
@@ -54,7 +59,7 @@ def eager_successors(model, actions, state):
 
 @pytest.mark.parametrize("settings,options", CONFIGS)
 def test_compiled_successors_match_eager_evaluation(settings, options):
-    model = semcheck.build_model(settings, messages=2, max_faults=2, **options)
+    model = semcheck.build_model(settings, **{"messages": 2, "max_faults": 2, **options})
     preds = [p.holds_in(model) for p in ALL_PROPERTIES.values()]
     compiled = compile_model(model, preds)
     actions = model.actions()

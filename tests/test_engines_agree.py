@@ -19,6 +19,8 @@ from semcheck.properties import ALL_PROPERTIES
 ONE = dict(messages=1, max_faults=1)
 NET, CRASH, POWER, LAG = ["network"], ["broker-crash"], ["power-loss"], ["follower-lag"]
 EARLIEST = {"auto.offset.reset": "earliest"}
+TXN, COMMITTED = {"transactional.id": "app-1"}, {"isolation.level": "read_committed"}
+RF1 = {"replication.factor": "1"}
 
 # (settings, options): each row is one configuration; together they cover acks, retries,
 # idempotence, max.in.flight, replication factor, min.insync.replicas, unclean election, commit
@@ -66,6 +68,11 @@ FAST = [
     ({}, dict(commit="before-process", faults=["consumer-crash"], **ONE)),
     ({"unclean.leader.election.enable": "true", "replication.factor": "1"}, dict(faults=CRASH, **ONE)),
     ({"retries": "0", "enable.idempotence": "false"}, dict(faults=NET, **ONE)),
+    # transactions (one broker keeps the symbolic engine's unrolling short)
+    ({**TXN, **COMMITTED, **EARLIEST, **RF1}, dict(commit="transactional", faults=["consumer-crash"], **ONE)),
+    ({**TXN, **EARLIEST, **RF1}, dict(faults=["producer-crash"], **ONE)),
+    ({**TXN, **COMMITTED, **EARLIEST, **RF1}, dict(faults=["producer-crash"], **ONE)),
+    ({**TXN, **COMMITTED, **RF1}, dict(faults=NET, **ONE)),
 ]
 
 # Heavier rows (run with -m slow): two messages or two faults, or deeper completeness thresholds;
@@ -91,6 +98,12 @@ SLOW = [
     # every property holds, but a cycle of NOT_ENOUGH_REPLICAS retries keeps no-loss false until
     # the follower catches up: the lasso search must show that fairness always leaves it
     ({"replication.factor": "2", "min.insync.replicas": "2"}, dict(faults=LAG, **ONE)),
+    ({**TXN, **COMMITTED, **EARLIEST}, dict(commit="transactional", faults=["consumer-crash"], **ONE)),
+    ({**TXN, **COMMITTED, **EARLIEST}, dict(commit="after-process", faults=["consumer-crash"], **ONE)),
+    ({**TXN, **COMMITTED, **EARLIEST}, dict(faults=["producer-crash"], **ONE)),
+    ({**TXN, **COMMITTED, "retries": "1"}, dict(faults=NET, **ONE)),
+    ({**TXN, **COMMITTED, "unclean.leader.election.enable": "true"}, dict(faults=LAG, **ONE)),
+    ({**TXN, **COMMITTED, "replication.factor": "2"}, dict(faults=POWER, **ONE)),
 ]
 
 
@@ -131,9 +144,10 @@ def test_the_matrix_covers_every_setting_and_fault_class():
     rows = FAST + SLOW
     keys = {k for settings, _ in rows for k in settings}
     for key in ("acks", "retries", "enable.idempotence", "max.in.flight.requests.per.connection",
-                "replication.factor", "min.insync.replicas", "unclean.leader.election.enable"):
+                "replication.factor", "min.insync.replicas", "unclean.leader.election.enable",
+                "transactional.id", "isolation.level"):
         assert key in keys, key
-    assert {o.get("commit") for _, o in rows} >= {"before-process", "after-process", "auto"}
+    assert {o.get("commit") for _, o in rows} >= {"before-process", "after-process", "auto", "transactional"}
     from semcheck.model.bounds import FAULT_CLASSES
 
     assert {f for _, o in rows for f in o.get("faults", ())} == set(FAULT_CLASSES)

@@ -1,0 +1,119 @@
+"""Transactions and exactly-once: what transactional.id, isolation.level and offsets committed
+inside the transaction guarantee.  One row per documented behaviour, each citing its source, and
+each violated row checks that the counterexample shows the mechanism the source describes.
+"""
+
+from __future__ import annotations
+
+import semcheck
+from semcheck import HOLDS, VIOLATED
+
+from test_truth_table import index_of, steps
+
+PRODUCER_JAVADOC = "https://kafka.apache.org/38/javadoc/org/apache/kafka/clients/producer/KafkaProducer.html"
+CONSUMER_CONFIGS = "https://kafka.apache.org/documentation/#consumerconfigs_isolation.level"
+
+TRANSACTIONAL = {"transactional.id": "app-1", "auto.offset.reset": "earliest"}
+EXACTLY_ONCE = {**TRANSACTIONAL, "isolation.level": "read_committed", "enable.auto.commit": "false"}
+ALL_FOUR = ("no-loss", "no-acked-loss", "no-duplicate", "in-order")
+
+
+def test_restart_of_a_transactional_producer_leaves_no_duplicate_for_read_committed():
+    """KafkaProducer.initTransactions() javadoc: it "ensures any transactions initiated by previous
+    instances of the producer with the same transactional.id are completed. If the previous
+    instance had failed with a transaction in progress, it will be aborted."  isolation.level:
+    "If set to read_committed, consumer.poll() will only return transactional messages which have
+    been committed."  So the aborted copy of a re-sent message is never processed."""
+    r = semcheck.verify({**TRANSACTIONAL, "isolation.level": "read_committed"},
+                        faults=["producer-crash"], max_faults=1, messages=2)
+    for prop in ALL_FOUR:
+        assert r.verdict(prop) == HOLDS, prop
+
+
+def test_read_uncommitted_processes_the_aborted_copy_as_a_duplicate():
+    """isolation.level: "If set to read_uncommitted (the default), consumer.poll() will return all
+    messages, even transactional messages which have been aborted."  After a producer restart
+    the aborted first copy and the committed re-send are both processed."""
+    r = semcheck.verify(TRANSACTIONAL, faults=["producer-crash"], max_faults=1, messages=1)
+    assert r.verdict("no-duplicate") == VIOLATED
+    trace = steps(r, "no-duplicate")
+    first = index_of(trace, actor="consumer", contains="processes m1(epoch 0")
+    crash = index_of(trace, fault="producer-crash", contains="aborts the open transaction")
+    abort = index_of(trace, actor="coordinator", contains="writes the ABORT marker", after=crash)
+    second = index_of(trace, actor="consumer", contains="processes m1(epoch 1", after=abort)
+    assert first and crash and abort and second
+    # the same run under read_committed never hands the aborted record over
+    assert semcheck.verify({**TRANSACTIONAL, "isolation.level": "read_committed"}, faults=["producer-crash"],
+                           max_faults=1, messages=1).verdict("no-duplicate") == HOLDS
+
+
+def test_read_committed_reads_nothing_of_an_open_transaction():
+    """Kafka docs, 4.6 "Message Delivery Semantics" and isolation.level: a read_committed consumer
+    reads only up to the last stable offset, the first offset of an open transaction; records of
+    the transaction become readable once its COMMIT marker is written.  With one message, the
+    first processing must follow the replicated COMMIT marker."""
+    r = semcheck.verify({**TRANSACTIONAL, "isolation.level": "read_committed", "acks": "all"},
+                        faults=["consumer-crash"], max_faults=1, messages=1, commit="before-process")
+    # before-process loses a message on a consumer crash; its trace shows when reading starts
+    assert r.verdict("no-loss") == VIOLATED
+    trace = steps(r, "no-loss")
+    commit = index_of(trace, actor="coordinator", contains="writes the COMMIT marker")
+    replicated = index_of(trace, actor="coordinator", contains="COMMIT marker is replicated", after=commit)
+    poll = index_of(trace, actor="consumer", contains="polls m1")
+    assert commit and replicated and poll and poll > commit
+
+
+def test_exactly_once_setup_holds_under_producer_crashes_consumer_crashes_and_network_faults():
+    """KIP-98 and KafkaProducer.sendOffsetsToTransaction() javadoc: the consumed offsets are
+    committed as part of the transaction, "typically in a consume-transform-produce pattern", so
+    output and progress commit or abort together; with idempotence, transactions and
+    read_committed this is Kafka's exactly-once.  Default bounds: 3 messages, 2 faults."""
+    r = semcheck.verify(EXACTLY_ONCE, commit="transactional",
+                        faults=["producer-crash", "consumer-crash", "network"])
+    assert r.stats.complete
+    for prop in ALL_FOUR:
+        assert r.verdict(prop) == HOLDS, prop
+
+
+def test_offsets_committed_outside_the_transaction_duplicate_on_a_consumer_crash():
+    """Kafka docs, 4.6 "Message Delivery Semantics": a consumer that processes and then saves its
+    position "could crash after processing messages but before saving its position", and the new
+    process re-processes them: at-least-once.  Transactions upstream do not change that."""
+    r = semcheck.verify(EXACTLY_ONCE, commit="after-process",
+                        faults=["producer-crash", "consumer-crash", "network"])
+    assert r.verdict("no-duplicate") == VIOLATED
+    trace = steps(r, "no-duplicate")
+    processed = index_of(trace, actor="consumer", contains="polls and processes m1")
+    crash = index_of(trace, fault="consumer-crash", after=processed)
+    again = index_of(trace, actor="consumer", contains="polls and processes m1", after=crash)
+    assert processed and crash and again
+    assert index_of(trace, actor="consumer", contains="commits offset", after=processed) is None
+
+
+def test_exactly_once_with_a_new_group_and_latest_reset_can_still_skip_records():
+    """auto.offset.reset docs: "latest: automatically reset the offset to the latest offset" (for
+    read_committed, the last stable offset).  A consume-transform-produce app whose group has
+    committed nothing yet and crashes resumes at the end of the log: records are skipped, not
+    duplicated.  Exactly-once needs the group's starting point to be right too."""
+    r = semcheck.verify({**EXACTLY_ONCE, "auto.offset.reset": "latest"}, commit="transactional",
+                        faults=["consumer-crash"], max_faults=1, messages=1)
+    assert r.verdict("no-loss") == VIOLATED
+    trace = steps(r, "no-loss")
+    crash = index_of(trace, fault="consumer-crash")
+    restart = index_of(trace, actor="consumer", contains="no committed offset", after=crash)
+    assert crash and restart
+    assert r.verdict("no-duplicate") == HOLDS
+
+
+def test_a_failed_send_aborts_the_transaction_and_nothing_of_it_is_read_committed():
+    """KafkaProducer javadoc (transactions): on a KafkaException from a send, "abort the
+    transaction"; abortTransaction() discards everything sent in it, so with retries spent a
+    read_committed consumer sees none of the transaction: the application was told, so nothing
+    acknowledged is lost."""
+    r = semcheck.verify({**TRANSACTIONAL, "isolation.level": "read_committed", "retries": "1"},
+                        faults=["network"], max_faults=2, messages=1)
+    assert r.verdict("no-loss") == VIOLATED
+    trace = steps(r, "no-loss")
+    abort = index_of(trace, actor="producer", contains="aborts the transaction")
+    assert abort and index_of(trace, actor="coordinator", contains="ABORT marker", after=abort)
+    assert r.verdict("no-acked-loss") == HOLDS

@@ -14,6 +14,9 @@ FAULT_CLASSES = (
     "power-loss",  # a broker crashes and loses the unflushed tail of its log
     "producer-crash",  # the producing application restarts with a new producer id
     "consumer-crash",  # the consuming application restarts from its committed offset
+    # the producing application is restarted while the old instance still runs (a long GC pause):
+    # its unread requests reach the broker later (transactional producers only)
+    "producer-zombie",
 )
 
 MAX_MESSAGES = 6  # record codes must fit in a byte: 1 + generations * messages^2 <= 255

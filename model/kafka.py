@@ -63,7 +63,14 @@ class KafkaModel(Model):
             )
         # one slot per request the connection can hold; never more than there are messages
         self.slots = min(config.max_in_flight, n)
-        self.generations = 1 + (bounds.max_faults if bounds.enabled("producer-crash") else 0)
+        restarts = bounds.enabled("producer-crash") or bounds.enabled("producer-zombie")
+        self.generations = 1 + (bounds.max_faults if restarts else 0)
+        # A zombie is only modelled where something fences it: without a transactional.id the old
+        # instance would go on sending unchecked, which the model does not follow.
+        if bounds.enabled("producer-zombie") and not self.transactional:
+            raise ConfigError("--faults producer-zombie needs a transactional.id: without one nothing "
+                              "fences the old producer instance, and semcheck does not model it")
+        self.zombies = bounds.enabled("producer-zombie")
         # Every re-append of a message needs a fault (a lost request/response, a crash, an ISR
         # shrink), and one fault can re-append each message at most once, so a log never holds more
         # than messages * (1 + faults) records.  Overflow is still detected, never ignored.
@@ -84,6 +91,11 @@ class KafkaModel(Model):
         lay.scalar("gen", self.generations)
         lay.array("req_msg", (self.slots,), n + 1)  # message + 1; 0 = empty slot
         lay.array("req_stage", (self.slots,), WAIT + cap)
+        if self.zombies:
+            # the old instance's requests the broker has not read yet, in order, and its epoch
+            lay.array("z_msg", (self.slots,), n + 1)
+            lay.array("z_seq", (self.slots,), n)
+            lay.scalar("z_gen", self.generations)
         lay.array("alive", (r,), 2)
         lay.array("isr", (r,), 2)
         lay.array("log_len", (r,), cap + 1)
@@ -131,6 +143,7 @@ class KafkaModel(Model):
                     "req_msg": [0] * self.slots,
                     "req_stage": [0] * self.slots,
                     "out_count": [0] * self.n_messages,
+                    **({"z_msg": [0] * self.slots, "z_seq": [0] * self.slots} if self.zombies else {}),
                 }
             )
         ]
@@ -381,6 +394,8 @@ class KafkaModel(Model):
             acts.append(Action("controller", "elect leader", self._elect(r, unclean=False), params=(r,)))
             if self.config.unclean_leader_election:
                 acts.append(Action("controller", "unclean election", self._elect(r, unclean=True), params=(r,)))
+        if self.zombies:
+            acts += self._zombie_actions()
         if self.transactional:
             acts.append(Action("coordinator", "write marker", self._write_marker))
             acts.append(Action("coordinator", "log full", self._marker_log_full))
@@ -699,6 +714,9 @@ class KafkaModel(Model):
                     acts.append(Action(f"broker {r + 1}", "loses power", self._fault(self._crash(r, k)), "power-loss", (r, k)))
         if b.enabled("producer-crash"):
             acts.append(Action("producer", "crashes and restarts", self._fault(self._producer_crash), "producer-crash"))
+        if self.zombies:
+            acts.append(Action("producer", "restarted while the old instance still runs",
+                               self._fault(self._zombie_restart), "producer-zombie"))
         if b.enabled("consumer-crash"):
             acts.append(Action("consumer", "crashes", self._fault(self._consumer_crash), "consumer-crash"))
         return acts
@@ -803,6 +821,75 @@ class KafkaModel(Model):
             nx.gen = s.gen + 1
             guard = And(guard, s.gen + 1 < self.generations)
         return guard
+
+    def _zombie_restart(self, s, nx):
+        # The application is restarted (same transactional.id) while the old instance is paused,
+        # not dead: the new instance starts exactly as after a crash, and the old instance's
+        # requests that the broker has not read yet are still on their way.
+        guard = self._producer_crash(s, nx)
+        pending = [And(s.req_msg[c] != 0, s.req_stage[c] == REQ) for c in range(self.slots)]
+        # keep them in order, packed to the front
+        for z in range(self.slots):
+            msg, seq = 0, 0
+            for c in reversed(range(self.slots)):
+                is_zth = And(pending[c], Count(pending[:c]) == z)
+                msg = If(is_zth, s.req_msg[c], msg)
+                seq = If(is_zth, s.seq[s.req_msg[c] - 1] - 1 if self.idempotent else 0, seq)
+            nx.z_msg[z] = msg
+            nx.z_seq[z] = seq
+        nx.z_gen = s.gen
+        return And(guard, Or(pending), s.z_msg[0] == 0)
+
+    def _zombie_actions(self) -> list[Action]:
+        return [Action("leader", "fences the old instance", self._zombie_fenced),
+                Action("leader", "appends the old instance's request", self._zombie_append),
+                Action("leader", "drops the old instance's request", self._zombie_dropped)]
+
+    def _zombie_arrives(self, s):
+        return And(s.z_msg[0] != 0, s.has_leader == 1)
+
+    def _epoch_known(self, s):
+        """The newest producer epoch the leader knows: its producer state is rebuilt from its log,
+        so the largest epoch among its records and markers."""
+        log, pid = s.log[s.leader], s.log_pid[s.leader]
+        return Max([If(log[k] != 0, pid[k], 0) for k in range(self.capacity)])
+
+    def _zombie_sequence(self, s):
+        log, pid, seqs = s.log[s.leader], s.log_pid[s.leader], s.log_seq[s.leader]
+        return Max([If(And(self.is_data(log[k]), pid[k] == s.z_gen), seqs[k], -1) for k in range(self.capacity)])
+
+    def _pop_zombie(self, s, nx):
+        for z in range(self.slots - 1):
+            nx.z_msg[z] = s.z_msg[z + 1]
+            nx.z_seq[z] = s.z_seq[z + 1]
+        nx.z_msg[self.slots - 1] = 0
+        nx.z_seq[self.slots - 1] = 0
+
+    def _zombie_fenced(self, s, nx):
+        # INVALID_PRODUCER_EPOCH / PRODUCER_FENCED (KIP-98): a newer epoch is known.  A retry of
+        # the request would meet the same fate, so it is not modelled.
+        self._pop_zombie(s, nx)
+        return And(self._zombie_arrives(s), s.z_gen < self._epoch_known(s))
+
+    def _zombie_in_order(self, s):
+        return And(self._zombie_arrives(s), s.z_gen >= self._epoch_known(s), self._enough_isr(s),
+                   s.z_seq[0] == self._zombie_sequence(s) + 1)
+
+    def _zombie_append(self, s, nx):
+        # The leader has not heard of the new epoch yet (no marker or record of it): the old
+        # instance's record joins its old transaction, which the coordinator is aborting.
+        length = self.leader_len(s)
+        self.write_record(nx, s.leader, length, s.z_msg[0], s.z_gen, s.z_seq[0])
+        nx.log_len[s.leader] = length + 1
+        self._pop_zombie(s, nx)
+        return And(self._zombie_in_order(s), length < self.capacity)
+
+    def _zombie_dropped(self, s, nx):
+        # any other answer (duplicate or out-of-order sequence, NOT_ENOUGH_REPLICAS, a full log
+        # of the model) goes to the paused instance, which is fenced at its next step anyway
+        self._pop_zombie(s, nx)
+        return And(self._zombie_arrives(s), s.z_gen >= self._epoch_known(s),
+                   Not(And(self._zombie_in_order(s), self.leader_len(s) < self.capacity)))
 
     def _consumer_crash(self, s, nx):
         nx.c_alive = 0

@@ -74,6 +74,10 @@ class KafkaText:
         reqs = [f"{_msg(d['req_msg'][c] - 1)}: {self.stage(d['req_stage'][c])}"
                 for c in range(model.slots) if d["req_msg"][c]]
         out["connection"] = "; ".join(reqs) if reqs else "idle"
+        if model.zombies:
+            old = [_msg(d["z_msg"][z] - 1) for z in range(model.slots) if d["z_msg"][z]]
+            out["old instance"] = (f"paused (epoch {d['z_gen']}); its requests still on the way: "
+                                   + ", ".join(old)) if old else "none"
         for r in range(model.n_replicas):
             role = "down" if not d["alive"][r] else (
                 "leader" if d["has_leader"] and d["leader"] == r else "follower")
@@ -266,6 +270,20 @@ class KafkaText:
             r, keep = action.params
             return (f"loses power: only {keep} of its {b['log_len'][r]} records had reached the disk "
                     f"(Kafka acknowledges before fsync); log {self.log(b, r)} -> {self.log(a, r)}")
+        if name == "restarted while the old instance still runs":
+            old = [_msg(a["z_msg"][z] - 1) for z in range(model.slots) if a["z_msg"][z]]
+            return ("the producing application is restarted while the old instance is paused (not dead): "
+                    f"the new instance takes the same transactional.id with epoch {a['gen']}; the old "
+                    f"instance's requests for {', '.join(old)} are still on their way to the broker")
+        if name == "fences the old instance":
+            return (f"{leader} rejects the old instance's request for {_msg(b['z_msg'][0] - 1)} "
+                    f"(epoch {b['z_gen']}): it knows a newer epoch, so the old producer is fenced")
+        if name == "appends the old instance's request":
+            offset = b["log_len"][b["leader"]]
+            return (f"{leader} appends the old instance's {self.record(a, b['leader'], offset)} at offset "
+                    f"{offset}: it has not yet heard of the new epoch")
+        if name == "drops the old instance's request":
+            return f"{leader} answers the old instance's request for {_msg(b['z_msg'][0] - 1)} with an error"
         if name == "crashes and restarts":
             resend = [_msg(m) for m in range(model.n_messages) if a["status"][m] == QUEUED]
             on_wire = [_msg(b["req_msg"][c] - 1) for c in range(model.slots) if b["req_msg"][c]]

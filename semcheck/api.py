@@ -22,7 +22,12 @@ def build_model(settings: Mapping[str, object] | None = None, *, commit: str | N
                 faults: Iterable[str] = FAULT_CLASSES) -> KafkaModel:
     """The Kafka model for these settings and bounds (raises ConfigError on bad input)."""
     config = resolve_config(settings, commit=commit, processing=processing)
-    bounds = Bounds(messages=messages, max_faults=max_faults, faults=tuple(faults))
+    faults = tuple(faults)
+    if not config.transactional and set(faults) == set(FAULT_CLASSES):
+        # "all" means every class that applies: a zombie producer is modelled only where a
+        # transactional.id fences it (listing it explicitly without one is an error)
+        faults = tuple(f for f in faults if f != "producer-zombie")
+    bounds = Bounds(messages=messages, max_faults=max_faults, faults=faults)
     return KafkaModel(config, bounds)
 
 

@@ -39,10 +39,22 @@ class AcksAllAnswersAtOnce(KafkaModel):
         return broken
 
 
+class LeaderIgnoresProducerEpochs(KafkaModel):
+    """The leader never fences: a paused old producer instance's request is appended even after
+    the new instance's epoch is known (KIP-98's zombie fencing removed)."""
+
+    def _epoch_known(self, s):
+        return 0
+
+
 CASES = [
     (LeaderForgetsSequences, {}, dict(faults=["network"], max_faults=1, messages=1), "no-duplicate"),
     (AcksAllAnswersAtOnce, {"acks": "all"}, dict(faults=["broker-crash"], max_faults=1, messages=1),
      "no-acked-loss"),
+    (LeaderIgnoresProducerEpochs,
+     {"transactional.id": "app-1", "isolation.level": "read_committed", "replication.factor": "1",
+      "auto.offset.reset": "earliest"},
+     dict(faults=["producer-zombie"], max_faults=1, messages=1), "no-duplicate"),
 ]
 
 

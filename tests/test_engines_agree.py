@@ -70,7 +70,7 @@ FAST = [
     ({"retries": "0", "enable.idempotence": "false"}, dict(faults=NET, **ONE)),
     # transactions (one broker keeps the symbolic engine's unrolling short)
     ({**TXN, **COMMITTED, **EARLIEST, **RF1}, dict(commit="transactional", faults=["consumer-crash"], **ONE)),
-    ({**TXN, **EARLIEST, **RF1}, dict(faults=["producer-crash"], **ONE)),
+    ({**TXN, **EARLIEST, **RF1}, dict(faults=["producer-zombie"], **ONE)),
     ({**TXN, **COMMITTED, **EARLIEST, **RF1}, dict(faults=["producer-crash"], **ONE)),
     ({**TXN, **COMMITTED, **RF1}, dict(faults=NET, **ONE)),
 ]
@@ -104,6 +104,8 @@ SLOW = [
     ({**TXN, **COMMITTED, "retries": "1"}, dict(faults=NET, **ONE)),
     ({**TXN, **COMMITTED, "unclean.leader.election.enable": "true"}, dict(faults=LAG, **ONE)),
     ({**TXN, **COMMITTED, "replication.factor": "2"}, dict(faults=POWER, **ONE)),
+    ({**TXN, **EARLIEST, **RF1}, dict(faults=["producer-crash"], **ONE)),
+    ({**TXN, **COMMITTED, **EARLIEST, **RF1}, dict(faults=["producer-zombie"], **ONE)),
 ]
 
 

@@ -117,3 +117,46 @@ def test_a_failed_send_aborts_the_transaction_and_nothing_of_it_is_read_committe
     abort = index_of(trace, actor="producer", contains="aborts the transaction")
     assert abort and index_of(trace, actor="coordinator", contains="ABORT marker", after=abort)
     assert r.verdict("no-acked-loss") == HOLDS
+
+
+def test_a_zombie_producer_is_fenced_by_the_bumped_epoch():
+    """KIP-98, "Zombie fencing": initTransactions() with the same transactional.id bumps the
+    producer epoch, and requests of the old instance carrying the lower epoch are rejected
+    (KafkaProducer javadoc: ProducerFencedException, "another producer with the same
+    transactional.id has been started").  Until the leader learns the new epoch, the old
+    instance's record joins the old transaction, which the coordinator aborts."""
+    r = semcheck.verify({**TRANSACTIONAL, "isolation.level": "read_committed"},
+                        faults=["producer-zombie"], max_faults=1, messages=2)
+    for prop in ALL_FOUR:
+        assert r.verdict(prop) == HOLDS, prop
+    # read_uncommitted shows the old instance's record really landed, inside the aborted transaction
+    r = semcheck.verify(TRANSACTIONAL, faults=["producer-zombie"], max_faults=1, messages=1)
+    assert r.verdict("no-duplicate") == VIOLATED
+    trace = steps(r, "no-duplicate")
+    zombie = index_of(trace, fault="producer-zombie")
+    landed = index_of(trace, actor="leader", contains="appends the old instance's", after=zombie)
+    abort = index_of(trace, actor="coordinator", contains="writes the ABORT marker", after=landed)
+    assert zombie and landed and abort
+
+
+def test_a_zombie_is_fenced_once_the_leader_knows_the_new_epoch():
+    """KIP-98: the partition leader rejects a produce request whose epoch is older than the one
+    it has seen (here from the ABORT marker the coordinator wrote with the bumped epoch)."""
+    r = semcheck.verify({**TRANSACTIONAL, "isolation.level": "read_committed"},
+                        faults=["producer-zombie"], max_faults=1, messages=1, keep_graph=True)
+    graph = r.state_graph()
+    fenced = [d for _, _, d in graph.edges(data=True) if d["action"] == "fences the old instance"]
+    assert fenced, "the leader never fenced the old instance"
+
+
+def test_zombie_fault_class_needs_a_transactional_id():
+    """Without a transactional.id nothing fences the old instance (KIP-98 fencing is per
+    transactional.id), so semcheck refuses to claim anything about it."""
+    import pytest
+
+    from semcheck import ConfigError
+
+    with pytest.raises(ConfigError, match="producer-zombie needs a transactional.id"):
+        semcheck.verify({}, faults=["producer-zombie"])
+    # "all" without a transactional.id simply leaves it out
+    assert "producer-zombie" not in semcheck.verify({"acks": "0"}, messages=1, max_faults=1).bounds["faults"]

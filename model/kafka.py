@@ -326,12 +326,16 @@ class KafkaModel(Model):
         return If(s.txn == COMMITTING, self.commit_marker, self.abort_marker)
 
     def _marker_is_last(self, s):
-        """The leader's log ends with the marker the coordinator is writing.  While a decision is
-        being written nothing else can be appended (no sends outside an ongoing transaction), so
-        "the last record" is where the marker must be; a truncation that removed it means it must
-        be written again (WriteTxnMarkers is retried until it succeeds)."""
+        """The leader's log ends with the marker the coordinator is writing: the wanted kind, with
+        the current epoch (an older marker at the end belongs to an earlier transaction).  While a
+        decision is being written nothing of this producer can be appended (no sends outside an
+        ongoing transaction; an old instance's requests carry an older epoch and are fenced once
+        the marker is there), so "the last record" is where the marker must be.  A truncation that
+        removed it means it must be written again (WriteTxnMarkers is retried until it succeeds)."""
         length = self.leader_len(s)
-        return And(length > 0, s.log[s.leader][length - 1] == self._wanted_marker(s))
+        last = length - 1
+        return And(length > 0, s.log[s.leader][last] == self._wanted_marker(s),
+                   s.log_pid[s.leader][last] == s.gen)
 
     def _marker_guard(self, s):
         deciding = Or(s.txn == COMMITTING, s.txn == ABORTING)

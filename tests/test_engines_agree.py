@@ -60,7 +60,6 @@ FAST = [
     ({"unclean.leader.election.enable": "true"}, dict(faults=LAG, **ONE)),
     ({"unclean.leader.election.enable": "true", "replication.factor": "2"}, dict(faults=POWER, **ONE)),
     ({"isolation.level": "read_committed"}, dict(faults=[], messages=1)),
-    ({"acks": "1"}, dict(faults=NET, **ONE)),
     ({"acks": "0"}, dict(faults=["consumer-crash"], **ONE)),
     ({"acks": "1", "replication.factor": "1"}, dict(faults=["consumer-crash"], **ONE)),
     ({"acks": "all", "min.insync.replicas": "1"}, dict(faults=LAG, **ONE)),
@@ -106,6 +105,7 @@ SLOW = [
     ({**TXN, **COMMITTED, "replication.factor": "2"}, dict(faults=POWER, **ONE)),
     ({**TXN, **EARLIEST, **RF1}, dict(faults=["producer-crash"], **ONE)),
     ({**TXN, **COMMITTED, **EARLIEST, **RF1}, dict(faults=["producer-zombie"], **ONE)),
+    ({"acks": "1"}, dict(faults=NET, **ONE)),
 ]
 
 

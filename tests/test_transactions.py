@@ -75,6 +75,16 @@ def test_exactly_once_setup_holds_under_producer_crashes_consumer_crashes_and_ne
         assert r.verdict(prop) == HOLDS, prop
 
 
+def test_exactly_once_setup_holds_under_every_fault_class_including_zombies():
+    """The same setup against all seven fault classes at the default bounds.  A zombie after an
+    earlier abort is the subtle case: the new abort must be written with the new epoch (KIP-98),
+    or the old instance's late record slips into the next committed transaction."""
+    r = semcheck.verify(EXACTLY_ONCE, commit="transactional")
+    assert "producer-zombie" in r.bounds["faults"] and r.stats.complete
+    for prop in ALL_FOUR:
+        assert r.verdict(prop) == HOLDS, prop
+
+
 def test_offsets_committed_outside_the_transaction_duplicate_on_a_consumer_crash():
     """Kafka docs, 4.6 "Message Delivery Semantics": a consumer that processes and then saves its
     position "could crash after processing messages but before saving its position", and the new

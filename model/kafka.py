@@ -25,23 +25,17 @@ from .api import Action, Model, StatePredicate
 from .bounds import Bounds
 from .config import UNLIMITED_RETRIES, ConfigError, KafkaConfig
 from .dsl import And, Count, If, Layout, Max, Min, Not, Or
+from .kafka_codes import (ABORTED, ABORTING, ACKED, COMMITTED, COMMITTING, ERR, FAILED, INFLIGHT, LOST, OK,
+                          ONGOING, QUEUED, REQ, TXN_NAMES, WAIT)
+from .kafka_transactions import TransactionsMixin
 
 MAX_FINITE_RETRIES = 50
 
-# producer-side status of a message
-QUEUED, INFLIGHT, ACKED, FAILED = 0, 1, 2, 3
-STATUS_NAMES = {QUEUED: "queued", INFLIGHT: "in flight", ACKED: "acked", FAILED: "failed"}
-
-# stage of an in-flight request; WAIT + o: appended at offset o, waiting for the ISR (acks=all)
-REQ, OK, ERR, LOST, WAIT = 0, 1, 2, 3, 4
-
-# the transactional producer's transaction, as its coordinator sees it (transactional.id only)
-ONGOING, COMMITTING, COMMITTED, ABORTING, ABORTED = 0, 1, 2, 3, 4
-TXN_NAMES = {ONGOING: "ongoing", COMMITTING: "committing", COMMITTED: "committed",
-             ABORTING: "aborting", ABORTED: "aborted"}
 
 
-class KafkaModel(Model):
+
+
+class KafkaModel(TransactionsMixin, Model):
     def __init__(self, config: KafkaConfig, bounds: Bounds):
         self.config = config
         self.bounds = bounds
@@ -304,64 +298,6 @@ class KafkaModel(Model):
         self._fail_connection(s, nx, True)
         return Or([And(s.req_msg[c] != 0, s.req_stage[c] == LOST) for c in range(self.slots)])
 
-    # ---- the transaction (transactional.id) --------------------------------------------------
-    # The application puts all its messages in one transaction: initTransactions and
-    # beginTransaction happen before the first send, commitTransaction after the last send is
-    # acknowledged.  The coordinator is not a failure point of the model (its own log is
-    # replicated like any topic); its decision, the markers it writes to the partition and the
-    # epoch it bumps on a restart are.
-    def _commit_transaction(self, s, nx):
-        # commitTransaction() flushes first: every send has completed successfully
-        nx.txn = COMMITTING
-        return And(s.txn == ONGOING, [s.status[m] == ACKED for m in range(self.n_messages)])
-
-    def _abort_transaction(self, s, nx):
-        # a send failed for good (retries spent): an abortable error, so the application aborts
-        # and gives up, as it gives up on a failed send without transactions
-        nx.txn = ABORTING
-        settled = [Or(s.status[m] == ACKED, s.status[m] == FAILED) for m in range(self.n_messages)]
-        return And(s.txn == ONGOING, settled, Or([s.status[m] == FAILED for m in range(self.n_messages)]))
-
-    def _wanted_marker(self, s):
-        return If(s.txn == COMMITTING, self.commit_marker, self.abort_marker)
-
-    def _marker_is_last(self, s):
-        """The leader's log ends with the marker the coordinator is writing: the wanted kind, with
-        the current epoch (an older marker at the end belongs to an earlier transaction).  While a
-        decision is being written nothing of this producer can be appended (no sends outside an
-        ongoing transaction; an old instance's requests carry an older epoch and are fenced once
-        the marker is there), so "the last record" is where the marker must be.  A truncation that
-        removed it means it must be written again (WriteTxnMarkers is retried until it succeeds)."""
-        length = self.leader_len(s)
-        last = length - 1
-        return And(length > 0, s.log[s.leader][last] == self._wanted_marker(s),
-                   s.log_pid[s.leader][last] == s.gen)
-
-    def _marker_guard(self, s):
-        deciding = Or(s.txn == COMMITTING, s.txn == ABORTING)
-        # markers are written with acks=all, so min.insync.replicas applies as to any produce
-        enough = self.isr_size(s) >= self.config.min_insync_replicas
-        return And(deciding, s.has_leader == 1, enough, Not(self._marker_is_last(s)))
-
-    def _write_marker(self, s, nx):
-        length = self.leader_len(s)
-        self.write_record(nx, s.leader, length, self._wanted_marker(s), s.gen if self.idempotent else 0, 0)
-        nx.log_len[s.leader] = length + 1
-        return And(self._marker_guard(s), length < self.capacity)
-
-    def _marker_log_full(self, s, nx):
-        nx.overflow = 1
-        return And(self._marker_guard(s), self.leader_len(s) == self.capacity)
-
-    def _complete_transaction(self, s, nx):
-        # the marker is replicated (below the high watermark): the transaction is over.  After an
-        # abort, a restarted application begins a new transaction with what it must re-send.
-        requeued = Or([s.status[m] == QUEUED for m in range(self.n_messages)])
-        nx.txn = If(s.txn == COMMITTING, COMMITTED, If(requeued, ONGOING, ABORTED))
-        replicated = self.high_watermark(s) >= self.leader_len(s)
-        return And(Or(s.txn == COMMITTING, s.txn == ABORTING), s.has_leader == 1,
-                   self._marker_is_last(s), replicated)
-
     def _fail_connection(self, s, nx, when):
         """The producer's connection closes (``when`` holds): every request on it fails."""
         for m in range(self.n_messages):
@@ -587,41 +523,6 @@ class KafkaModel(Model):
         acts.append(Action("consumer", "restart", self._consumer_restart))
         return acts
 
-    def _read_committed(self) -> bool:
-        return self.transactional and self.config.isolation_level == "read_committed"
-
-    def _read_limit(self, s):
-        """How far the consumer may read: the high watermark, or with read_committed the last
-        stable offset (LSO): the first offset of a transaction not yet decided, where "decided"
-        means its marker is below the high watermark (Kafka keeps the LSO at a completed
-        transaction until its marker is replicated)."""
-        hw = self.high_watermark(s)
-        if not self._read_committed():
-            return hw
-        log = s.log[s.leader]
-        closed_after = False  # a marker below the high watermark lies after offset k
-        first_open = hw
-        for k in reversed(range(self.capacity)):
-            if k + 1 < self.capacity:
-                closed_after = Or(closed_after, And(self.is_marker(log[k + 1]), k + 1 < hw))
-            open_here = And(self.is_data(log[k]), k < hw, Not(closed_after))
-            first_open = If(open_here, k, first_open)
-        return first_open
-
-    def _delivered(self, s):
-        """The record at the consumer's position is handed to the application: a data record
-        and, with read_committed, not one of an aborted transaction (the first marker after it
-        says which).  Markers are never handed over; the position just moves past them."""
-        log = s.log[s.leader]
-        record = log[s.c_pos]
-        if not self._read_committed():
-            return self.is_data(record)
-        hw = self.high_watermark(s)
-        fate = 0
-        for j in reversed(range(self.capacity)):
-            fate = If(And(s.c_pos < j, j < hw, self.is_marker(log[j])), log[j], fate)
-        return And(self.is_data(record), fate != self.abort_marker)
-
     def _readable(self, s):
         return And(s.c_alive == 1, s.has_leader == 1, s.c_pos < self._read_limit(s))
 
@@ -655,16 +556,6 @@ class KafkaModel(Model):
         if self.config.commit == "before-process":
             nx.c_committed = s.c_pos + 2  # commit the new position before processing
         return And(self._readable(s), s.c_buf == 0)
-
-    def _commit_consumer_transaction(self, s, nx):
-        # The output records and the consumed offsets (sendOffsetsToTransaction) commit together,
-        # at the coordinator's decision: the output becomes part of the processed sequence and the
-        # group's committed offset moves past the record at the same step.  A crash before it
-        # aborts both (the restarted instance's initTransactions fences and aborts the old one).
-        self._output(s, nx, s.c_buf - 1)
-        nx.c_committed = s.c_pos + 1
-        nx.c_buf = 0
-        return And(s.c_alive == 1, s.c_buf != 0)
 
     def _process_buffer(self, s, nx):
         self._output(s, nx, s.c_buf - 1)
@@ -825,75 +716,6 @@ class KafkaModel(Model):
             nx.gen = s.gen + 1
             guard = And(guard, s.gen + 1 < self.generations)
         return guard
-
-    def _zombie_restart(self, s, nx):
-        # The application is restarted (same transactional.id) while the old instance is paused,
-        # not dead: the new instance starts exactly as after a crash, and the old instance's
-        # requests that the broker has not read yet are still on their way.
-        guard = self._producer_crash(s, nx)
-        pending = [And(s.req_msg[c] != 0, s.req_stage[c] == REQ) for c in range(self.slots)]
-        # keep them in order, packed to the front
-        for z in range(self.slots):
-            msg, seq = 0, 0
-            for c in reversed(range(self.slots)):
-                is_zth = And(pending[c], Count(pending[:c]) == z)
-                msg = If(is_zth, s.req_msg[c], msg)
-                seq = If(is_zth, s.seq[s.req_msg[c] - 1] - 1 if self.idempotent else 0, seq)
-            nx.z_msg[z] = msg
-            nx.z_seq[z] = seq
-        nx.z_gen = s.gen
-        return And(guard, Or(pending), s.z_msg[0] == 0)
-
-    def _zombie_actions(self) -> list[Action]:
-        return [Action("leader", "fences the old instance", self._zombie_fenced),
-                Action("leader", "appends the old instance's request", self._zombie_append),
-                Action("leader", "drops the old instance's request", self._zombie_dropped)]
-
-    def _zombie_arrives(self, s):
-        return And(s.z_msg[0] != 0, s.has_leader == 1)
-
-    def _epoch_known(self, s):
-        """The newest producer epoch the leader knows: its producer state is rebuilt from its log,
-        so the largest epoch among its records and markers."""
-        log, pid = s.log[s.leader], s.log_pid[s.leader]
-        return Max([If(log[k] != 0, pid[k], 0) for k in range(self.capacity)])
-
-    def _zombie_sequence(self, s):
-        log, pid, seqs = s.log[s.leader], s.log_pid[s.leader], s.log_seq[s.leader]
-        return Max([If(And(self.is_data(log[k]), pid[k] == s.z_gen), seqs[k], -1) for k in range(self.capacity)])
-
-    def _pop_zombie(self, s, nx):
-        for z in range(self.slots - 1):
-            nx.z_msg[z] = s.z_msg[z + 1]
-            nx.z_seq[z] = s.z_seq[z + 1]
-        nx.z_msg[self.slots - 1] = 0
-        nx.z_seq[self.slots - 1] = 0
-
-    def _zombie_fenced(self, s, nx):
-        # INVALID_PRODUCER_EPOCH / PRODUCER_FENCED (KIP-98): a newer epoch is known.  A retry of
-        # the request would meet the same fate, so it is not modelled.
-        self._pop_zombie(s, nx)
-        return And(self._zombie_arrives(s), s.z_gen < self._epoch_known(s))
-
-    def _zombie_in_order(self, s):
-        return And(self._zombie_arrives(s), s.z_gen >= self._epoch_known(s), self._enough_isr(s),
-                   s.z_seq[0] == self._zombie_sequence(s) + 1)
-
-    def _zombie_append(self, s, nx):
-        # The leader has not heard of the new epoch yet (no marker or record of it): the old
-        # instance's record joins its old transaction, which the coordinator is aborting.
-        length = self.leader_len(s)
-        self.write_record(nx, s.leader, length, s.z_msg[0], s.z_gen, s.z_seq[0])
-        nx.log_len[s.leader] = length + 1
-        self._pop_zombie(s, nx)
-        return And(self._zombie_in_order(s), length < self.capacity)
-
-    def _zombie_dropped(self, s, nx):
-        # any other answer (duplicate or out-of-order sequence, NOT_ENOUGH_REPLICAS, a full log
-        # of the model) goes to the paused instance, which is fenced at its next step anyway
-        self._pop_zombie(s, nx)
-        return And(self._zombie_arrives(s), s.z_gen >= self._epoch_known(s),
-                   Not(And(self._zombie_in_order(s), self.leader_len(s) < self.capacity)))
 
     def _consumer_crash(self, s, nx):
         nx.c_alive = 0

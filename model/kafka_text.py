@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from .kafka import (ABORTING, ACKED, COMMITTED, COMMITTING, ERR, FAILED, LOST, OK, ONGOING, QUEUED, REQ,
-                    STATUS_NAMES, TXN_NAMES, WAIT)
+from .kafka_codes import COMMITTING, ERR, FAILED, LOST, OK, ONGOING, QUEUED, REQ, STATUS_NAMES, TXN_NAMES, WAIT
 
 
 def _msg(m: int) -> str:

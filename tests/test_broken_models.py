@@ -13,7 +13,8 @@ import semcheck
 from semcheck import HOLDS, VIOLATED
 from semcheck.checker.explicit import ExplicitSearch
 from semcheck.checker.symbolic import SymbolicSearch
-from semcheck.model.kafka import OK, KafkaModel
+from semcheck.model.kafka import KafkaModel
+from semcheck.model.kafka_codes import OK
 from semcheck.properties import ALL_PROPERTIES
 
 

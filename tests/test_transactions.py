@@ -8,7 +8,7 @@ from __future__ import annotations
 import semcheck
 from semcheck import HOLDS, VIOLATED
 
-from test_truth_table import index_of, steps
+from test_truth_table import assert_processed_again_after_a_crash_before_commit, index_of, steps
 
 PRODUCER_JAVADOC = "https://kafka.apache.org/38/javadoc/org/apache/kafka/clients/producer/KafkaProducer.html"
 CONSUMER_CONFIGS = "https://kafka.apache.org/documentation/#consumerconfigs_isolation.level"
@@ -92,12 +92,7 @@ def test_offsets_committed_outside_the_transaction_duplicate_on_a_consumer_crash
     r = semcheck.verify(EXACTLY_ONCE, commit="after-process",
                         faults=["producer-crash", "consumer-crash", "network"])
     assert r.verdict("no-duplicate") == VIOLATED
-    trace = steps(r, "no-duplicate")
-    processed = index_of(trace, actor="consumer", contains="polls and processes m1")
-    crash = index_of(trace, fault="consumer-crash", after=processed)
-    again = index_of(trace, actor="consumer", contains="polls and processes m1", after=crash)
-    assert processed and crash and again
-    assert index_of(trace, actor="consumer", contains="commits offset", after=processed) is None
+    assert_processed_again_after_a_crash_before_commit(steps(r, "no-duplicate"), "polls and processes m1")
 
 
 def test_exactly_once_with_a_new_group_and_latest_reset_can_still_skip_records():

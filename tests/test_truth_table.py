@@ -40,6 +40,15 @@ def index_of(trace_steps, *, actor=None, contains=None, fault=None, after=0):
     return None
 
 
+def assert_processed_again_after_a_crash_before_commit(trace_steps, processing: str):
+    """The consumer did ``processing``, crashed before committing an offset, and did it again."""
+    processed = index_of(trace_steps, actor="consumer", contains=processing)
+    crash = index_of(trace_steps, fault="consumer-crash", after=processed)
+    again = index_of(trace_steps, actor="consumer", contains=processing, after=crash)
+    assert processed and crash and again
+    assert index_of(trace_steps, actor="consumer", contains="commits offset", after=processed) is None
+
+
 def test_acks_0_loses_an_acknowledged_record_on_a_lost_request():
     """Kafka docs, producer config `acks`: "acks=0 ... the producer will not wait for any
     acknowledgment from the server at all ... no guarantee can be made that the server has received
@@ -176,12 +185,7 @@ def test_commit_after_processing_duplicates_on_a_consumer_crash():
               faults=["consumer-crash"], max_faults=1, messages=1)
     assert r.verdict("no-duplicate") == VIOLATED
     assert r.verdict("no-loss") == HOLDS
-    trace = steps(r, "no-duplicate")
-    processed = index_of(trace, actor="consumer", contains="processes m1")
-    crash = index_of(trace, fault="consumer-crash", after=processed)
-    again = index_of(trace, actor="consumer", contains="processes m1", after=crash)
-    assert processed and crash and again
-    assert index_of(trace, actor="consumer", contains="commits offset 1", after=processed) is None
+    assert_processed_again_after_a_crash_before_commit(steps(r, "no-duplicate"), "processes m1")
 
 
 def test_auto_offset_reset_latest_skips_records_after_a_crash_before_the_first_commit():

@@ -347,7 +347,7 @@ def _resolve_consumer(v: dict, given: dict, commit: str | None, processing: str 
     processing = processing or "sync"
     if processing == "async" and commit != "auto":
         raise ConfigError(f"--processing async needs --commit auto (got --commit {commit}): "
-                          "after-process and before-process commit around synchronous processing")
+                          "the other strategies commit around synchronous processing")
 
     if v["isolation.level"] == "read_committed" and "transactional.id" not in given:
         notes.append("isolation.level=read_committed: without transactions the last stable offset "

@@ -364,10 +364,12 @@ class KafkaModel(TransactionsMixin, Model):
         """(seq of the request, last seq of this producer id in the leader's log); idempotence only.
         The broker's producer state is rebuilt from its log, so it is read from the log here."""
         msg = s.req_msg[c] - 1
-        seq = s.seq[msg] - 1
-        log, pid, seqs = s.log[s.leader], s.log_pid[s.leader], s.log_seq[s.leader]
-        last = Max([If(And(self.is_data(log[k]), pid[k] == s.gen), seqs[k], -1) for k in range(self.capacity)])
-        return seq, last
+        return s.seq[msg] - 1, self._last_sequence(s, s.gen)
+
+    def _last_sequence(self, s, pid):
+        """The highest sequence number of producer id ``pid`` among the leader's records (-1: none)."""
+        log, pids, seqs = s.log[s.leader], s.log_pid[s.leader], s.log_seq[s.leader]
+        return Max([If(And(self.is_data(log[k]), pids[k] == pid), seqs[k], -1) for k in range(self.capacity)])
 
     def _request_seq(self, s, c):
         return s.seq[s.req_msg[c] - 1] - 1 if self.idempotent else 0

@@ -50,13 +50,13 @@ class TransactionsMixin:
 
     def _marker_guard(self, s):
         deciding = Or(s.txn == COMMITTING, s.txn == ABORTING)
-        # markers are written with acks=all, so min.insync.replicas applies as to any produce
-        enough = self.isr_size(s) >= self.config.min_insync_replicas
-        return And(deciding, s.has_leader == 1, enough, Not(self._marker_is_last(s)))
+        # markers are written with acks=all (as every transactional produce), so
+        # min.insync.replicas applies as to any produce
+        return And(deciding, s.has_leader == 1, self._enough_isr(s), Not(self._marker_is_last(s)))
 
     def _write_marker(self, s, nx):
         length = self.leader_len(s)
-        self.write_record(nx, s.leader, length, self._wanted_marker(s), s.gen if self.idempotent else 0, 0)
+        self.write_record(nx, s.leader, length, self._wanted_marker(s), self._request_pid(s), 0)
         nx.log_len[s.leader] = length + 1
         return And(self._marker_guard(s), length < self.capacity)
 
@@ -141,6 +141,7 @@ class TransactionsMixin:
     def _zombie_actions(self) -> list[Action]:
         return [Action("leader", "fences the old instance", self._zombie_fenced),
                 Action("leader", "appends the old instance's request", self._zombie_append),
+                Action("leader", "log full", self._zombie_log_full),
                 Action("leader", "drops the old instance's request", self._zombie_dropped)]
 
     def _zombie_arrives(self, s):
@@ -151,10 +152,6 @@ class TransactionsMixin:
         so the largest epoch among its records and markers."""
         log, pid = s.log[s.leader], s.log_pid[s.leader]
         return Max([If(log[k] != 0, pid[k], 0) for k in range(self.capacity)])
-
-    def _zombie_sequence(self, s):
-        log, pid, seqs = s.log[s.leader], s.log_pid[s.leader], s.log_seq[s.leader]
-        return Max([If(And(self.is_data(log[k]), pid[k] == s.z_gen), seqs[k], -1) for k in range(self.capacity)])
 
     def _pop_zombie(self, s, nx):
         for z in range(self.slots - 1):
@@ -169,9 +166,14 @@ class TransactionsMixin:
         self._pop_zombie(s, nx)
         return And(self._zombie_arrives(s), s.z_gen < self._epoch_known(s))
 
+    def _zombie_read(self, s):
+        """The leader reads the old instance's next request and checks it: not fenced, and (acks=all)
+        enough replicas in sync.  With too few, NOT_ENOUGH_REPLICAS makes the old instance retry
+        later, so the request simply waits: its retry is the same request read later."""
+        return And(self._zombie_arrives(s), s.z_gen >= self._epoch_known(s), self._enough_isr(s))
+
     def _zombie_in_order(self, s):
-        return And(self._zombie_arrives(s), s.z_gen >= self._epoch_known(s), self._enough_isr(s),
-                   s.z_seq[0] == self._zombie_sequence(s) + 1)
+        return And(self._zombie_read(s), s.z_seq[0] == self._last_sequence(s, s.z_gen) + 1)
 
     def _zombie_append(self, s, nx):
         # The leader has not heard of the new epoch yet (no marker or record of it): the old
@@ -182,9 +184,13 @@ class TransactionsMixin:
         self._pop_zombie(s, nx)
         return And(self._zombie_in_order(s), length < self.capacity)
 
+    def _zombie_log_full(self, s, nx):
+        # the model's capacity, not Kafka's: the run is cut and the verdict inconclusive
+        nx.overflow = 1
+        return And(self._zombie_in_order(s), self.leader_len(s) == self.capacity)
+
     def _zombie_dropped(self, s, nx):
-        # any other answer (duplicate or out-of-order sequence, NOT_ENOUGH_REPLICAS, a full log
-        # of the model) goes to the paused instance, which is fenced at its next step anyway
+        # a duplicate or out-of-order sequence: the answer goes to the paused instance, which is
+        # fenced at its next step anyway
         self._pop_zombie(s, nx)
-        return And(self._zombie_arrives(s), s.z_gen >= self._epoch_known(s),
-                   Not(And(self._zombie_in_order(s), self.leader_len(s) < self.capacity)))
+        return And(self._zombie_read(s), s.z_seq[0] != self._last_sequence(s, s.z_gen) + 1)

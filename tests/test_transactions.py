@@ -165,3 +165,26 @@ def test_zombie_fault_class_needs_a_transactional_id():
         semcheck.verify({}, faults=["producer-zombie"])
     # "all" without a transactional.id simply leaves it out
     assert "producer-zombie" not in semcheck.verify({"acks": "0"}, messages=1, max_faults=1).bounds["faults"]
+
+
+def test_a_zombie_request_meeting_a_full_log_cuts_the_run_instead_of_vanishing():
+    """The model's log capacity is a bound of the search, not Kafka behaviour: reaching it must
+    mark the run (the verdict becomes inconclusive), never silently drop the old instance's record."""
+    from semcheck.model.dsl import ConcreteLeaves, NextState, StateView
+
+    model = semcheck.build_model({**TRANSACTIONAL, "replication.factor": "1"},
+                                 faults=["producer-zombie"], max_faults=1, messages=1)
+    layout = model.layout
+    full = model.layout.decode(model.initial_states()[0])
+    cap = model.capacity
+    full["log"][0] = [model.commit_marker] * cap  # markers only: the old instance's sequence 0 is next
+    full["log_len"][0] = cap
+    full["z_msg"][0], full["z_seq"][0], full["z_gen"] = 1, 0, 0
+    state = layout.encode(full)
+    enabled = {}
+    for action in model.actions():
+        if action.actor == "leader" and action.params == ():
+            nxt = NextState(layout, ConcreteLeaves(state))
+            enabled[action.name] = bool(action.effect(StateView(layout, ConcreteLeaves(state)), nxt))
+    assert enabled["log full"] and not enabled["drops the old instance's request"]
+    assert not enabled["appends the old instance's request"]

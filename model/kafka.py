@@ -526,7 +526,7 @@ class KafkaModel(TransactionsMixin, Model):
         return acts
 
     def _readable(self, s):
-        return And(s.c_alive == 1, s.has_leader == 1, s.c_pos < self._read_limit(s))
+        return And(s.c_alive == 1, s.has_leader == 1, s.c_pos < self.read_limit(s))
 
     def _output(self, s, nx, msg, when=True):
         """The application processes ``msg`` (if ``when``): count it, and note if a later message
@@ -539,7 +539,7 @@ class KafkaModel(TransactionsMixin, Model):
     def _poll_and_process(self, s, nx):
         record = s.log[s.leader][s.c_pos]
         if self.transactional:
-            delivered = self._delivered(s)
+            delivered = self.delivered(s)
             # (a marker names no message: point the unchanged count at message 0)
             msg = If(self.is_data(record), self.message_of(record), 0)
         else:
@@ -553,7 +553,7 @@ class KafkaModel(TransactionsMixin, Model):
 
     def _poll_to_buffer(self, s, nx):
         record = s.log[s.leader][s.c_pos]
-        nx.c_buf = If(self._delivered(s), record, 0) if self.transactional else record
+        nx.c_buf = If(self.delivered(s), record, 0) if self.transactional else record
         nx.c_pos = s.c_pos + 1
         if self.config.commit == "before-process":
             nx.c_committed = s.c_pos + 2  # commit the new position before processing
@@ -576,7 +576,7 @@ class KafkaModel(TransactionsMixin, Model):
 
     def _reset_value(self, s):
         # "latest" is the log end a read_committed consumer can see: the LSO (ListOffsets)
-        return self._read_limit(s) if self.config.auto_offset_reset == "latest" else 0
+        return self.read_limit(s) if self.config.auto_offset_reset == "latest" else 0
 
     def _reset_offset(self, s, nx):
         # OFFSET_OUT_OF_RANGE: the log was truncated below the consumer's position

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .dsl import ConcreteLeaves, StateView
 from .kafka_codes import COMMITTING, ERR, FAILED, LOST, OK, ONGOING, QUEUED, REQ, STATUS_NAMES, TXN_NAMES, WAIT
 
 
@@ -30,17 +31,15 @@ class KafkaText:
     def log(self, d, r) -> str:
         return "[" + " ".join(self.record(d, r, k) for k in range(d["log_len"][r])) + "]"
 
-    def hw(self, d) -> int:
-        return min(d["log_len"][r] if d["isr"][r] else self.model.capacity for r in range(self.model.n_replicas))
+    def evaluate(self, d, value):
+        """``value(state view)``, a piece of the model, computed on the decoded state ``d``: the
+        text shows what the model computes (high watermark, last stable offset, ...) rather than
+        deriving it a second time."""
+        state = self.model.layout.encode(d)
+        return value(StateView(self.model.layout, ConcreteLeaves(state)))
 
-    def lso(self, d) -> int:
-        """The last stable offset, as ``KafkaModel._read_limit`` computes it."""
-        model = self.model
-        log, hw = d["log"][d["leader"]], self.hw(d)
-        for k in range(hw):
-            if 0 < log[k] <= model.n_messages and not any(log[j] > model.n_messages for j in range(k + 1, hw)):
-                return k
-        return hw
+    def hw(self, d) -> int:
+        return self.evaluate(d, self.model.high_watermark)
 
     def stage(self, stage: int) -> str:
         if stage == REQ:
@@ -85,7 +84,7 @@ class KafkaText:
         if d["has_leader"]:
             out["partition"] = f"leader broker {d['leader'] + 1}, ISR {isr}, high watermark {self.hw(d)}"
             if model.transactional and model.config.isolation_level == "read_committed":
-                out["partition"] += f", last stable offset {self.lso(d)}"
+                out["partition"] += f", last stable offset {self.evaluate(d, self.model.read_limit)}"
         else:
             out["partition"] = f"OFFLINE (no leader), ISR {isr}"
         committed = "none" if d["c_committed"] == 0 else str(d["c_committed"] - 1)
@@ -122,7 +121,7 @@ class KafkaText:
         with read_committed a record of an aborted transaction."""
         if action.actor != "consumer" or action.name not in ("poll", "poll and process"):
             return ""
-        if not self.model.transactional or a["out_count"] != b["out_count"] or a["c_buf"]:
+        if not self.model.transactional or self.evaluate(b, self.model.delivered):
             return ""
         record = self.record(b, b["leader"], b["c_pos"])
         if record in ("COMMIT", "ABORT"):

@@ -77,7 +77,7 @@ class TransactionsMixin:
     def _read_committed(self) -> bool:
         return self.transactional and self.config.isolation_level == "read_committed"
 
-    def _read_limit(self, s):
+    def read_limit(self, s):
         """How far the consumer may read: the high watermark, or with read_committed the last
         stable offset (LSO): the first offset of a transaction not yet decided, where "decided"
         means its marker is below the high watermark (Kafka keeps the LSO at a completed
@@ -95,7 +95,7 @@ class TransactionsMixin:
             first_open = If(open_here, k, first_open)
         return first_open
 
-    def _delivered(self, s):
+    def delivered(self, s):
         """The record at the consumer's position is handed to the application: a data record
         and, with read_committed, not one of an aborted transaction (the first marker after it
         says which).  Markers are never handed over; the position just moves past them."""

@@ -205,8 +205,6 @@ class ExplicitSearch:
         return PropertyResult(prop.name, INCONCLUSIVE, None, _why_cut(stats))
 
 
-
-
 def _why_cut(stats: Stats) -> str:
     if stats.stopped_by == "max-states":
         return (f"search stopped at --max-states ({stats.states} states, depth {stats.depth}) "

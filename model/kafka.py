@@ -32,9 +32,6 @@ from .kafka_transactions import TransactionsMixin
 MAX_FINITE_RETRIES = 50
 
 
-
-
-
 class KafkaModel(TransactionsMixin, Model):
     def __init__(self, config: KafkaConfig, bounds: Bounds):
         self.config = config

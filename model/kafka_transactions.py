@@ -14,6 +14,7 @@ from .api import Action
 from .dsl import And, Count, If, Max, Not, Or
 from .kafka_codes import ABORTED, ABORTING, ACKED, COMMITTED, COMMITTING, FAILED, ONGOING, QUEUED, REQ
 
+
 class TransactionsMixin:
     # ---- the producer's transaction and its coordinator ------------------------------------
     # The application puts all its messages in one transaction: initTransactions and

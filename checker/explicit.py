@@ -213,5 +213,6 @@ def _why_cut(stats: Stats) -> str:
         return (f"search stopped at --timeout ({stats.seconds:.1f}s, {stats.states} states) "
                 "before exhausting the space")
     if stats.stopped_by == "log capacity":
-        return "some run outgrew the model's log capacity, so part of the space was not explored"
+        return ("some run reached a bound of the model (its log capacity, or a second paused producer "
+                "instance), so part of the space was not explored")
     return "the search did not exhaust the state space"

@@ -456,6 +456,7 @@ class SymbolicSearch:
         if stopped == "timeout":
             return f"stopped at --timeout; every path up to {depth} steps was checked"
         if overflow:
-            return "some run outgrew the model's log capacity, so part of the space was not explored"
+            return ("some run reached a bound of the model (its log capacity, or a second paused producer "
+                "instance), so part of the space was not explored")
         return (f"no counterexample up to {depth} steps, but no proof either: the completeness "
                 f"threshold lies beyond --depth {self.max_depth}")

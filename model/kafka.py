@@ -611,6 +611,8 @@ class KafkaModel(TransactionsMixin, Model):
         if self.zombies:
             acts.append(Action("producer", "restarted while the old instance still runs",
                                self._fault(self._zombie_restart), "producer-zombie"))
+            acts.append(Action("producer", "restarted while two old instances still run",
+                               self._fault(self._second_zombie), "producer-zombie"))
         if b.enabled("consumer-crash"):
             acts.append(Action("consumer", "crashes", self._fault(self._consumer_crash), "consumer-crash"))
         return acts

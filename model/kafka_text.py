@@ -112,7 +112,7 @@ class KafkaText:
         out["processed"] = output
         out["faults"] = f"{d['faults']} of {model.bounds.max_faults} used"
         if d["overflow"]:
-            out["search"] = "log capacity reached: this run is not explored further"
+            out["search"] = "a bound of the model reached (log capacity, or a second paused producer): this run is not explored further"
         return out
 
     # ---- steps -------------------------------------------------------------------------------
@@ -268,6 +268,9 @@ class KafkaText:
             r, keep = action.params
             return (f"loses power: only {keep} of its {b['log_len'][r]} records had reached the disk "
                     f"(Kafka acknowledges before fsync); log {self.log(b, r)} -> {self.log(a, r)}")
+        if name == "restarted while two old instances still run":
+            return ("the producing application is restarted again while an earlier instance is still "
+                    "paused: two paused instances are beyond the model, so this run is not explored further")
         if name == "restarted while the old instance still runs":
             old = [_msg(a["z_msg"][z] - 1) for z in range(model.slots) if a["z_msg"][z]]
             return ("the producing application is restarted while the old instance is paused (not dead): "

@@ -150,6 +150,7 @@ def compile_model(model: Model, predicates: list[StatePredicate]) -> CompiledMod
 
 MAX_NESTING = 12  # Python refuses more than 20 nested blocks
 HOIST_MIN_USES = 3  # a safe guard sub-expression used this often is computed once per state
+EAGER_MAX_SIZE = 3  # hoisted nodes up to this many operations are computed up front; larger ones lazily
 
 
 def _nest_guards(blocks, depth: int) -> list[str]:
@@ -187,6 +188,7 @@ class _Emitter:
         self.ranges: dict[int, tuple[int, int]] = {}
         self.hoisted: dict[int, str] = {}  # id(node) -> local variable name
         self.order: list[Expr] = []  # hoisted nodes in dependency order
+        self.lazy: set[int] = set()  # hoisted nodes computed at their first use, not up front
 
     # ---- analysis -------------------------------------------------------------------------
     def count(self, e) -> None:
@@ -288,10 +290,34 @@ class _Emitter:
 
         for node_id in list(guard_uses):
             visit(self.nodes[node_id])
+        # Most guards fail on their first conjunct, so most hoisted values are never needed in a
+        # given state: a large one (a maximum over a log, a count) is computed where it is first
+        # used and kept for the rest of the state; small ones (field reads) are cheaper up front.
+        for e in self.order:
+            if e.op != "field" and (self._size(e) > EAGER_MAX_SIZE or self._uses_lazy(e)):
+                self.lazy.add(id(e))
+
+    def _size(self, e) -> int:
+        """Operations in ``e`` that its own code computes (hoisted sub-expressions are names)."""
+        if not isinstance(e, Expr) or e.op in ("field", "const"):
+            return 0
+        return 1 + sum(0 if id(a) in self.hoisted else self._size(a) for a in e.args)
+
+    def _uses_lazy(self, e) -> bool:
+        for a in e.args:
+            if isinstance(a, Expr):
+                if id(a) in self.lazy or (id(a) not in self.hoisted and self._uses_lazy(a)):
+                    return True
+        return False
 
     def prelude(self) -> list[str]:
         out = []
+        lazy = [self.hoisted[id(e)] for e in self.order if id(e) in self.lazy]
+        if lazy:
+            out.append(" = ".join(lazy) + " = None")
         for e in self.order:
+            if id(e) in self.lazy:
+                continue
             name = self.hoisted.pop(id(e))
             out.append(f"{name} = {self.expr(e)}")
             self.hoisted[id(e)] = name
@@ -303,7 +329,13 @@ class _Emitter:
             return repr(int(e))
         name = self.hoisted.get(id(e))
         if name is not None:
-            return name
+            if id(e) not in self.lazy:
+                return name
+            del self.hoisted[id(e)]
+            try:
+                return f"({name} if {name} is not None else ({name} := {self.expr(e)}))"
+            finally:
+                self.hoisted[id(e)] = name
         op, args = e.op, e.args
         if op == "field":
             return f"s[{args[0]}]"
@@ -326,8 +358,9 @@ class _Emitter:
     def expr_standalone(self, e) -> str:
         """Emit without the per-state locals (for predicate functions)."""
         saved, self.hoisted = self.hoisted, {}
+        saved_lazy, self.lazy = self.lazy, set()
         try:
             return self.expr(e)
         finally:
-            self.hoisted = saved
+            self.hoisted, self.lazy = saved, saved_lazy
 

@@ -380,7 +380,13 @@ def _flat_nested(v) -> list:
 
 class Leaves:
     """What a view reads: ``leaf(slot)`` for a fixed slot, ``load(first, size, index)`` for a slot
-    chosen by a state-dependent index.  One implementation per kind of value."""
+    chosen by a state-dependent index.  One implementation per kind of value.
+
+    ``eager`` leaves hold concrete values: Python evaluates both branches of ``If`` and every
+    argument of ``And``, so an index computed from the state may be out of range in a branch that
+    is not taken; such reads give 0 instead of failing (see ``ConcreteLeaves.load``)."""
+
+    eager = False
 
     def leaf(self, slot: int):
         raise NotImplementedError
@@ -401,6 +407,8 @@ class TracingLeaves(Leaves):
 
 class ConcreteLeaves(Leaves):
     """Leaves over a concrete state (``bytes``): for evaluating model code directly in tests."""
+
+    eager = True
 
     def __init__(self, state: bytes):
         self.state = state
@@ -435,6 +443,40 @@ class Z3Leaves(Leaves):
         return result
 
 
+class OverlayLeaves(Leaves):
+    """The state that recorded writes leave behind, read without applying them: the middle state
+    of an action made of two steps (``model/compose.py``).  ``writes`` are ``(field, offset, value)``
+    in order, so a later write to a slot wins; offsets and values may be any kind of value."""
+
+    def __init__(self, base: Leaves, writes):
+        self.base = base
+        self.writes = list(writes)
+        self.eager = base.eager
+
+    def leaf(self, slot):
+        value = self.base.leaf(slot)
+        for f, off, val in self.writes:
+            if f.first_slot <= slot < f.first_slot + f.size:
+                value = If(off == slot - f.first_slot, val, value)
+        return value
+
+    def load(self, first, size, index):
+        if self.eager and not 0 <= index < size:
+            return 0  # as ConcreteLeaves: an untaken branch's read
+        value = self.base.load(first, size, index)
+        for f, off, val in self.writes:
+            if f.first_slot == first:
+                value = If(off == index, val, value)
+        return value
+
+    def value_at(self, field: "Field", offset):
+        """The value slot ``offset`` of ``field`` holds in this state."""
+        if is_const(offset):
+            return self.leaf(field.first_slot + int(offset)) if not self.eager else self.load(
+                field.first_slot, field.size, int(offset))
+        return self.load(field.first_slot, field.size, offset)
+
+
 class ArrayRef:
     """An array (or a row of one) of the state, read through ``leaves`` and written into ``writer``."""
 
@@ -457,7 +499,7 @@ class ArrayRef:
     def _out_of_range(self, index) -> bool:
         if not isinstance(index, int) or 0 <= index < self.dims[0]:
             return False
-        if isinstance(self.leaves, ConcreteLeaves):
+        if self.leaves.eager:
             # evaluated eagerly on a concrete state: the index came from the state, in a branch or
             # action that may not be taken; only a write that is applied is an error (apply_writes)
             return False
@@ -468,7 +510,7 @@ class ArrayRef:
         pos = self._position(index)
         if len(self.dims) > 1:
             return ArrayRef(self.field, self.dims[1:], pos, self.leaves, self.writer)
-        if isinstance(pos, int) and not isinstance(self.leaves, ConcreteLeaves):
+        if isinstance(pos, int) and not self.leaves.eager:
             return self.leaves.leaf(self.field.first_slot + pos)
         return self.leaves.load(self.field.first_slot, self.field.size, pos)
 

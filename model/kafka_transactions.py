@@ -11,8 +11,8 @@ KafkaProducer javadoc and the isolation.level consumer docs.  The decisions are 
 from __future__ import annotations
 
 from .api import Action
-from .dsl import And, Count, If, Max, Not, Or
-from .kafka_codes import ABORTED, ABORTING, ACKED, COMMITTED, COMMITTING, FAILED, ONGOING, QUEUED, REQ
+from .dsl import And, Count, If, Not, Or
+from .kafka_codes import ABORTED, ABORTING, ACKED, C_UP, COMMITTED, COMMITTING, FAILED, ONGOING, QUEUED, REQ
 
 
 class TransactionsMixin:
@@ -47,17 +47,17 @@ class TransactionsMixin:
         length = self.leader_len(s)
         last = length - 1
         return And(length > 0, s.log[s.leader][last] == self._wanted_marker(s),
-                   s.log_pid[s.leader][last] == s.gen)
+                   s.log_epoch[s.leader][last] == s.epoch)
 
     def _marker_guard(self, s):
         deciding = Or(s.txn == COMMITTING, s.txn == ABORTING)
         # markers are written with acks=all (as every transactional produce), so
         # min.insync.replicas applies as to any produce
-        return And(deciding, s.has_leader == 1, self._enough_isr(s), Not(self._marker_is_last(s)))
+        return And(deciding, self.leader_up(s), self._enough_isr(s), Not(self._marker_is_last(s)))
 
     def _write_marker(self, s, nx):
         length = self.leader_len(s)
-        self.write_record(nx, s.leader, length, self._wanted_marker(s), self._request_pid(s), 0)
+        self.write_record(nx, s.leader, length, self._wanted_marker(s), s.pid, s.epoch, 0)
         nx.log_len[s.leader] = length + 1
         return And(self._marker_guard(s), length < self.capacity)
 
@@ -71,7 +71,7 @@ class TransactionsMixin:
         requeued = Or([s.status[m] == QUEUED for m in range(self.n_messages)])
         nx.txn = If(s.txn == COMMITTING, COMMITTED, If(requeued, ONGOING, ABORTED))
         replicated = self.high_watermark(s) >= self.leader_len(s)
-        return And(Or(s.txn == COMMITTING, s.txn == ABORTING), s.has_leader == 1,
+        return And(Or(s.txn == COMMITTING, s.txn == ABORTING), self.leader_up(s),
                    self._marker_is_last(s), replicated)
 
     # ---- the consumer: read_committed and consume-transform-produce -------------------------
@@ -118,7 +118,7 @@ class TransactionsMixin:
         self._output(s, nx, s.c_buf - 1)
         nx.c_committed = s.c_pos + 1
         nx.c_buf = 0
-        return And(s.c_alive == 1, s.c_buf != 0)
+        return And(s.c_alive == C_UP, s.c_buf != 0)
 
     # ---- the zombie producer (producer-zombie) ------------------------------------------------
     def _zombie_restart(self, s, nx):
@@ -133,10 +133,10 @@ class TransactionsMixin:
             for c in reversed(range(self.slots)):
                 is_zth = And(pending[c], Count(pending[:c]) == z)
                 msg = If(is_zth, s.req_msg[c], msg)
-                seq = If(is_zth, s.seq[s.req_msg[c] - 1] - 1 if self.idempotent else 0, seq)
+                seq = If(is_zth, s.req_seq[c], seq)
             nx.z_msg[z] = msg
             nx.z_seq[z] = seq
-        nx.z_gen = s.gen
+        nx.z_epoch = s.epoch
         return And(guard, Or(pending), s.z_msg[0] == 0)
 
     def _second_zombie(self, s, nx):
@@ -155,13 +155,11 @@ class TransactionsMixin:
                 Action("leader", "drops the old instance's request", self._zombie_dropped)]
 
     def _zombie_arrives(self, s):
-        return And(s.z_msg[0] != 0, s.has_leader == 1)
+        return And(s.z_msg[0] != 0, self.leader_up(s))
 
-    def _epoch_known(self, s):
-        """The newest producer epoch the leader knows: its producer state is rebuilt from its log,
-        so the largest epoch among its records and markers."""
-        log, pid = s.log[s.leader], s.log_pid[s.leader]
-        return Max([If(log[k] != 0, pid[k], 0) for k in range(self.capacity)])
+    def _zombie_state(self, s):
+        """The leader's producer state on the old instance's next request (kafka_broker.py)."""
+        return self._producer_state(s, s.pid, s.z_epoch, s.z_seq[0])
 
     def _pop_zombie(self, s, nx):
         for z in range(self.slots - 1):
@@ -170,26 +168,28 @@ class TransactionsMixin:
         nx.z_msg[self.slots - 1] = 0
         nx.z_seq[self.slots - 1] = 0
 
-    def _zombie_fenced(self, s, nx):
-        # INVALID_PRODUCER_EPOCH / PRODUCER_FENCED (KIP-98): a newer epoch is known.  A retry of
-        # the request would meet the same fate, so it is not modelled.
-        self._pop_zombie(s, nx)
-        return And(self._zombie_arrives(s), s.z_gen < self._epoch_known(s))
-
     def _zombie_read(self, s):
-        """The leader reads the old instance's next request and checks it: not fenced, and (acks=all)
-        enough replicas in sync.  With too few, NOT_ENOUGH_REPLICAS makes the old instance retry
-        later, so the request simply waits: its retry is the same request read later."""
-        return And(self._zombie_arrives(s), s.z_gen >= self._epoch_known(s), self._enough_isr(s))
+        """The leader reads the old instance's next request and the ISR check passes.  With too few
+        replicas, NOT_ENOUGH_REPLICAS makes the old instance retry later, so the request simply
+        waits: its retry is the same request read later."""
+        return And(self._zombie_arrives(s), self._enough_isr(s))
+
+    def _zombie_fenced(self, s, nx):
+        # INVALID_PRODUCER_EPOCH (KIP-98 fencing): a newer epoch is known.  A retry of the request
+        # would meet the same fate, so it is not modelled.
+        self._pop_zombie(s, nx)
+        duplicate, _, fenced, _ = self._zombie_state(s)
+        return And(self._zombie_read(s), Not(duplicate), fenced)
 
     def _zombie_in_order(self, s):
-        return And(self._zombie_read(s), s.z_seq[0] == self._last_sequence(s, s.z_gen) + 1)
+        duplicate, _, fenced, in_sequence = self._zombie_state(s)
+        return And(self._zombie_read(s), Not(duplicate), Not(fenced), in_sequence)
 
     def _zombie_append(self, s, nx):
         # The leader has not heard of the new epoch yet (no marker or record of it): the old
         # instance's record joins its old transaction, which the coordinator is aborting.
         length = self.leader_len(s)
-        self.write_record(nx, s.leader, length, s.z_msg[0], s.z_gen, s.z_seq[0])
+        self.write_record(nx, s.leader, length, s.z_msg[0], s.pid, s.z_epoch, s.z_seq[0])
         nx.log_len[s.leader] = length + 1
         self._pop_zombie(s, nx)
         return And(self._zombie_in_order(s), length < self.capacity)
@@ -203,4 +203,5 @@ class TransactionsMixin:
         # a duplicate or out-of-order sequence: the answer goes to the paused instance, which is
         # fenced at its next step anyway
         self._pop_zombie(s, nx)
-        return And(self._zombie_read(s), s.z_seq[0] != self._last_sequence(s, s.z_gen) + 1)
+        duplicate, _, fenced, in_sequence = self._zombie_state(s)
+        return And(self._zombie_read(s), Not(fenced), Or(duplicate, Not(in_sequence)))

@@ -11,6 +11,7 @@ from .checker.result import Result, Stats
 from .model.bounds import FAULT_CLASSES, Bounds
 from .model.config import ConfigError, KafkaConfig, resolve_config
 from .model.kafka import KafkaModel
+from .model.merges import MERGE_NAMES, merges_without
 from .properties import ALL_PROPERTIES
 
 ENGINES = ("explicit", "symbolic", "both")
@@ -19,8 +20,10 @@ MAX_DEPTH = 500  # symbolic unrolling depth; beyond this the formulas are absurd
 
 def build_model(settings: Mapping[str, object] | None = None, *, commit: str | None = None,
                 processing: str | None = None, messages: int = 3, max_faults: int = 2,
-                faults: Iterable[str] = FAULT_CLASSES) -> KafkaModel:
-    """The Kafka model for these settings and bounds (raises ConfigError on bad input)."""
+                faults: Iterable[str] = FAULT_CLASSES, split: Iterable[str] | str | None = None) -> KafkaModel:
+    """The Kafka model for these settings and bounds (raises ConfigError on bad input).
+
+    ``split`` names merged steps to take apart (``model/merges.py``; ``"all"``: the fine model)."""
     config = resolve_config(settings, commit=commit, processing=processing)
     faults = tuple(faults)
     if not config.transactional and set(faults) == set(FAULT_CLASSES):
@@ -28,7 +31,7 @@ def build_model(settings: Mapping[str, object] | None = None, *, commit: str | N
         # transactional.id fences it (listing it explicitly without one is an error)
         faults = tuple(f for f in faults if f != "producer-zombie")
     bounds = Bounds(messages=messages, max_faults=max_faults, faults=faults)
-    return KafkaModel(config, bounds)
+    return KafkaModel(config, bounds, merges_without(split))
 
 
 def verify(
@@ -39,6 +42,7 @@ def verify(
     messages: int = 3,
     max_faults: int = 2,
     faults: Iterable[str] = FAULT_CLASSES,
+    split: Iterable[str] | str | None = None,
     properties: Iterable[str] | None = None,
     engine: str = "explicit",
     depth: int | None = None,
@@ -52,9 +56,10 @@ def verify(
     ``settings`` maps Kafka keys to values, e.g. ``{"acks": "1", "retries": 3}``.  Returns a
     :class:`~semcheck.checker.result.Result` with one verdict per property (``holds`` only when the
     bounded state space was exhausted), a shortest trace for each violation, and statistics.
+    ``split`` takes merged steps apart by name, or ``"all"`` of them (docs/model.md, "Merged steps").
     """
     model = build_model(settings, commit=commit, processing=processing, messages=messages,
-                        max_faults=max_faults, faults=faults)
+                        max_faults=max_faults, faults=faults, split=split)
     chosen = _choose_properties(properties)
     if engine not in ENGINES:
         raise ConfigError(f"unknown engine {engine!r}: choose from {', '.join(ENGINES)}")
@@ -81,7 +86,7 @@ def verify(
     return Result(
         config=config.kafka_settings(),
         notes=config.notes,
-        bounds=model.bounds.as_dict(),
+        bounds={**model.bounds.as_dict(), "merged_steps": [m for m in MERGE_NAMES if model.merged(m)]},
         engine=engine,
         stats=stats,
         results=results,

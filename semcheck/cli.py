@@ -15,6 +15,7 @@ import click
 from .api import ENGINES, verify as run_verify
 from .model.bounds import FAULT_CLASSES, parse_faults
 from .model.config import ConfigError
+from .model.merges import MERGE_NAMES
 from .progress import make_progress
 from .properties_file import read_properties
 from .properties import ALL_PROPERTIES
@@ -154,6 +155,9 @@ def main():
               help="Fault classes, comma-separated, or all / none: " + ", ".join(FAULT_CLASSES) + ".")
 @click.option("--max-faults", type=int, default=2, show_default=True, metavar="N",
               help="At most this many faults in any run.")
+@click.option("--split", "split_names", multiple=True, metavar="MERGE",
+              help="Take a merged step of the model apart (repeatable, or all): "
+                   + ", ".join(MERGE_NAMES) + ". The verdicts must not change; it is slower.")
 @click.option("--property", "property_names", multiple=True, metavar="NAME",
               help="Check only this property (repeatable): " + ", ".join(ALL_PROPERTIES) + ". Default all.")
 @click.option("--engine", default="explicit", show_default=True, metavar="|".join(ENGINES),
@@ -172,8 +176,8 @@ def main():
               help="Write the explored state graph as Graphviz DOT to FILE. Meant for small bounds "
                    "(e.g. --messages 1 --max-faults 1): it keeps the whole graph in memory and "
                    "explores the full space even after every property is violated.")
-def verify(config_path, acks, retries, defines, commit, processing, messages, faults_text, max_faults, property_names,
-           engine, depth, fmt, max_states, timeout, dot_path):
+def verify(config_path, acks, retries, defines, commit, processing, messages, faults_text, max_faults, split_names,
+           property_names, engine, depth, fmt, max_states, timeout, dot_path):
     """Check what a Kafka configuration guarantees.
 
     Exit status: 0 every checked property holds, 1 a property is violated, 2 bad input,
@@ -199,7 +203,8 @@ def verify(config_path, acks, retries, defines, commit, processing, messages, fa
         faults = parse_faults(faults_text)
         result = run_verify(
             settings, commit=commit, processing=processing, messages=messages, max_faults=max_faults,
-            faults=faults, properties=_parse_properties(property_names), engine=engine, depth=depth,
+            faults=faults, split=list(split_names) or None, properties=_parse_properties(property_names),
+            engine=engine, depth=depth,
             max_states=max_states, timeout=timeout, keep_graph=dot_path is not None, progress=progress)
     except ConfigError as err:
         raise InputError(str(err)) from None

@@ -21,6 +21,7 @@ from semcheck.checker.result import HOLDS, INCONCLUSIVE, VIOLATED, Change, Prope
 from semcheck.cli import build_settings, main
 from semcheck.model.bounds import FAULT_CLASSES
 from semcheck.model.config import KNOWN_KEYS
+from semcheck.model.merges import MERGE_NAMES
 from semcheck.progress import Progress, make_progress
 from semcheck.properties import ALL_PROPERTIES
 from semcheck.report import render
@@ -69,7 +70,7 @@ def test_exit_3_when_a_limit_stops_the_search():
 
 def test_violation_wins_over_inconclusive():
     # no-duplicate is violated within 9 steps; with a small state limit the others stay open
-    res, data = run_json("--acks", "1", *SMALL, "--max-states", "3000")
+    res, data = run_json("--acks", "1", *SMALL, "--max-states", "5000")
     verdicts = {r["property"]: r["verdict"] for r in data["results"]}
     assert VIOLATED in verdicts.values() and INCONCLUSIVE in verdicts.values(), verdicts
     assert res.exit_code == 1
@@ -88,7 +89,8 @@ def test_json_schema():
     assert data["config"]["enable.idempotence"] is False
     # "all" without a transactional.id: every class but producer-zombie, which needs one
     assert data["bounds"] == {"messages": 2, "max_faults": 1,
-                              "faults": [f for f in FAULT_CLASSES if f != "producer-zombie"]}
+                              "faults": [f for f in FAULT_CLASSES if f != "producer-zombie"],
+                              "merged_steps": list(MERGE_NAMES)}
     assert data["engine"] == "explicit"
     stats = data["stats"]
     for key in ("states", "transitions", "depth", "states_per_second"):
@@ -297,6 +299,8 @@ BAD_INPUTS = [
     (["--retries", "0", "-X", "enable.idempotence=true"], "Must set retries to non-zero"),
     (["--acks", "1", "-X", "transactional.id=tx-1"], "Cannot set a transactional.id without also enabling idempotence"),
     (["--format", "xml"], "--format"),
+    (["--split", "bogus"], "--split: unknown merge 'bogus'"),
+    (["--split", "poll-and-process,"], "--split: empty merge name"),
     (["--bogus-option"], "--bogus-option"),
     (["--messages"], "--messages"),
     (["unexpected-argument"], "unexpected-argument"),
@@ -315,6 +319,23 @@ def test_bad_input(args, needle):
     assert needle in lines[0]
     assert "Traceback" not in res.stderr
     assert res.exception is None or isinstance(res.exception, SystemExit)
+
+
+def test_split_takes_merged_steps_apart_and_says_so():
+    """--split turns a merge of model/merges.py off by name (docs/model.md, "Merged steps"); the
+    text and JSON reports name the merges still on, and the verdicts do not change."""
+    res, merged = run_json(*VIOLATING)
+    res_split, split = run_json(*VIOLATING, "--split", "append-and-respond", "--split", "poll-and-process")
+    assert res_split.exit_code == res.exit_code
+    assert [r["verdict"] for r in split["results"]] == [r["verdict"] for r in merged["results"]]
+    assert split["bounds"]["merged_steps"] == [m for m in MERGE_NAMES
+                                                if m not in ("append-and-respond", "poll-and-process")]
+    assert split["stats"]["states"] != merged["stats"]["states"]
+    _, fine = run_json(*VIOLATING, "--split", "all")
+    assert fine["bounds"]["merged_steps"] == []
+    text = run(*VIOLATING, "--split", "all").stdout
+    assert "Merged steps: none: every step of the model is taken on its own" in text
+    assert f"Merged steps: all {len(MERGE_NAMES)} sound merges on" in run(*VIOLATING).stdout
 
 
 def test_unknown_command():

@@ -25,7 +25,7 @@ RF1 = {"replication.factor": "1"}
 # (settings, options): each row is one configuration; together they cover acks, retries,
 # idempotence, max.in.flight, replication factor, min.insync.replicas, unclean election, commit
 # strategies, processing and every fault class.
-FAST = [
+ONE_FAULT = [
     ({"acks": "0"}, dict(faults=NET, **ONE)),
     ({"acks": "0"}, dict(faults=["producer-crash"], **ONE)),
     ({"acks": "0"}, dict(faults=CRASH, **ONE)),
@@ -74,9 +74,44 @@ FAST = [
     ({**TXN, **COMMITTED, **RF1}, dict(faults=NET, **ONE)),
 ]
 
+def _id(row):
+    settings, options = row
+    parts = [f"{k}={v}" for k, v in settings.items()]
+    parts += [f"{k}={v}" for k, v in options.items() if k not in ("faults",)]
+    parts.append("faults=" + ("+".join(options.get("faults", [])) or "none"))
+    return ",".join(parts)
+
+
+# At the model's granularity (issue 8: finer steps, connections per broker, fencing) the symbolic
+# engine needs 6 s to several minutes for these one-fault rows (docs/engines.md); they run with
+# the slow matrix, and the rest stay in the default suite.
+HEAVY = {
+    "acks=0,messages=1,max_faults=1,faults=broker-crash",
+    "acks=0,messages=1,max_faults=1,faults=power-loss",
+    "acks=all,messages=1,max_faults=1,faults=follower-lag",
+    "messages=1,max_faults=1,faults=network",
+    "max.in.flight.requests.per.connection=1,messages=1,max_faults=1,faults=network",
+    "messages=1,max_faults=1,faults=producer-crash",
+    "auto.offset.reset=earliest,commit=auto,processing=async,messages=1,max_faults=1,faults=consumer-crash",
+    "enable.idempotence=false,messages=1,max_faults=1,faults=producer-crash",
+    "retries=2,messages=1,max_faults=1,faults=network",
+    "replication.factor=1,messages=1,max_faults=1,faults=broker-crash",
+    "replication.factor=2,messages=1,max_faults=1,faults=broker-crash",
+    "replication.factor=2,acks=1,messages=1,max_faults=1,faults=power-loss",
+    "min.insync.replicas=2,messages=1,max_faults=1,faults=follower-lag",
+    "unclean.leader.election.enable=true,messages=1,max_faults=1,faults=follower-lag",
+    "unclean.leader.election.enable=true,replication.factor=2,messages=1,max_faults=1,faults=power-loss",
+    "acks=all,min.insync.replicas=1,messages=1,max_faults=1,faults=follower-lag",
+    "unclean.leader.election.enable=true,replication.factor=1,messages=1,max_faults=1,faults=broker-crash",
+    "transactional.id=app-1,auto.offset.reset=earliest,replication.factor=1,messages=1,max_faults=1,faults=producer-zombie",
+    "transactional.id=app-1,isolation.level=read_committed,auto.offset.reset=earliest,replication.factor=1,messages=1,max_faults=1,faults=producer-crash",
+    "transactional.id=app-1,isolation.level=read_committed,replication.factor=1,messages=1,max_faults=1,faults=network",
+}
+FAST = [row for row in ONE_FAULT if _id(row) not in HEAVY]
+
 # Heavier rows (run with -m slow): two messages or two faults, or deeper completeness thresholds;
 # the symbolic engine needs ten seconds to many minutes for each.
-SLOW = [
+SLOW = [row for row in ONE_FAULT if _id(row) in HEAVY] + [
     ({"acks": "1"}, dict(faults=CRASH, **ONE)),
     ({"acks": "1"}, dict(faults=POWER, **ONE)),
     ({"acks": "1", "retries": "3"}, dict(faults=NET, **ONE)),
@@ -116,14 +151,6 @@ FAIR_CYCLES = [
 FAIR_CYCLE_REASON = "a cycle of normal steps keeps it false"
 
 
-def _id(row):
-    settings, options = row
-    parts = [f"{k}={v}" for k, v in settings.items()]
-    parts += [f"{k}={v}" for k, v in options.items() if k not in ("faults",)]
-    parts.append("faults=" + ("+".join(options.get("faults", [])) or "none"))
-    return ",".join(parts)
-
-
 def _engines_agree(settings, options, timeout, fair_cycle_properties=()):
     model = semcheck.build_model(settings, **options)
     props = list(ALL_PROPERTIES.values())
@@ -158,7 +185,7 @@ def test_symbolic_engine_is_inconclusive_not_wrong_on_cycles_fairness_leaves(set
 
 
 def test_the_matrix_covers_every_setting_and_fault_class():
-    assert len(FAST) >= 40  # the CI-sized matrix alone
+    assert len(FAST) >= 25 and len(FAST) + len(SLOW) >= 60  # the CI-sized matrix, and all of it
     rows = FAST + SLOW
     keys = {k for settings, _ in rows for k in settings}
     for key in ("acks", "retries", "enable.idempotence", "max.in.flight.requests.per.connection",

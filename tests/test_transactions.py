@@ -5,6 +5,8 @@ each violated row checks that the counterexample shows the mechanism the source 
 
 from __future__ import annotations
 
+import pytest
+
 import semcheck
 from semcheck import HOLDS, VIOLATED
 
@@ -75,28 +77,61 @@ def test_exactly_once_setup_holds_under_producer_crashes_consumer_crashes_and_ne
         assert r.verdict(prop) == HOLDS, prop
 
 
-def test_exactly_once_setup_holds_under_every_fault_class_including_zombies():
-    """The same setup against all seven fault classes.  A zombie after an earlier abort is the
-    subtle case: the new abort must be written with the new epoch (KIP-98), or the old instance's
-    late record slips into the next committed transaction.  With one fault of any class, and with
-    two faults of every class but the zombie, everything holds.  Two paused instances at once are
-    beyond the model: such a run is cut, so the verdict is inconclusive, never holds."""
+def test_exactly_once_setup_holds_under_every_fault_class_that_keeps_the_leader_including_zombies():
+    """The same setup against the fault classes that do not take a leader away (network, follower
+    lag, producer and consumer restarts, zombies).  A zombie after an earlier abort is the subtle
+    case: the new abort must be written with the new epoch (KIP-98), or the old instance's late
+    record slips into the next committed transaction.  With two faults of these classes but the
+    zombie, and with one of any of them, everything holds.  Two paused instances at once are
+    beyond the model: such a run is cut, so the verdict is inconclusive, never holds.  A leader
+    that dies is the next test."""
     from semcheck import INCONCLUSIVE
-    from semcheck.model.bounds import FAULT_CLASSES
 
-    r = semcheck.verify(EXACTLY_ONCE, commit="transactional", max_faults=1)
-    assert "producer-zombie" in r.bounds["faults"] and r.stats.complete
+    keeps_leader = ["network", "follower-lag", "producer-crash", "consumer-crash", "producer-zombie"]
+    r = semcheck.verify(EXACTLY_ONCE, commit="transactional", max_faults=1, faults=keeps_leader)
+    assert r.stats.complete
     for prop in ALL_FOUR:
         assert r.verdict(prop) == HOLDS, prop
-    r = semcheck.verify(EXACTLY_ONCE, commit="transactional",
-                        faults=[f for f in FAULT_CLASSES if f != "producer-zombie"])
+    r = semcheck.verify(EXACTLY_ONCE, commit="transactional", faults=keeps_leader[:-1])
     for prop in ALL_FOUR:
         assert r.verdict(prop) == HOLDS, prop
-    r = semcheck.verify(EXACTLY_ONCE, commit="transactional")  # two faults, all seven classes
+    r = semcheck.verify(EXACTLY_ONCE, commit="transactional", faults=keeps_leader)  # two faults, zombies
     assert not r.stats.complete
     for prop in ALL_FOUR:
         assert r.verdict(prop) == INCONCLUSIVE, prop
         assert "second paused producer" in r[prop].reason
+
+
+@pytest.mark.parametrize("death", ["power-loss", "broker-crash"])
+def test_a_dead_leader_can_leave_earlier_sends_of_a_transaction_unwritable(death):
+    """Kafka 3.7.0 source.  A leader that loses power closes no connection, so its requests fail
+    only at request.timeout.ms (NetworkClient.handleTimedOutRequests); one whose process crashed is
+    still named leader until the controller fences it (broker.session.timeout.ms), and once back
+    answers NOT_LEADER_OR_FOLLOWER.  Meanwhile the client may learn the new leader and send it the
+    next batch, which a batch without a sequence may do while earlier ones are in flight
+    (RecordAccumulator.shouldStopDrainBatchesForPartition).  The new leader has no state for the
+    producer id (its log never held the earlier batches) and accepts any sequence
+    (ProducerAppendInfo.checkSequence).  The earlier batches then get OUT_OF_ORDER_SEQUENCE_NUMBER,
+    which TransactionManager.canRetry retries because they are not the next sequence after the
+    last acknowledged one; in Kafka until delivery.timeout.ms fails them and the transaction must
+    abort.  Nothing acknowledged is lost, nothing is duplicated."""
+    r = semcheck.verify(EXACTLY_ONCE, commit="transactional", max_faults=1, faults=[death])
+    assert r.stats.complete
+    assert r.verdict("no-loss") == VIOLATED
+    for prop in ("no-acked-loss", "no-duplicate", "in-order"):
+        assert r.verdict(prop) == HOLDS, prop
+    trace = r["no-loss"].trace
+    power = index_of(trace.steps, fault=death, contains="it was the leader")
+    elected = index_of(trace.steps, actor="controller", contains="elects broker 2", after=power)
+    later = index_of(trace.steps, actor="leader", contains="broker 2 appends m3(seq 2) at offset 0", after=elected)
+    # the earlier batches fail back to the client only after that
+    failed = index_of(trace.steps, actor="producer" if death == "power-loss" else "broker",
+                      contains="request.timeout.ms" if death == "power-loss" else "NOT_LEADER_OR_FOLLOWER",
+                      after=power)
+    assert power and elected and later and failed
+    loop = [st for st in trace.steps if st.number >= trace.loop_start]
+    assert any("OUT_OF_ORDER_SEQUENCE_NUMBER" in st.action and st.actor == "leader" for st in loop)
+    assert any(st.actor == "producer" and "will retry it" in st.action for st in loop)
 
 
 def test_offsets_committed_outside_the_transaction_duplicate_on_a_consumer_crash():
@@ -193,7 +228,7 @@ def test_a_zombie_request_meeting_a_full_log_cuts_the_run_instead_of_vanishing()
     cap = model.capacity
     full["log"][0] = [model.commit_marker] * cap  # markers only: the old instance's sequence 0 is next
     full["log_len"][0] = cap
-    full["z_msg"][0], full["z_seq"][0], full["z_gen"] = 1, 0, 0
+    full["z_msg"][0], full["z_seq"][0], full["z_epoch"] = 1, 0, 0
     state = layout.encode(full)
     enabled = {}
     for action in model.actions():

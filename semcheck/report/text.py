@@ -19,6 +19,9 @@ def render_text(result: Result) -> str:
         out.append("Why some values differ from what you asked:")
         out.extend(f"  - {note}" for note in result.notes)
     out.append("Bounds: " + _bounds(result.bounds))
+    merged = result.bounds.get("merged_steps")
+    if merged is not None:
+        out.append("Merged steps: " + _merged(merged))
     out.append("")
     out.extend(_table(result.results))
     for stats in result.engine_stats or [result.stats]:
@@ -82,6 +85,17 @@ def _bounds(bounds: dict) -> str:
     if not faults or not max_faults:
         return f"{messages}, no faults"
     return f"{messages}, at most {_plural(max_faults, 'fault')} from {', '.join(faults)}"
+
+
+def _merged(merged: list) -> str:
+    from ..model.merges import MERGE_NAMES
+
+    if len(merged) == len(MERGE_NAMES):
+        return f"all {len(merged)} sound merges on (docs/model.md; --split NAME or --split all takes them apart)"
+    split = [m for m in MERGE_NAMES if m not in merged]
+    if not merged:
+        return "none: every step of the model is taken on its own (--split all)"
+    return f"{', '.join(merged)} on; {', '.join(split)} split"
 
 
 def _table(results: list[PropertyResult]) -> list[str]:

@@ -1,0 +1,117 @@
+"""The consumer in the Kafka model: one member of a consumer group, its polls, processing and
+commits.
+
+A mixin of ``KafkaModel`` (``kafka.py``).  Sources: the KafkaConsumer javadoc ("Automatic Offset
+Committing", "Manual Offset Control"), the consumer configs ``enable.auto.commit`` and
+``auto.offset.reset``; the classic consumer commits automatically only inside ``poll()``
+(ConsumerCoordinator.maybeAutoCommitOffsetsAsync), committing the position the previous poll reached.
+"""
+
+from __future__ import annotations
+
+from .api import Action
+from .compose import then, then_if
+from .dsl import And, If, Min, Or
+from .kafka_codes import C_DOWN, C_JOINING, C_UP
+
+
+class ConsumerMixin:
+    def _consumer_actions(self) -> list[Action]:
+        commit, processing = self.config.commit, self.config.processing
+        acts = []
+        poll, process = self._poll_to_buffer, self._process_buffer
+        if commit == "transactional":
+            # consume-transform-produce: poll, process into an open transaction, then commit the
+            # output and the offsets together
+            acts.append(Action("consumer", "poll", poll))
+            acts.append(Action("consumer", "commit transaction", self._commit_consumer_transaction))
+        elif commit == "before-process" or (commit == "auto" and processing == "async"):
+            acts.append(Action("consumer", "poll", poll))
+            acts.append(Action("consumer", "process", process))
+        elif self.merged("poll-and-process"):
+            acts.append(Action("consumer", "poll and process", then_if(poll, process)))
+        else:
+            acts.append(Action("consumer", "poll", poll))
+            acts.append(Action("consumer", "process", process))
+        if commit == "after-process":
+            acts.append(Action("consumer", "commit", self._commit_after_process))
+        if commit == "auto":
+            acts.append(Action("consumer", "auto-commit", self._auto_commit))
+        acts.append(Action("consumer", "reset offset", self._reset_offset))
+        restart = self._consumer_restart
+        if self.merged("restart-and-position"):
+            acts.append(Action("consumer", "restart", then(restart, self._find_position)))
+        else:
+            acts.append(Action("consumer", "restart", restart))
+            acts.append(Action("consumer", "finds its position", self._find_position))
+        return acts
+
+    def _readable(self, s):
+        return And(s.c_alive == C_UP, self.leader_up(s), s.c_pos < self.read_limit(s))
+
+    def _output(self, s, nx, msg, when=True):
+        """The application processes ``msg`` (if ``when``): count it, and note if a later message
+        came first."""
+        seen = s.out_count[msg]
+        nx.out_count[msg] = If(when, Min(seen + 1, 2), seen)
+        later_seen = Or([And(s.out_count[j] != 0, msg < j) for j in range(self.n_messages)])
+        nx.out_reordered = If(And(when, seen == 0, later_seen), 1, s.out_reordered)
+
+    def _delivered_here(self, s):
+        """The record at the consumer's position goes to the application (not a marker, not an
+        aborted record under read_committed)."""
+        return self.delivered(s) if self.transactional else True
+
+    def _poll_to_buffer(self, s, nx):
+        record = s.log[s.leader][s.c_pos]
+        nx.c_buf = If(self._delivered_here(s), record, 0) if self.transactional else record
+        nx.c_pos = s.c_pos + 1
+        if self.config.commit == "before-process":
+            nx.c_committed = s.c_pos + 2  # commit the new position before processing
+        guard = And(self._readable(s), s.c_buf == 0)
+        if self.config.commit == "after-process":
+            guard = And(guard, s.c_dirty == 0)  # the previous record's offset is committed first
+        return guard
+
+    def _process_buffer(self, s, nx):
+        self._output(s, nx, s.c_buf - 1)
+        nx.c_buf = 0
+        if self.config.commit == "after-process":
+            nx.c_dirty = 1
+        return And(s.c_alive == C_UP, s.c_buf != 0)
+
+    def _commit_after_process(self, s, nx):
+        nx.c_committed = s.c_pos + 1
+        nx.c_dirty = 0
+        return And(s.c_alive == C_UP, s.c_dirty == 1)
+
+    def _auto_commit(self, s, nx):
+        # enable.auto.commit: poll() commits the position reached by the previous poll
+        nx.c_committed = s.c_pos + 1
+        guard = And(s.c_alive == C_UP, s.c_committed != s.c_pos + 1)
+        if self.config.processing == "sync":
+            # only inside poll(): the records the previous poll returned are processed by then
+            guard = And(guard, s.c_buf == 0)
+        return guard
+
+    def _reset_value(self, s):
+        # "latest" is the log end a read_committed consumer can see: the LSO (ListOffsets)
+        return self.read_limit(s) if self.config.auto_offset_reset == "latest" else 0
+
+    def _reset_offset(self, s, nx):
+        # OFFSET_OUT_OF_RANGE: the log was truncated below the consumer's position
+        nx.c_pos = self._reset_value(s)
+        return And(s.c_alive == C_UP, self.leader_up(s), s.c_pos > self.leader_len(s))
+
+    def _consumer_restart(self, s, nx):
+        nx.c_alive = C_JOINING
+        return s.c_alive == C_DOWN
+
+    def _find_position(self, s, nx):
+        # the committed offset, or auto.offset.reset when there is none (latest needs a leader to
+        # answer ListOffsets)
+        nx.c_alive = C_UP
+        has_commit = s.c_committed != 0
+        nx.c_pos = If(has_commit, s.c_committed - 1, self._reset_value(s))
+        needs_leader = self.config.auto_offset_reset == "latest"
+        return And(s.c_alive == C_JOINING, Or(has_commit, self.leader_up(s)) if needs_leader else True)

@@ -1,0 +1,199 @@
+"""Faults in the Kafka model.  Each spends one unit of ``--max-faults`` (DESIGN.md, "Faults").
+
+A mixin of ``KafkaModel`` (``kafka.py``).  How a broker's death reaches the producer follows the Java
+client (audited at 3.7.0, docs/model.md): a process crash resets the connection, which the client
+sees at once and fails every request on it (NetworkClient.handleDisconnections); a broker that
+loses power closes nothing, so its requests fail only when the oldest passes request.timeout.ms
+(NetworkClient.handleTimedOutRequests).  In that window the client may learn the new leader and send
+to it.  Responses the dead broker had not yet written are gone; one already read by the client is
+handled before the crash, which the interleavings cover.
+"""
+
+from __future__ import annotations
+
+from .api import Action
+from .compose import then_if
+from .dsl import And, Count, If, Or
+from .kafka_codes import (ABORTED, ABORTING, ACKED, C_DOWN, CLOSED, COMMITTED, COMMITTING, FAILED, INFLIGHT, LOST,
+                          ONGOING, QUEUED, REQ)
+
+
+class FaultsMixin:
+    def _fault_actions(self) -> list[Action]:
+        b = self.bounds
+        acts = []
+        if b.enabled("network"):
+            for r in range(self.n_replicas):
+                acts.append(Action("network", "breaks the connection", self._fault(self._break_connection(r, False)),
+                                   "network", (r,)))
+                if self.orphans:
+                    acts.append(Action("network", "breaks the connection after a read",
+                                       self._fault(self._break_connection(r, True)), "network", (r,)))
+        if b.enabled("follower-lag"):
+            for f in range(self.n_replicas):
+                acts.append(Action(f"broker {f + 1}", "falls behind", self._fault(self._lag(f)), "follower-lag", (f,)))
+        if b.enabled("broker-crash"):
+            for r in range(self.n_replicas):
+                crash = self._crash(r, None)
+                if self.merged("crash-closes-connection"):
+                    crash = then_if(crash, self._connection_closed(r))
+                acts.append(Action(f"broker {r + 1}", "crashes", self._fault(crash), "broker-crash", (r,)))
+        if b.enabled("power-loss"):
+            for r in range(self.n_replicas):
+                for k in range(self.capacity):
+                    acts.append(Action(f"broker {r + 1}", "loses power", self._fault(self._crash(r, k)), "power-loss", (r, k)))
+        if b.enabled("producer-crash"):
+            acts.append(Action("producer", "crashes and restarts", self._fault(self._producer_crash), "producer-crash"))
+        if self.zombies:
+            acts.append(Action("producer", "restarted while the old instance still runs",
+                               self._fault(self._zombie_restart), "producer-zombie"))
+            acts.append(Action("producer", "restarted while two old instances still run",
+                               self._fault(self._second_zombie), "producer-zombie"))
+        if b.enabled("consumer-crash"):
+            acts.append(Action("consumer", "crashes", self._fault(self._consumer_crash), "consumer-crash"))
+        return acts
+
+    def _fault(self, effect):
+        """Wrap a failure: it spends one unit of the fault budget."""
+        limit = self.bounds.max_faults
+
+        def wrapped(s, nx):
+            guard = effect(s, nx)
+            nx.faults = s.faults + 1
+            return And(s.faults < limit, guard)
+
+        return wrapped
+
+    def _break_connection(self, r, after_read):
+        """The producer's connection to broker ``r`` breaks (a network fault).  TCP delivers in
+        order, so what is lost is a suffix: the requests the broker has not read and every answer
+        the client has not read; the client times out later (request.timeout.ms).  With
+        ``after_read`` the broker had just read the next request: its handler still executes it
+        (KafkaRequestHandler does not check the connection), later, and the answer goes nowhere.
+        A request the client sends onto the broken connection is lost the same way; that is the
+        same as sending it before the break, so sends wait for the timeout instead."""
+
+        def effect(s, nx):
+            on_r = [And(s.req_msg[c] != 0, s.req_broker[c] == r) for c in range(self.slots)]
+            if self.acks == 0:
+                # nothing waits for an answer: the unread records are simply gone
+                unread = [And(on_r[c], s.req_stage[c] == REQ) for c in range(self.slots)]
+                self._remove_requests(s, nx, unread)
+                return Or(unread)
+            live = [And(on_r[c], s.req_stage[c] != LOST, s.req_stage[c] != CLOSED) for c in range(self.slots)]
+            for c in range(self.slots):
+                nx.req_stage[c] = If(live[c], LOST, s.req_stage[c])
+            if not after_read:
+                return Or(live)
+            read = [And(on_r[c], self._next_on_connection(s, c)) for c in range(self.slots)]
+            self._add_orphan(s, nx, read, r)
+            # (a request read by a broker that does not lead is answered NOT_LEADER_OR_FOLLOWER and
+            # changes nothing: the plain break covers it)
+            return And(Or(read), self.leader_up(s), s.leader == r)
+
+        return effect
+
+    def _lag(self, f):
+        def effect(s, nx):
+            nx.isr[f] = 0
+            return And(s.alive[f] == 1, s.isr[f] == 1, s.has_leader == 1, s.leader != f)
+
+        return effect
+
+    def _crash(self, r, keep):
+        """Broker ``r`` stops.  ``keep`` is None for a process crash (the log survives) or, for a
+        power loss, how many records of its log reached the disk (Kafka acknowledges before fsync;
+        the page cache may have written back any prefix)."""
+
+        def effect(s, nx):
+            nx.alive[r] = 0
+            if self.merged("fence-on-crash"):
+                self._fence_effect(s, nx, r)
+            on_r = [And(s.req_msg[c] != 0, s.req_broker[c] == r) for c in range(self.slots)]
+            if self.acks == 0:
+                # nothing waits for an answer: the records on the wire are simply gone
+                self._remove_requests(s, nx, on_r)
+            else:
+                # a process crash resets the connection; a power loss leaves it silent
+                for c in range(self.slots):
+                    nx.req_stage[c] = If(on_r[c], LOST if keep is not None else CLOSED, s.req_stage[c])
+            if self.orphans:
+                # a request read but not yet handled dies with the broker's process
+                self._remove_orphans(s, nx, [s.o_broker[k] == r for k in range(self.n_orphans)])
+            if keep is None:
+                # the client sees even an idle connection to r close, and asks for new metadata
+                known = self.current_metadata(nx) if self.merged("metadata-refresh") else self.no_broker
+                nx.meta = If(s.meta == r, known, s.meta)
+            guard = s.alive[r] == 1
+            if keep is not None:
+                # The records from offset `keep` on had not reached the disk.  Nobody reads a dead
+                # broker's log (the leader still counts what it last fetched, for the high
+                # watermark), so they vanish when it restarts and recovers its log.
+                nx.lost_from[r] = keep
+                guard = And(guard, keep < s.log_len[r])
+            return guard
+
+        return effect
+
+    def _producer_crash(self, s, nx):
+        # The application restarts: a new producer (new producer id) re-sends, in order, every
+        # message it has no acknowledgement for.  Requests on the old connections are gone.
+        if self.transactional:
+            # Same transactional.id: initTransactions bumps the epoch and the coordinator aborts an
+            # ongoing transaction, or finishes one it already decided to commit.  The application
+            # then learns what is committed and re-sends the rest: it keeps its progress in its
+            # transactions, as exactly-once source connectors do (KIP-618), rather than re-sending
+            # what it last heard nothing about.
+            decided = Or(s.txn == COMMITTING, s.txn == COMMITTED)
+            nx.txn = If(s.txn == ONGOING, ABORTING, If(s.txn == ABORTED, ONGOING, s.txn))
+        unacked = []
+        for m in range(self.n_messages):
+            if self.transactional:
+                status = If(decided, s.status[m], QUEUED)
+            else:
+                status = If(s.status[m] == ACKED, ACKED, QUEUED)
+            nx.status[m] = status
+            unacked.append(status == QUEUED)
+            nx.tries[m] = 0
+            nx.seq[m] = 0
+        nx.next_seq = 0
+        if not self.idempotent:
+            # a new client's queue: the messages to re-send, in send order
+            for j in range(self.n_messages):
+                value = 0
+                for m in reversed(range(self.n_messages)):
+                    value = If(And(unacked[m], Count(unacked[:m]) == j), m + 1, value)
+                nx.queue[j] = value
+        for name in self._request_fields():
+            for c in range(self.slots):
+                getattr(nx, name)[c] = 0
+        self.forget_leader(nx, s)  # a new client fetches metadata before its first send
+        # A restart only changes what happens next when the producer holds something in flight
+        # (including acks=0 requests still on the wire), a failed send, or a sequence number.  A
+        # restart while every unacknowledged message merely waits in the queue reaches the same
+        # state as sending the first of them and then restarting, so it is left out.
+        guard = Or(
+            s.req_msg[0] != 0,
+            [Or(s.status[m] == INFLIGHT, s.status[m] == FAILED, And(s.status[m] == QUEUED, s.seq[m] != 0))
+             for m in range(self.n_messages)],
+            # Transactional: acknowledged sends of an ongoing transaction are aborted and re-sent.
+            # (A restart once the commit is decided changes nothing the model can observe: the
+            # application finds everything committed.)
+            And(s.txn == ONGOING, Or([s.status[m] == ACKED for m in range(self.n_messages)]))
+            if self.transactional else False,
+        )
+        if self.transactional:
+            nx.epoch = s.epoch + 1
+            self.overflow_unless(nx, s.epoch + 1 < self.epochs)
+        else:
+            nx.epoch = 0
+            nx.pid = s.pid + 1
+            self.overflow_unless(nx, s.pid + 1 < self.pids)
+        return guard
+
+    def _consumer_crash(self, s, nx):
+        nx.c_alive = C_DOWN
+        nx.c_pos = 0
+        nx.c_buf = 0
+        nx.c_dirty = 0
+        return s.c_alive != C_DOWN

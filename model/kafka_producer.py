@@ -1,0 +1,314 @@
+"""The producer in the Kafka model: the accumulator, its sends, responses, timeouts and metadata.
+
+A mixin of ``KafkaModel`` (``kafka.py``), which defines the state and the derived values used here.
+Sources (audited at Kafka 3.7.0, docs/model.md): clients/producer/internals/Sender.java,
+RecordAccumulator.java, TransactionManager.java; clients/NetworkClient.java, InFlightRequests.java.
+
+* The application hands m1..mN to the client in order; one record per batch.  The Sender drains
+  the head of the partition's queue to the broker its metadata names as leader, at most
+  ``max.in.flight.requests.per.connection`` requests per connection.
+* A failed batch is retried while retries remain (every retry counts, disconnects too:
+  ProducerBatch.reenqueued).  Without idempotence it goes back to the *front* of the queue
+  (RecordAccumulator.reenqueue, ``deque.addFirst``); with idempotence in sequence order
+  (``insertInSequenceOrder``), and a retried batch is only sent once it has the lowest unfinished
+  sequence (RecordAccumulator.shouldStopDrainBatchesForPartition).
+* A connection that closes, or whose oldest request passes ``request.timeout.ms``, fails every
+  request on it at once, oldest first (InFlightRequests.clearAll), so without idempotence the
+  newest of them is retried first.
+"""
+
+from __future__ import annotations
+
+from .api import Action
+from .dsl import And, Count, If, Max, Not, Or
+from .kafka_codes import ACKED, CLOSED, ERR, FAILED, FENCED, INFLIGHT, LOST, OK, ONGOING, OOS, QUEUED, REQ
+
+
+class ProducerMixin:
+    def _producer_actions(self) -> list[Action]:
+        acts = []
+        for i in range(self.n_messages):
+            for c in range(self.slots):
+                acts.append(Action("producer", "send", self._guarded(self._send(i, c)), params=(i, c)))
+        acts.append(Action("producer", "refresh metadata", self._guarded(self._refresh_metadata)))
+        if self.merged("fence-on-crash"):
+            acts.append(Action("producer", "refresh metadata (names the dead leader)",
+                               self._guarded(self._refresh_to_dead_leader)))
+        for c in range(self.slots):
+            acts.append(Action("producer", "receive ok", self._guarded(self._receive_ok(c)), params=(c,)))
+            if self.acks != 0:
+                acts.append(Action("producer", "receive error", self._guarded(self._receive_error(c)), params=(c,)))
+            if self.idempotent:
+                acts.append(Action("producer", "receive out of order sequence",
+                                   self._guarded(self._receive_out_of_order(c)), params=(c,)))
+                acts.append(Action("producer", "receive invalid epoch",
+                                   self._guarded(self._receive_fenced(c)), params=(c,)))
+        if self.acks != 0:
+            for b in range(self.n_replicas):
+                acts.append(Action("producer", "time out", self._guarded(self._time_out(b)), params=(b,)))
+        if not self.merged("crash-closes-connection"):
+            for b in range(self.n_replicas):
+                acts.append(Action("producer", "sees the connection close", self._connection_closed(b), params=(b,)))
+        if self.transactional:
+            acts.append(Action("producer", "commit transaction", self._guarded(self._commit_transaction)))
+            if not self.unlimited_retries:
+                acts.append(Action("producer", "abort transaction", self._guarded(self._abort_transaction)))
+        return acts
+
+    def _guarded(self, effect):
+        """With crash-closes-connection off, a closed connection is the first thing the client's
+        Sender thread handles: NetworkClient.poll processes disconnects in the poll that sees them,
+        before the next send (Sender.runOnce: sendProducerData, then poll), and nothing the client
+        does in between can differ from doing it before the crash."""
+        if self.merged("crash-closes-connection"):
+            return effect
+
+        def wrapped(s, nx):
+            return And(Not(Or([s.req_stage[c] == CLOSED for c in range(self.slots)])), effect(s, nx))
+
+        return wrapped
+
+    # ---- the accumulator's queue -----------------------------------------------------------
+    def _is_head(self, s, i):
+        """Message ``i`` is at the head of the partition's queue."""
+        if self.idempotent:
+            return And(s.status[i] == QUEUED, [s.status[j] != QUEUED for j in range(i)])
+        return s.queue[0] == i + 1
+
+    def _push_front(self, queue: list, msg_plus_one, when) -> list:
+        """The queue (a list of values, head first) with a message put at its front where ``when``.
+        The last place is free: a message being re-queued is not in the queue."""
+        return [If(when, msg_plus_one if j == 0 else queue[j - 1], queue[j]) for j in range(self.n_messages)]
+
+    def _write_queue(self, nx, queue: list) -> None:
+        for j, value in enumerate(queue):
+            nx.queue[j] = value
+
+    def _can_retry(self, s, m):
+        """Message ``m``'s batch may be retried: Sender.canRetry's ``attempts < retries``."""
+        return True if self.unlimited_retries else s.tries[m] < self.retries
+
+    def _retry_or_fail(self, s, nx, m, when=True, retriable=True):
+        """Message ``m``'s request failed (where ``when``): retry while retries remain (and the error
+        is ``retriable``), else tell the application the send failed.  Returns m's status afterwards."""
+        if self.acks == 0:
+            return s.status[m]  # acks=0 sends already counted as successful; nothing is retried
+        can = And(retriable, self._can_retry(s, m))
+        status = If(when, If(can, QUEUED, FAILED), s.status[m])
+        nx.status[m] = status
+        if not self.unlimited_retries:
+            nx.tries[m] = If(And(when, can), s.tries[m] + 1, s.tries[m])
+        return status
+
+    def _request_is(self, s, c, m):
+        return s.req_msg[c] == m + 1
+
+    def _fail_requests(self, s, nx, failing: list, retriable=True) -> list:
+        """The requests of the slots where ``failing[c]`` holds fail at once, oldest first; each is
+        retried (if the error is ``retriable`` and retries remain) or its send fails.  Without idempotence each retried batch goes to the queue's
+        front, so of several the newest ends up first.  Returns every message's status afterwards."""
+        statuses = []
+        for m in range(self.n_messages):
+            fails = Or([And(failing[c], self._request_is(s, c, m)) for c in range(self.slots)])
+            statuses.append(self._retry_or_fail(s, nx, m, fails, retriable))
+        if not self.idempotent and self.acks != 0:
+            queue = [s.queue[j] for j in range(self.n_messages)]
+            for c in range(self.slots):
+                retried = Or([And(failing[c], self._request_is(s, c, m), self._can_retry(s, m))
+                              for m in range(self.n_messages)])
+                queue = self._push_front(queue, s.req_msg[c], retried)
+            self._write_queue(nx, queue)
+        self._remove_requests(s, nx, failing)
+        return statuses
+
+    def _request_fields(self):
+        fields = ["req_msg", "req_stage", "req_broker"]
+        if self.idempotent:
+            fields += ["req_epoch", "req_seq"]
+        return fields
+
+    def _remove_requests(self, s, nx, removed: list) -> None:
+        """Take the slots where ``removed[c]`` holds off the connections; the others keep their
+        order, packed to the front."""
+        kept = [And(s.req_msg[c] != 0, Not(removed[c])) for c in range(self.slots)]
+        for name in self._request_fields():
+            current = getattr(s, name)
+            target = getattr(nx, name)
+            for j in range(self.slots):
+                value = 0
+                for c in reversed(range(j, self.slots)):
+                    value = If(And(kept[c], Count(kept[:c]) == j), current[c], value)
+                target[j] = value
+
+    def _remove_request(self, s, nx, c) -> None:
+        """Request ``c`` leaves its connection; the ones behind it move up."""
+        for name in self._request_fields():
+            current, target = getattr(s, name), getattr(nx, name)
+            for j in range(c, self.slots - 1):
+                target[j] = current[j + 1]
+            target[self.slots - 1] = 0
+
+    def _on_connection(self, s, c, b):
+        return And(s.req_msg[c] != 0, s.req_broker[c] == b)
+
+    def _connection_head(self, s, c):
+        """Slot ``c`` holds the oldest request of its connection: responses arrive in request
+        order, and NetworkClient matches each to the oldest request (InFlightRequests.completeNext)."""
+        return And(s.req_msg[c] != 0, [s.req_broker[j] != s.req_broker[c] for j in range(c)])
+
+    # ---- idempotence: sequence numbers as the client sees them ------------------------------
+    def _last_acked_sequence(self, s):
+        """TransactionManager.lastAckedSequence: the highest sequence acknowledged under the
+        current epoch (-1: none).  Sequences are cleared on an epoch bump and a restart."""
+        return Max([If(And(s.status[m] == ACKED, s.seq[m] != 0), s.seq[m] - 1, -1) for m in range(self.n_messages)])
+
+    # ---- steps -------------------------------------------------------------------------------
+    def _send(self, i, c):
+        def effect(s, nx):
+            target = s.meta
+            in_flight_there = Count([self._on_connection(s, j, target) for j in range(self.slots)])
+            guard = And(
+                self._is_head(s, i),
+                s.req_msg[c] == 0,
+                True if c == 0 else s.req_msg[c - 1] != 0,
+                # metadata names a leader, and the client can reach it
+                target != self.no_broker,
+                s.alive[target] == 1,
+                in_flight_there < self.config.max_in_flight,
+                # not onto a connection the client will find broken: sending there is the same as
+                # sending before the break (kafka_faults.py, _break_connection)
+                Not(Or([And(self._on_connection(s, j, target), s.req_stage[j] == LOST) for j in range(self.slots)])),
+                # a retried batch (it has a sequence) waits until it has the lowest unfinished
+                # sequence: no batch with a lower one still in flight (RecordAccumulator.
+                # shouldStopDrainBatchesForPartition: "reduces our in flight request count to 1")
+                Or(s.seq[i] == 0, Not(Or([And(s.status[j] == INFLIGHT, s.seq[j] < s.seq[i])
+                                          for j in range(self.n_messages) if j != i])))
+                if self.idempotent else True,
+                # a transactional producer sends only inside its (one) ongoing transaction
+                s.txn == ONGOING if self.transactional else True,
+            )
+            nx.req_msg[c] = i + 1
+            nx.req_stage[c] = REQ
+            nx.req_broker[c] = target
+            # acks=0: the client counts the record as sent successfully once it is on the wire
+            nx.status[i] = ACKED if self.acks == 0 else INFLIGHT
+            if self.idempotent:
+                # a sequence number is assigned at the first send under an epoch; retries keep it
+                fresh = s.seq[i] == 0
+                seq = If(fresh, s.next_seq + 1, s.seq[i])
+                nx.seq[i] = seq
+                nx.next_seq = If(fresh, s.next_seq + 1, s.next_seq)
+                nx.req_epoch[c] = s.epoch
+                nx.req_seq[c] = seq - 1
+            else:
+                self._write_queue(nx, [s.queue[j + 1] for j in range(self.n_messages - 1)] + [0])
+            return guard
+
+        return effect
+
+    def _refresh_metadata(self, s, nx):
+        # A metadata response names the partition's current leader, or none while it is offline.
+        # The client asks after a disconnect or a NOT_LEADER_OR_FOLLOWER error, and at least every
+        # metadata.max.age.ms, so it may learn a new leader at any time after the election.
+        current = self.current_metadata(s)
+        nx.meta = current
+        return s.meta != current
+
+    def _refresh_to_dead_leader(self, s, nx):
+        # fence-on-crash merges a broker's death with its fencing; until the fencing, metadata
+        # still named it.  A client may have fetched that: while the partition has no leader and
+        # the last one is still dead, its metadata may name it (kafka_broker.py, _fence).
+        nx.meta = s.leader
+        return And(s.has_leader == 0, s.alive[s.leader] == 0, s.meta != s.leader)
+
+    def _receive_ok(self, c):
+        def effect(s, nx):
+            nx.status[s.req_msg[c] - 1] = ACKED
+            self._remove_request(s, nx, c)
+            return And(self._connection_head(s, c), s.req_stage[c] == OK)
+
+        return effect
+
+    def _receive_error(self, c):
+        def effect(s, nx):
+            # NOT_ENOUGH_REPLICAS(_AFTER_APPEND), NOT_LEADER_OR_FOLLOWER: retriable
+            self._fail_requests(s, nx, [j == c for j in range(self.slots)])
+            # NOT_LEADER_OR_FOLLOWER (an answer from a broker that does not lead) asks for new metadata
+            from_leader = And(s.has_leader == 1, s.leader == s.req_broker[c])
+            known = self.current_metadata(s) if self.merged("metadata-refresh") else self.no_broker
+            nx.meta = If(from_leader, s.meta, known)
+            return And(self._connection_head(s, c), s.req_stage[c] == ERR)
+
+        return effect
+
+    def _bump_epoch(self, s, nx, statuses, when):
+        """The idempotent client's own epoch bump (TransactionManager.bumpIdempotentProducerEpoch,
+        done at the next Sender.runOnce): epoch + 1 under the same producer id, and every unfinished
+        sequenced batch (in flight or waiting to be retried) renumbered from 0 in sequence order
+        (TxnPartitionEntry.startSequencesAtBeginning); nothing acknowledged counts any more
+        (lastAckedSequence = -1).  Requests already on the wire keep the bytes they were sent with."""
+        n = self.n_messages
+        unfinished = [And(s.seq[m] != 0, Or(statuses[m] == INFLIGHT, statuses[m] == QUEUED)) for m in range(n)]
+        for m in range(n):
+            rank = Count([And(unfinished[j], s.seq[j] < s.seq[m]) for j in range(n) if j != m])
+            nx.seq[m] = If(when, If(unfinished[m], rank + 1, 0), s.seq[m])
+        nx.next_seq = If(when, Count(unfinished), s.next_seq)
+        nx.epoch = If(when, s.epoch + 1, s.epoch)
+        self.overflow_unless(nx, Or(Not(when), s.epoch + 1 < self.epochs))
+
+    def _receive_out_of_order(self, c):
+        def effect(s, nx):
+            # TransactionManager.canRetry, OUT_OF_ORDER_SEQUENCE_NUMBER (no unresolved sequences:
+            # they come only from delivery.timeout.ms, which the model leaves out):
+            #  - a batch whose sequence was reset by a bump after it was sent, or that is not the
+            #    next expected sequence (a batch before it failed), is simply retried;
+            #  - the next expected sequence means the broker lost records: the idempotent producer
+            #    bumps its epoch and retries; the transactional one fails the batch.
+            msg_seq = Max([If(self._request_is(s, c, m), s.seq[m] - 1, -1) for m in range(self.n_messages)])
+            reset = s.req_epoch[c] != s.epoch
+            is_next = msg_seq == self._last_acked_sequence(s) + 1
+            plain_retry = Or(reset, Not(is_next))
+            statuses = self._fail_requests(s, nx, [j == c for j in range(self.slots)],
+                                           retriable=True if not self.transactional else plain_retry)
+            if not self.transactional:
+                retried = Or([And(self._request_is(s, c, m), self._can_retry(s, m)) for m in range(self.n_messages)])
+                # retried as the next sequence: bump; failed for good with this error: bump too
+                # (TransactionManager.handleFailedBatch, OutOfOrderSequenceException)
+                self._bump_epoch(s, nx, statuses, Or(Not(retried), Not(plain_retry)))
+            return And(self._connection_head(s, c), s.req_stage[c] == OOS)
+
+        return effect
+
+    def _receive_fenced(self, c):
+        def effect(s, nx):
+            # INVALID_PRODUCER_EPOCH: not retriable, the send fails (Sender.completeBatch ->
+            # failBatch).  An idempotent producer that still had retries left bumps its epoch
+            # (TransactionManager.handleFailedBatch with adjustSequenceNumbers).
+            statuses = self._fail_requests(s, nx, [j == c for j in range(self.slots)], retriable=False)
+            if not self.transactional:
+                had_retries = Or([And(self._request_is(s, c, m), self._can_retry(s, m)) for m in range(self.n_messages)])
+                self._bump_epoch(s, nx, statuses, had_retries)
+            return And(self._connection_head(s, c), s.req_stage[c] == FENCED)
+
+        return effect
+
+    def _time_out(self, b):
+        def effect(s, nx):
+            # The oldest request on broker b's connection passed request.timeout.ms (its request
+            # or response was lost, or the broker lost power): NetworkClient.handleTimedOutRequests
+            # closes the connection, which fails every request on it, and asks for new metadata.
+            self._fail_requests(s, nx, [self._on_connection(s, c, b) for c in range(self.slots)])
+            self.forget_leader(nx, s)
+            return Or([And(self._on_connection(s, c, b), s.req_stage[c] == LOST) for c in range(self.slots)])
+
+        return effect
+
+    def _connection_closed(self, b):
+        def effect(s, nx):
+            # broker b's process died: the client sees its connection close and fails every request
+            # on it (NetworkClient.handleDisconnections), then asks for new metadata
+            self._fail_requests(s, nx, [self._on_connection(s, c, b) for c in range(self.slots)])
+            self.forget_leader(nx, s)
+            return Or([And(self._on_connection(s, c, b), s.req_stage[c] == CLOSED) for c in range(self.slots)])
+
+        return effect

@@ -40,6 +40,9 @@ from .kafka_producer import ProducerMixin
 from .kafka_transactions import TransactionsMixin
 from .merges import MERGE_NAMES
 
+# a record is these parallel slots of a log (see _declare_layout)
+RECORD_FIELDS = ("log", "log_pid", "log_epoch", "log_seq", "log_lepoch")
+
 MAX_FINITE_RETRIES = 50
 
 
@@ -98,6 +101,9 @@ class KafkaModel(ProducerMixin, BrokerMixin, ConsumerMixin, FaultsMixin, Transac
         # than messages * (1 + faults) records.  Overflow is still detected, never ignored.
         # A transaction adds one marker per attempt (the first, and one per fault at most).
         self.capacity = (n + (1 if self.transactional else 0)) * (1 + faults)
+        # every election follows the death of a leader, a fault; a run that would need more leader
+        # epochs is cut
+        self.leader_epochs = 1 + faults
         self.power_losses = bounds.enabled("power-loss")
         self.no_broker = self.n_replicas  # the value of ``meta`` when no leader is known
         self.layout = self._declare_layout()
@@ -161,14 +167,24 @@ class KafkaModel(ProducerMixin, BrokerMixin, ConsumerMixin, FaultsMixin, Transac
         lay.array("log_pid", (r, cap), self.pids if self.idempotent else 1)
         lay.array("log_epoch", (r, cap), self.epochs if self.idempotent else 1)
         lay.array("log_seq", (r, cap), n if self.idempotent else 1)
+        # the leader epoch the record was appended in: truncation compares it (KIP-101), and the
+        # consumer's truncation detection asks for an epoch's end offset (KIP-320)
+        lay.array("log_lepoch", (r, cap), self.leader_epochs)
         lay.scalar("has_leader", 2)
         lay.scalar("leader", r)
+        lay.scalar("leader_epoch", self.leader_epochs)
         lay.scalar("epoch_start", cap + 1)  # the leader's log end when it was elected
         lay.scalar("c_alive", 3)
         lay.scalar("c_pos", cap + 1)
         lay.scalar("c_committed", cap + 2)
         lay.scalar("c_buf", n + 1)
         lay.scalar("c_dirty", 2)
+        # KIP-320: the leader epoch of the last record consumed and of the committed offset
+        # (leader epoch + 1; 0 = none), and whether the position awaits validation after a leader
+        # change
+        lay.scalar("c_epoch", self.leader_epochs + 1)
+        lay.scalar("c_committed_epoch", self.leader_epochs + 1)
+        lay.scalar("c_pending", 2)
         lay.array("out_count", (n,), 3)
         lay.scalar("out_reordered", 2)
         lay.scalar("faults", self.bounds.max_faults + 1)
@@ -183,7 +199,7 @@ class KafkaModel(ProducerMixin, BrokerMixin, ConsumerMixin, FaultsMixin, Transac
             "alive": [1] * r,
             "isr": [1] * r,
             "log_len": [0] * r,
-            **{name: [[0] * cap for _ in range(r)] for name in ("log", "log_pid", "log_epoch", "log_seq")},
+            **{name: [[0] * cap for _ in range(r)] for name in RECORD_FIELDS},
             "has_leader": 1,
             "leader": 0,
             "meta": 0,  # the producer has fetched metadata before its first send
@@ -246,19 +262,28 @@ class KafkaModel(ProducerMixin, BrokerMixin, ConsumerMixin, FaultsMixin, Transac
         return record > self.n_messages if self.transactional else False
 
     def same_record(self, s, r1, k1, r2, k2):
-        """Whether offset k1 of replica r1 and offset k2 of r2 hold the same record (content,
-        including producer id, epoch and sequence, which tell a retry from a re-send)."""
-        return And(s.log[r1][k1] == s.log[r2][k2], s.log_pid[r1][k1] == s.log_pid[r2][k2],
-                   s.log_epoch[r1][k1] == s.log_epoch[r2][k2], s.log_seq[r1][k1] == s.log_seq[r2][k2])
+        """Whether offset k1 of replica r1 and offset k2 of r2 hold the same record: content,
+        producer id, epoch and sequence (which tell a retry from a re-send), and the leader epoch it
+        was appended in (truncation by leader epoch, KIP-101/279)."""
+        return And([getattr(s, f)[r1][k1] == getattr(s, f)[r2][k2] for f in RECORD_FIELDS])
 
-    def write_record(self, nx, r, k, msg_plus_one, pid, epoch, seq):
-        nx.log[r][k] = msg_plus_one
-        nx.log_pid[r][k] = pid
-        nx.log_epoch[r][k] = epoch
-        nx.log_seq[r][k] = seq
+    def write_record(self, nx, r, k, msg_plus_one, pid, epoch, seq, leader_epoch):
+        for field, value in zip(RECORD_FIELDS, (msg_plus_one, pid, epoch, seq, leader_epoch)):
+            getattr(nx, field)[r][k] = value
 
-    def clear_record(self, nx, r, k):
-        self.write_record(nx, r, k, 0, 0, 0, 0)
+    def append_record(self, s, nx, msg_plus_one, pid, epoch, seq):
+        """The leader appends a record at its log end, in its leader epoch."""
+        length = self.leader_len(s)
+        self.write_record(nx, s.leader, length, msg_plus_one, pid, epoch, seq, s.leader_epoch)
+        nx.log_len[s.leader] = length + 1
+
+    def copy_record(self, s, nx, dst, k, src, j, keep=False):
+        """Offset k of replica ``dst`` gets offset j of ``src`` (or keeps its own where ``keep``;
+        ``src`` None with ``keep`` False clears it)."""
+        for field in RECORD_FIELDS:
+            own = getattr(s, field)[dst][k]
+            value = 0 if src is None else getattr(s, field)[src][j]
+            getattr(nx, field)[dst][k] = If(keep, own, value) if keep is not False else value
 
     def acknowledged(self, s, m):
         """The application was told message ``m`` is delivered: its send succeeded or, with a

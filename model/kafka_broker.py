@@ -185,8 +185,7 @@ class BrokerMixin:
     def _append(self, c):
         def effect(s, nx):
             length = self.leader_len(s)
-            self.write_record(nx, s.leader, length, *self._request_record(s, c))
-            nx.log_len[s.leader] = length + 1
+            self.append_record(s, nx, *self._request_record(s, c))
             if self.acks == 0:
                 self._remove_request(s, nx, c)  # no response is ever sent
             else:
@@ -265,10 +264,9 @@ class BrokerMixin:
             # the handler appends it; the answer goes to a connection that no longer exists
             length = self.leader_len(s)
             if self.idempotent:
-                self.write_record(nx, s.leader, length, s.o_msg[k], s.o_pid[k], s.o_epoch[k], s.o_seq[k])
+                self.append_record(s, nx, s.o_msg[k], s.o_pid[k], s.o_epoch[k], s.o_seq[k])
             else:
-                self.write_record(nx, s.leader, length, s.o_msg[k], 0, 0, 0)
-            nx.log_len[s.leader] = length + 1
+                self.append_record(s, nx, s.o_msg[k], 0, 0, 0)
             self._remove_orphans(s, nx, [j == k for j in range(self.n_orphans)])
             return And(self._orphan_accepted(s, k), length < self.capacity)
 
@@ -304,8 +302,7 @@ class BrokerMixin:
             common = And(common, s.log[f][k] != 0, same, True if limit is None else k < limit)
             length = length + If(common, 1, 0)
             drop = And(when, Not(common))
-            self.write_record(nx, f, k, If(drop, 0, s.log[f][k]), If(drop, 0, s.log_pid[f][k]),
-                              If(drop, 0, s.log_epoch[f][k]), If(drop, 0, s.log_seq[f][k]))
+            self.copy_record(s, nx, f, k, None, k, keep=Not(drop))
         nx.log_len[f] = If(when, length, s.log_len[f])
 
     def common_prefix_length(self, s, f, leader):
@@ -337,9 +334,7 @@ class BrokerMixin:
     def _fetch(self, f):
         def effect(s, nx):
             mine = s.log_len[f]
-            lead = s.leader
-            self.write_record(nx, f, mine, s.log[lead][mine], s.log_pid[lead][mine], s.log_epoch[lead][mine],
-                              s.log_seq[lead][mine])
+            self.copy_record(s, nx, f, mine, s.leader, mine)
             nx.log_len[f] = mine + 1
             return And(s.alive[f] == 1, self.leader_up(s), s.leader != f, mine < self.leader_len(s),
                        self.agrees_with_leader(s, f))
@@ -392,6 +387,9 @@ class BrokerMixin:
             nx.has_leader = 1
             nx.leader = r
             nx.epoch_start = s.log_len[r]
+            nx.leader_epoch = s.leader_epoch + 1
+            self.overflow_unless(nx, s.leader_epoch + 1 < self.leader_epochs)
+            self._consumer_sees_new_leader(s, nx)
             if self.merged("metadata-refresh"):
                 # a client that knows no leader learns this one (see merges.py)
                 nx.meta = If(s.meta == self.no_broker, r, s.meta)

@@ -38,6 +38,7 @@ class ConsumerMixin:
         if commit == "auto":
             acts.append(Action("consumer", "auto-commit", self._auto_commit))
         acts.append(Action("consumer", "reset offset", self._reset_offset))
+        acts.append(Action("consumer", "validates its position", self._validate_position))
         restart = self._consumer_restart
         if self.merged("restart-and-position"):
             acts.append(Action("consumer", "restart", then(restart, self._find_position)))
@@ -47,7 +48,43 @@ class ConsumerMixin:
         return acts
 
     def _readable(self, s):
-        return And(s.c_alive == C_UP, self.leader_up(s), s.c_pos < self.read_limit(s))
+        return And(s.c_alive == C_UP, s.c_pending == 0, self.leader_up(s), s.c_pos < self.read_limit(s))
+
+    # ---- KIP-320: detecting a truncated log after a leader change ----------------------------
+    def _consumer_sees_new_leader(self, s, nx):
+        """A new leader epoch: a consumer's position must be validated before it fetches again (its
+        fetches carry the leader epoch, and the new leader answers FENCED_LEADER_EPOCH until it has
+        the new metadata; SubscriptionState.maybeValidatePositionForCurrentLeader).  Taken in the
+        election step: a consumer cannot fetch from a leader it has not heard of."""
+        nx.c_pending = If(s.c_alive == C_UP, 1, s.c_pending)
+
+    def _epoch_end_offset(self, s, epoch):
+        """OffsetsForLeaderEpoch on the leader (LeaderEpochFileCache.endOffsetFor): where the first
+        epoch after ``epoch`` begins in its log, or its log end."""
+        log, epochs = s.log[s.leader], s.log_lepoch[s.leader]
+        end = self.leader_len(s)
+        for k in reversed(range(self.capacity)):
+            end = If(And(log[k] != 0, epochs[k] > epoch), k, end)
+        return end
+
+    def _validate_position(self, s, nx):
+        # SubscriptionState.maybeCompleteValidation (3.7.0): if the end offset of the epoch of the
+        # last record consumed lies before the position, the log was truncated below it; with
+        # auto.offset.reset set (latest or earliest) the consumer seeks to that end offset, "the
+        # first offset known to diverge", instead of resetting.  A position without an epoch
+        # (none consumed since a reset) needs no validation.
+        nx.c_pending = 0
+        known = s.c_epoch != 0
+        end = self._epoch_end_offset(s, s.c_epoch - 1)
+        truncated = And(known, end < s.c_pos)
+        nx.c_pos = If(truncated, end, s.c_pos)
+        before = s.log_lepoch[s.leader][end - 1] + 1
+        nx.c_epoch = If(truncated, If(end > 0, before, 0), s.c_epoch)
+        return And(s.c_alive == C_UP, s.c_pending == 1, self.leader_up(s))
+
+    def _record_epoch(self, s):
+        """The leader epoch of the record at the consumer's position, as the position keeps it."""
+        return s.log_lepoch[s.leader][s.c_pos] + 1
 
     def _output(self, s, nx, msg, when=True):
         """The application processes ``msg`` (if ``when``): count it, and note if a later message
@@ -66,8 +103,10 @@ class ConsumerMixin:
         record = s.log[s.leader][s.c_pos]
         nx.c_buf = If(self._delivered_here(s), record, 0) if self.transactional else record
         nx.c_pos = s.c_pos + 1
+        nx.c_epoch = self._record_epoch(s)
         if self.config.commit == "before-process":
             nx.c_committed = s.c_pos + 2  # commit the new position before processing
+            nx.c_committed_epoch = self._record_epoch(s)
         guard = And(self._readable(s), s.c_buf == 0)
         if self.config.commit == "after-process":
             guard = And(guard, s.c_dirty == 0)  # the previous record's offset is committed first
@@ -82,13 +121,17 @@ class ConsumerMixin:
 
     def _commit_after_process(self, s, nx):
         nx.c_committed = s.c_pos + 1
+        nx.c_committed_epoch = s.c_epoch
         nx.c_dirty = 0
-        return And(s.c_alive == C_UP, s.c_dirty == 1)
+        return And(s.c_alive == C_UP, s.c_dirty == 1, s.c_pending == 0)
 
     def _auto_commit(self, s, nx):
-        # enable.auto.commit: poll() commits the position reached by the previous poll
+        # enable.auto.commit: poll() commits the position reached by the previous poll (only
+        # positions not awaiting validation: SubscriptionState.allConsumed)
         nx.c_committed = s.c_pos + 1
-        guard = And(s.c_alive == C_UP, s.c_committed != s.c_pos + 1)
+        nx.c_committed_epoch = s.c_epoch
+        guard = And(s.c_alive == C_UP, s.c_pending == 0,
+                    Or(s.c_committed != s.c_pos + 1, s.c_committed_epoch != s.c_epoch))
         if self.config.processing == "sync":
             # only inside poll(): the records the previous poll returned are processed by then
             guard = And(guard, s.c_buf == 0)
@@ -99,9 +142,11 @@ class ConsumerMixin:
         return self.read_limit(s) if self.config.auto_offset_reset == "latest" else 0
 
     def _reset_offset(self, s, nx):
-        # OFFSET_OUT_OF_RANGE: the log was truncated below the consumer's position
+        # OFFSET_OUT_OF_RANGE: the log was truncated below the consumer's position (a position with
+        # an epoch is validated first, so this is one without)
         nx.c_pos = self._reset_value(s)
-        return And(s.c_alive == C_UP, self.leader_up(s), s.c_pos > self.leader_len(s))
+        nx.c_epoch = 0
+        return And(s.c_alive == C_UP, s.c_pending == 0, self.leader_up(s), s.c_pos > self.leader_len(s))
 
     def _consumer_restart(self, s, nx):
         nx.c_alive = C_JOINING
@@ -113,5 +158,8 @@ class ConsumerMixin:
         nx.c_alive = C_UP
         has_commit = s.c_committed != 0
         nx.c_pos = If(has_commit, s.c_committed - 1, self._reset_value(s))
+        # a committed offset carries the epoch of the record before it (KIP-320) and is validated
+        nx.c_epoch = If(has_commit, s.c_committed_epoch, 0)
+        nx.c_pending = If(And(has_commit, s.c_committed_epoch != 0), 1, 0)
         needs_leader = self.config.auto_offset_reset == "latest"
         return And(s.c_alive == C_JOINING, Or(has_commit, self.leader_up(s)) if needs_leader else True)

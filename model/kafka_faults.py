@@ -196,4 +196,6 @@ class FaultsMixin:
         nx.c_pos = 0
         nx.c_buf = 0
         nx.c_dirty = 0
+        nx.c_epoch = 0
+        nx.c_pending = 0
         return s.c_alive != C_DOWN

@@ -141,6 +141,8 @@ class KafkaText:
                 consumer += f", holding {_msg(d['c_buf'] - 1)} (not processed yet)"
             if d["c_dirty"]:
                 consumer += ", processed but not committed"
+            if d["c_pending"]:
+                consumer += ", position to be validated (new leader)"
         else:
             consumer = f"down, committed {committed}"
         out["consumer"] = consumer
@@ -368,6 +370,12 @@ class KafkaText:
             return "the ABORT marker is replicated: the transaction is aborted"
         if name == "auto-commit":
             return f"auto-commits its position, offset {a['c_committed'] - 1} (enable.auto.commit)"
+        if name == "validates its position":
+            if a["c_pos"] < b["c_pos"]:
+                return (f"validates its position after the leader change (KIP-320): the log was truncated "
+                        f"below it, so it moves from {b['c_pos']} to {a['c_pos']}, the first offset known "
+                        "to diverge")
+            return "validates its position after the leader change (KIP-320): nothing below it was truncated"
         if name == "reset offset":
             return (f"position {b['c_pos']} is past the log end (OFFSET_OUT_OF_RANGE): resets to "
                     f"{a['c_pos']} (auto.offset.reset={model.config.auto_offset_reset})")

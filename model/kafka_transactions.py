@@ -57,8 +57,7 @@ class TransactionsMixin:
 
     def _write_marker(self, s, nx):
         length = self.leader_len(s)
-        self.write_record(nx, s.leader, length, self._wanted_marker(s), s.pid, s.epoch, 0)
-        nx.log_len[s.leader] = length + 1
+        self.append_record(s, nx, self._wanted_marker(s), s.pid, s.epoch, 0)
         return And(self._marker_guard(s), length < self.capacity)
 
     def _marker_log_full(self, s, nx):
@@ -117,6 +116,7 @@ class TransactionsMixin:
         # aborts both (the restarted instance's initTransactions fences and aborts the old one).
         self._output(s, nx, s.c_buf - 1)
         nx.c_committed = s.c_pos + 1
+        nx.c_committed_epoch = s.c_epoch
         nx.c_buf = 0
         return And(s.c_alive == C_UP, s.c_buf != 0)
 
@@ -189,8 +189,7 @@ class TransactionsMixin:
         # The leader has not heard of the new epoch yet (no marker or record of it): the old
         # instance's record joins its old transaction, which the coordinator is aborting.
         length = self.leader_len(s)
-        self.write_record(nx, s.leader, length, s.z_msg[0], s.pid, s.z_epoch, s.z_seq[0])
-        nx.log_len[s.leader] = length + 1
+        self.append_record(s, nx, s.z_msg[0], s.pid, s.z_epoch, s.z_seq[0])
         self._pop_zombie(s, nx)
         return And(self._zombie_in_order(s), length < self.capacity)
 

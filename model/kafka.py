@@ -31,7 +31,7 @@ from __future__ import annotations
 from .api import Action, Model, StatePredicate
 from .bounds import Bounds
 from .config import UNLIMITED_RETRIES, ConfigError, KafkaConfig
-from .dsl import And, Count, If, Layout, Min
+from .dsl import And, Count, If, Layout, Max, Min
 from .kafka_broker import BrokerMixin
 from .kafka_codes import ACKED, C_UP, COMMITTED, QUEUED, TXN_NAMES, WAIT
 from .kafka_consumer import ConsumerMixin
@@ -174,6 +174,12 @@ class KafkaModel(ProducerMixin, BrokerMixin, ConsumerMixin, FaultsMixin, Transac
         lay.scalar("leader", r)
         lay.scalar("leader_epoch", self.leader_epochs)
         lay.scalar("epoch_start", cap + 1)  # the leader's log end when it was elected
+        if not self.merged("hw-at-once"):
+            # what the leader knows of each follower's log end (+1; 0 = unknown), its high
+            # watermark when it was elected, and each replica's own high watermark
+            lay.array("known", (r,), cap + 2)
+            lay.scalar("hw_floor", cap + 1)
+            lay.array("hw_local", (r,), cap + 1)
         lay.scalar("c_alive", 3)
         lay.scalar("c_pos", cap + 1)
         lay.scalar("c_committed", cap + 2)
@@ -223,6 +229,9 @@ class KafkaModel(ProducerMixin, BrokerMixin, ConsumerMixin, FaultsMixin, Transac
             values["req_seq"] = [0] * self.slots
         if self.power_losses:
             values["lost_from"] = [cap] * r
+        if not self.merged("hw-at-once"):
+            values["known"] = [1] * r  # every log is empty and every follower has fetched it
+            values["hw_local"] = [0] * r
         if self.orphans:
             for name in self._orphan_fields():
                 values[name] = [0] * self.n_orphans
@@ -295,7 +304,15 @@ class KafkaModel(ProducerMixin, BrokerMixin, ConsumerMixin, FaultsMixin, Transac
     def high_watermark(self, s):
         """The smallest log end among the ISR, as the leader knows it: a follower that has not yet
         truncated a divergent suffix counts only as far as it agrees with the leader (the leader
-        learns its log end from its next, non-diverging, fetch)."""
+        learns its log end from its next, non-diverging, fetch).  With hw-at-once off the leader
+        knows a follower's log end only from its last fetch offset, and after an election only its
+        own high watermark until every ISR follower has fetched (Partition.maybeIncrementLeaderHW)."""
+        if not self.merged("hw-at-once"):
+            unknown = -1
+            ends = [If(r == s.leader, s.log_len[r], If(s.known[r] == 0, unknown, s.known[r] - 1))
+                    for r in range(self.n_replicas)]
+            known_min = Min([If(s.isr[r] == 1, ends[r], self.capacity) for r in range(self.n_replicas)])
+            return Max(s.hw_floor, known_min)
         if self.merged("truncate-at-once"):
             ends = [s.log_len[r] for r in range(self.n_replicas)]
         else:

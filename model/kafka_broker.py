@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from .api import Action
 from .compose import then
-from .dsl import And, Count, If, Max, Not, Or
+from .dsl import And, Count, If, Max, Min, Not, Or
 from .kafka_codes import ERR, FENCED, OK, OOS, REQ, WAIT
 
 DUPLICATE_WINDOW = 5  # ProducerStateEntry.NUM_BATCHES_TO_RETAIN: batches a producer's state remembers
@@ -41,6 +41,8 @@ class BrokerMixin:
                 acts.append(Action("leader", "respond", self._respond(c), params=(c,)))
         for f in range(self.n_replicas):
             acts.append(Action(f"broker {f + 1}", "fetch", self._fetch(f), params=(f,)))
+            if not self.merged("hw-at-once"):
+                acts.append(Action(f"broker {f + 1}", "fetch (nothing new)", self._empty_fetch(f), params=(f,)))
             if not self.merged("truncate-at-once"):
                 acts.append(Action(f"broker {f + 1}", "truncates", self._truncate(f), params=(f,)))
             acts.append(Action(f"broker {f + 1}", "rejoin ISR", self._rejoin(f), params=(f,)))
@@ -303,7 +305,11 @@ class BrokerMixin:
             length = length + If(common, 1, 0)
             drop = And(when, Not(common))
             self.copy_record(s, nx, f, k, None, k, keep=Not(drop))
-        nx.log_len[f] = If(when, length, s.log_len[f])
+        new_length = If(when, length, s.log_len[f])
+        nx.log_len[f] = new_length
+        if not self.merged("hw-at-once"):
+            # UnifiedLog.truncateTo: a high watermark above the new log end comes down to it
+            nx.hw_local[f] = Min(s.hw_local[f], new_length)
 
     def common_prefix_length(self, s, f, leader):
         """How many records at the start of replica ``f``'s log agree with ``leader``'s."""
@@ -336,8 +342,29 @@ class BrokerMixin:
             mine = s.log_len[f]
             self.copy_record(s, nx, f, mine, s.leader, mine)
             nx.log_len[f] = mine + 1
+            self._fetch_reports(s, nx, f, mine + 1)
             return And(s.alive[f] == 1, self.leader_up(s), s.leader != f, mine < self.leader_len(s),
                        self.agrees_with_leader(s, f))
+
+        return effect
+
+    def _fetch_reports(self, s, nx, f, new_end):
+        """hw-at-once off: the fetch request tells the leader the follower's log end (its fetch
+        offset: Partition.updateFollowerFetchState), and the response tells the follower the
+        leader's high watermark from before the request (ReplicaFetcherThread.processPartitionData)."""
+        if self.merged("hw-at-once"):
+            return
+        nx.known[f] = s.log_len[f] + 1
+        nx.hw_local[f] = Min(self.high_watermark(s), new_end)
+
+    def _empty_fetch(self, f):
+        def effect(s, nx):
+            # a caught-up follower's fetch returns no records but still reports its log end
+            self._fetch_reports(s, nx, f, s.log_len[f])
+            reported = And(s.known[f] == s.log_len[f] + 1,
+                           s.hw_local[f] == Min(self.high_watermark(s), s.log_len[f]))
+            return And(s.alive[f] == 1, self.leader_up(s), s.leader != f, s.log_len[f] == self.leader_len(s),
+                       self.agrees_with_leader(s, f), Not(reported))
 
         return effect
 
@@ -347,7 +374,10 @@ class BrokerMixin:
             # and the offset where the current leader's epoch began (so it holds every record
             # the leader may have committed); the leader then adds it back (AlterPartition)
             nx.isr[f] = 1
-            end = s.log_len[f]
+            # the follower's log end as the leader knows it
+            end = s.log_len[f] if self.merged("hw-at-once") else s.known[f] - 1
+            if not self.merged("hw-at-once"):
+                end = If(s.known[f] == 0, -1, end)
             return And(
                 s.alive[f] == 1, s.isr[f] == 0, self.leader_up(s), s.leader != f,
                 end >= self.high_watermark(s), end >= s.epoch_start, self.agrees_with_leader(s, f),
@@ -368,6 +398,8 @@ class BrokerMixin:
                 self._truncate_to_common_prefix(s, nx, r, None, limit=lost)
             if self.power_losses:
                 nx.lost_from[r] = self.capacity
+            if not self.merged("hw-at-once"):
+                nx.known[r] = 0  # the leader learns its log end from its next fetch
             # a restarted broker registers anew; its old session is fenced first
             # (ClusterControlManager.registerBroker refuses a second incarnation while it is valid)
             return And(s.alive[r] == 0, Not(self._unfenced(s, r)))
@@ -388,6 +420,12 @@ class BrokerMixin:
             nx.leader = r
             nx.epoch_start = s.log_len[r]
             nx.leader_epoch = s.leader_epoch + 1
+            if not self.merged("hw-at-once"):
+                # Partition.makeLeader keeps the replica's own high watermark and forgets what it
+                # knew of the followers' log ends until each fetches again
+                nx.hw_floor = s.hw_local[r]
+                for x in range(self.n_replicas):
+                    nx.known[x] = 0
             self.overflow_unless(nx, s.leader_epoch + 1 < self.leader_epochs)
             self._consumer_sees_new_leader(s, nx)
             if self.merged("metadata-refresh"):

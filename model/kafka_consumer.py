@@ -141,12 +141,21 @@ class ConsumerMixin:
         # "latest" is the log end a read_committed consumer can see: the LSO (ListOffsets)
         return self.read_limit(s) if self.config.auto_offset_reset == "latest" else 0
 
+    def _reset_answered(self, s):
+        """The leader can answer ListOffsets for the reset: for latest, KIP-207's
+        OFFSET_NOT_AVAILABLE while a new leader's high watermark is below where its epoch began
+        (Partition.fetchOffsetForTimestamp); the consumer retries."""
+        if self.config.auto_offset_reset != "latest":
+            return True
+        return And(self.leader_up(s), self.high_watermark(s) >= s.epoch_start)
+
     def _reset_offset(self, s, nx):
         # OFFSET_OUT_OF_RANGE: the log was truncated below the consumer's position (a position with
         # an epoch is validated first, so this is one without)
         nx.c_pos = self._reset_value(s)
         nx.c_epoch = 0
-        return And(s.c_alive == C_UP, s.c_pending == 0, self.leader_up(s), s.c_pos > self.leader_len(s))
+        return And(s.c_alive == C_UP, s.c_pending == 0, self.leader_up(s), s.c_pos > self.leader_len(s),
+                   self._reset_answered(s))
 
     def _consumer_restart(self, s, nx):
         nx.c_alive = C_JOINING
@@ -161,5 +170,4 @@ class ConsumerMixin:
         # a committed offset carries the epoch of the record before it (KIP-320) and is validated
         nx.c_epoch = If(has_commit, s.c_committed_epoch, 0)
         nx.c_pending = If(And(has_commit, s.c_committed_epoch != 0), 1, 0)
-        needs_leader = self.config.auto_offset_reset == "latest"
-        return And(s.c_alive == C_JOINING, Or(has_commit, self.leader_up(s)) if needs_leader else True)
+        return And(s.c_alive == C_JOINING, Or(has_commit, self._reset_answered(s)))

@@ -107,6 +107,10 @@ class FaultsMixin:
 
         def effect(s, nx):
             nx.alive[r] = 0
+            if not self.merged("hw-at-once"):
+                # the replica's own high watermark: as leader, the partition's (at most what its
+                # last checkpoint kept; the model keeps the upper bound)
+                nx.hw_local[r] = If(And(s.has_leader == 1, s.leader == r), self.high_watermark(s), s.hw_local[r])
             if self.merged("fence-on-crash"):
                 self._fence_effect(s, nx, r)
             on_r = [And(s.req_msg[c] != 0, s.req_broker[c] == r) for c in range(self.slots)]

@@ -301,6 +301,8 @@ class KafkaText:
             f = action.params[0]
             k = b["log_len"][f]
             return f"copies {self.record(a, f, k)} (offset {k}) from the leader"
+        if name == "fetch (nothing new)":
+            return "fetches from the leader: nothing new, but the leader learns its log end"
         if name == "truncates":
             f = action.params[0]
             return (f"fetches, learns its log diverges from the leader's, and truncates: "

@@ -62,6 +62,17 @@ MERGES: tuple[Merge, ...] = (
         "stale (naming a broker that no longer leads) is still a separate step",
     ),
     Merge(
+        "hw-at-once",
+        "a follower fetches a record, and tells the leader its new log end only with its next "
+        "fetch (the fetch offset), from which the leader advances the high watermark; a new leader "
+        "starts from its own high watermark and forgets what it knew of the followers "
+        "(Partition.updateFollowerFetchState, maybeIncrementLeaderHW, makeLeader)",
+        "with the merge the high watermark is the smallest ISR log end, never below Kafka's, so "
+        "every read and every acks=all answer Kafka allows is allowed no later; what a lower "
+        "value could change (where auto.offset.reset=latest lands) is bounded by KIP-207, which "
+        "both keep, and the cross-check confirms no verdict changes",
+    ),
+    Merge(
         "truncate-at-once",
         "a new leader is elected (or a replica restarts), then each follower's next fetch reports "
         "a diverging epoch and it truncates its log to where it agrees with the leader "

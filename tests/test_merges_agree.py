@@ -53,17 +53,13 @@ FAULTS = [
 ]
 MATRIX = [(settings, {**options, "faults": faults}) for (settings, options), faults in itertools.product(SETTINGS, FAULTS)]
 
-# The CI-sized part: one or two rows per kind the issue names, chosen among the cheaper ones
-# (about a second each for the seven runs; the whole matrix takes about 15 minutes).
+# The CI-sized part: a row or two of each kind the matrix must cover, chosen among the cheaper
+# ones (about 40 s in all; docs/model.md, "Merged steps", gives the whole matrix's time).
 FAST = [
     ({}, {"faults": ["producer-crash", "consumer-crash"]}),
-    ({}, {"faults": ["network", "broker-crash"]}),
-    ({}, {"faults": ["follower-lag", "broker-crash"]}),
-    ({"acks": "1"}, {"faults": ["power-loss", "producer-crash"]}),
     ({"acks": "1"}, {"faults": ["network", "consumer-crash"]}),
     ({"acks": "0"}, {"faults": ["network", "broker-crash"]}),
     ({"acks": "0"}, {"faults": ["power-loss", "producer-crash"]}),
-    ({**NO_IDEMPOTENCE, "max.in.flight.requests.per.connection": "5", "acks": "1"}, {"faults": ["network"]}),
     ({**NO_IDEMPOTENCE, "max.in.flight.requests.per.connection": "5", "acks": "1"},
      {"faults": ["follower-lag", "broker-crash"]}),
     ({**NO_IDEMPOTENCE, "max.in.flight.requests.per.connection": "1"}, {"faults": ["network", "producer-crash"]}),
@@ -71,8 +67,7 @@ FAST = [
     ({"replication.factor": "2", "acks": "1"}, {"faults": ["follower-lag", "broker-crash"]}),
     ({"min.insync.replicas": "2"}, {"faults": ["network", "consumer-crash"]}),
     ({"unclean.leader.election.enable": "true", "replication.factor": "2"}, {"faults": ["follower-lag", "broker-crash"]}),
-    ({"retries": "1"}, {"faults": ["network", "broker-crash"]}),
-    (EARLIEST, {"commit": "after-process", "faults": ["consumer-crash", "broker-crash"]}),
+    (EARLIEST, {"commit": "after-process", "faults": ["producer-crash", "consumer-crash"]}),
     (EARLIEST, {"commit": "before-process", "faults": ["producer-crash", "consumer-crash"]}),
     (EARLIEST, {"commit": "auto", "processing": "async", "faults": ["network", "consumer-crash"]}),
     ({"transactional.id": "t", "isolation.level": "read_committed", **EARLIEST},

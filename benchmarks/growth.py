@@ -24,14 +24,11 @@ import os
 import platform
 import time
 
+from common import EXPLORE_ALL
+
 import semcheck
 from semcheck.checker.explicit import ExplicitSearch
-from semcheck.model.api import StatePredicate
 from semcheck.model.bounds import FAULT_CLASSES
-from semcheck.properties.base import INVARIANT, Property
-
-EXPLORE_ALL = Property("explore-all", INVARIANT, "always true: forces an exhaustive search",
-                       lambda model: StatePredicate("true", lambda s: True))
 
 
 def run_cell(settings: dict, messages: int, faults: int, timeout: float) -> dict:

@@ -95,10 +95,10 @@ class KafkaText:
             producer += f"; epoch {d['epoch']}"
         if model.transactional:
             producer += f"; transaction {TXN_NAMES[d['txn']]}"
-        meta = d["meta"]
-        producer += "; metadata: " + ("no leader known" if meta == model.no_broker else
-                                      f"leader broker {meta + 1}")
         out["producer"] = producer
+        meta = d["meta"]
+        out["metadata"] = ("the producer knows no leader" if meta == model.no_broker else
+                           f"the producer sends to broker {meta + 1} as the leader")
         reqs = []
         for c in range(model.slots):
             if d["req_msg"][c]:
@@ -423,7 +423,9 @@ class KafkaText:
                 text = (f"loses power: only {keep} of its {b['log_len'][r]} records had reached the disk "
                         f"(Kafka acknowledges before fsync); the rest are gone when it restarts")
             if b["has_leader"] and b["leader"] == r:
-                text += "; it was the leader (the controller fences it when its session times out)"
+                text += ("; it was the leader: the controller fences it (once its session times out) and "
+                         "the partition goes offline" if not a["has_leader"] else
+                         "; it was the leader (the controller fences it once its session times out)")
             on_r = [c for c in range(model.slots) if b["req_msg"][c] and b["req_broker"][c] == r]
             if on_r and name == "loses power":
                 text += (f"; its connection goes silent ({', '.join(_msg(b['req_msg'][c] - 1) for c in on_r)} "

@@ -24,7 +24,6 @@ from ..model.dsl import Expr, ModelError, NextState, StateView, TracingLeaves, c
 _PY_BINARY = {"+": "+", "-": "-", "*": "*", "//": "//", "%": "%", "==": "==", "!=": "!=", "<": "<", "<=": "<="}
 
 
-@dataclass
 class CompiledModel:
     """The model as executable code.
 
@@ -32,13 +31,40 @@ class CompiledModel:
     ``predicates[i](state)`` evaluates the i-th compiled predicate; ``make_expand(index_get,
     add_state, src_append, dst_append)`` builds the search's fused expand-and-deduplicate step.
     ``source`` is kept for debugging.
+
+    The Python code is generated and compiled on first use of any of these: a search in the
+    native backend (``native.py``) may never need it, and it costs a tenth of a second for the
+    Kafka model.
     """
 
-    actions: list[Action]
-    successors: Callable[[bytes], list]
-    make_expand: Callable
-    predicates: list[Callable[[bytes], bool]]
-    source: str
+    def __init__(self, traced: "TracedModel"):
+        self.actions: list[Action] = traced.actions
+        self._traced = traced
+        self._namespace: dict | None = None
+        self._source = ""
+
+    def _compiled(self) -> dict:
+        if self._namespace is None:
+            self._source, self._namespace = _python_code(self._traced)
+        return self._namespace
+
+    @property
+    def successors(self) -> Callable[[bytes], list]:
+        return self._compiled()["successors"]
+
+    @property
+    def make_expand(self) -> Callable:
+        return self._compiled()["make_expand"]
+
+    @property
+    def predicates(self) -> list[Callable[[bytes], bool]]:
+        namespace = self._compiled()
+        return [namespace[f"predicate_{i}"] for i in range(len(self._traced.predicates))]
+
+    @property
+    def source(self) -> str:
+        self._compiled()
+        return self._source
 
 
 def trace_action(model: Model, action: Action):
@@ -49,40 +75,84 @@ def trace_action(model: Model, action: Action):
     return guard, nxt.writes
 
 
-def compile_model(model: Model, predicates: list[StatePredicate]) -> CompiledModel:
+@dataclass
+class TracedModel:
+    """A model's actions and predicates traced once: what every emitter (Python here, C in
+    ``native.py``) turns into code.  ``effects[i]`` is ``(guard, writes)`` of action ``i``;
+    ``predicates[i]`` the traced test of the i-th predicate; ``domains[slot]`` how many values a
+    state slot can hold."""
+
+    actions: list[Action]
+    effects: list[tuple]
+    predicates: list
+    domains: list[int]
+
+    @property
+    def state_size(self) -> int:
+        return len(self.domains)
+
+    def enabled_blocks(self):
+        """``(action index, guard conjuncts, writes)`` for every action whose guard is not
+        constantly false, in action order."""
+        for index, (guard, writes) in enumerate(self.effects):
+            if guard is False or (not isinstance(guard, Expr) and not guard):
+                continue
+            conjuncts = [] if guard is True else (
+                list(guard.args) if isinstance(guard, Expr) and guard.op == "and" else [guard])
+            yield index, conjuncts, writes
+
+
+def trace_model(model: Model, predicates: list[StatePredicate]) -> TracedModel:
+    """Run every action and predicate of ``model`` once with tracing values."""
     clear_intern_table()
     actions = model.actions()
-    traced = []
+    effects = []
     for action in actions:
         try:
-            traced.append(trace_action(model, action))
+            effects.append(trace_action(model, action))
         except ModelError as err:
             raise ModelError(f"{action.actor} {action.name}{action.params}: {err}") from None
     leaves = TracingLeaves()
     pred_exprs = [p.test(StateView(model.layout, leaves)) for p in predicates]
-
     domains: list[int] = []
     for f in model.layout.fields.values():
         domains += [f.domain] * f.size
-    emitter = _Emitter(domains)
-    # Count uses across every guard, write and predicate, to decide what to compute once per state.
-    for guard, writes in traced:
+    return TracedModel(actions, effects, pred_exprs, domains)
+
+
+def plan_hoisting(traced: TracedModel, emitter: "_Emitter") -> None:
+    """Count uses across every guard, write and predicate, to decide what to compute once per
+    state.  Every emitter runs this same plan, so they all evaluate the same expressions."""
+    for guard, writes in traced.effects:
         emitter.count(guard)
     guard_uses = Counter(emitter.uses)
-    for guard, writes in traced:
+    for guard, writes in traced.effects:
         for _field, offset, value in writes:
             emitter.count(offset)
             emitter.count(value)
     emitter.choose_hoisted(guard_uses)
 
+
+def compile_model(model: Model, predicates: list[StatePredicate]) -> CompiledModel:
+    return compile_traced(trace_model(model, predicates))
+
+
+def compile_traced(traced: TracedModel) -> CompiledModel:
+    """The Python functions of a traced model (see :class:`CompiledModel`), compiled when first
+    used."""
+    return CompiledModel(traced)
+
+
+def _python_code(traced: TracedModel) -> tuple[str, dict]:
+    """The source text of a traced model's Python functions, and the namespace they run in."""
+    actions, pred_exprs = traced.actions, traced.predicates
+    emitter = _Emitter(traced.domains)
+    plan_hoisting(traced, emitter)
+
     prelude = emitter.prelude()
     blocks = []  # (conjuncts as source text, index, write lines) per action that can be enabled
-    for index, (guard, writes) in enumerate(traced):
-        if guard is False or (not isinstance(guard, Expr) and not guard):
-            continue
+    for index, conjuncts, writes in traced.enabled_blocks():
         action = actions[index]
-        conjuncts = [] if guard is True else (
-            list(guard.args) if isinstance(guard, Expr) and guard.op == "and" else [guard])
         body = [f"# {index}: {action.actor} {action.name} {action.params}"]
         # the writes run only once the guard holds, and all of them run: what they share is
         # computed once, into locals
@@ -109,6 +179,7 @@ def compile_model(model: Model, predicates: list[StatePredicate]) -> CompiledMod
 
     # expand(s, sid, keep_edges): the search's inner loop, fused with deduplication so that no
     # successor list is built.  Returns (quiescent, number of transitions).
+    fused_start = len(lines)
     lines += [
         "def make_expand(index_get, add_state, src_append, dst_append):",
         "    def expand(s, sid, keep_edges):",
@@ -137,15 +208,21 @@ def compile_model(model: Model, predicates: list[StatePredicate]) -> CompiledMod
         pred_lines += [f"def predicate_{i}(s):", f"    return bool({body})"]
 
     source = "\n".join(lines + pred_lines) + "\n"
+    # The fused expand is half the source and only the Python search needs it (traces and the
+    # liveness analysis use successors and the predicates): Python compiles it on first use.
     namespace: dict = {}
-    exec(compile(source, "<semcheck-compiled-model>", "exec"), namespace)
-    return CompiledModel(
-        actions=actions,
-        successors=namespace["successors"],
-        make_expand=namespace["make_expand"],
-        predicates=[namespace[f"predicate_{i}"] for i in range(len(pred_exprs))],
-        source=source,
-    )
+    exec(compile("\n".join(lines[:fused_start] + pred_lines) + "\n", "<semcheck-compiled-model>", "exec"),
+         namespace)
+    fused_source = "\n".join(lines[fused_start:]) + "\n"
+
+    def make_expand(*args):
+        if "make_expand_fused" not in namespace:
+            exec(compile(fused_source, "<semcheck-compiled-model>", "exec"), namespace)
+            namespace["make_expand_fused"] = namespace["make_expand"]
+        return namespace["make_expand_fused"](*args)
+
+    namespace["make_expand"] = make_expand
+    return source, namespace
 
 
 MAX_NESTING = 12  # Python refuses more than 20 nested blocks

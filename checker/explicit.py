@@ -18,8 +18,12 @@ from typing import Callable
 
 from ..model.api import Model
 from ..properties.base import EVENTUALLY, INVARIANT, Property
-from .compile import CompiledModel, compile_model
+from .compile import CompiledModel, TracedModel, compile_traced, trace_model
+from . import native as native_backend
 from .liveness import find_bad_bottom_component
+from .native import (DEPTH, N_CUT, N_STATES, STOP_ALL_FOUND, STOP_EXHAUSTED, STOP_MAX_STATES,
+                     STOP_PROGRESS, TRANSITIONS, NativeBuild, NativeSearch, NativeSearchFailed,
+                     backend_choice, prepare_native)
 from .result import HOLDS, INCONCLUSIVE, VIOLATED, PropertyResult, Stats
 from .trace import build_trace
 
@@ -67,9 +71,128 @@ class ExplicitSearch:
         model, props = self.model, self.properties
         started = time.perf_counter()
         overflow = model.bound_exceeded()
-        compiled = compile_model(model, [p.holds_in(model) for p in props] + ([overflow] if overflow else []))
+        predicates = [p.holds_in(model) for p in props] + ([overflow] if overflow else [])
+        traced = trace_model(model, predicates)
+        compiled = compile_traced(traced)  # Python code, compiled on first use (traces, liveness)
+        eventually_ids = [i for i, p in enumerate(props) if p.kind == EVENTUALLY]
+
+        build = None
+        if not self.keep_graph:  # the networkx graph needs every edge: the Python search keeps them
+            build = self._native_build(traced, predicates, overflow is not None)
+        search = None
+        try:
+            explored, native, shown = None, None, 0
+            if build is not None:
+                native = build.wait() if backend_choice() == "native" else build.cached()
+                if native is None and not build.failed:
+                    # No library yet, and compiling takes seconds: search in Python, start the
+                    # compiler once that search is not small, and switch when the library is
+                    # ready.  The C search starts over: the same states in the same order.
+                    def switch(stats: Stats) -> bool:
+                        nonlocal shown
+                        shown = stats.states
+                        build.start()
+                        return build.ready() is not None
+
+                    explored = self._explore_python(compiled, started, switch)
+                    native = build.model if explored is None else None
+            if native is not None:
+                search = native.search(self.max_states, bool(eventually_ids), PROGRESS_EVERY)
+                try:
+                    explored = self._explore_native(search, started, shown)
+                except NativeSearchFailed as err:
+                    # The C code stopped where the Python code raises, or would store a value
+                    # outside its slot's domain: redo the search in Python, which does exactly
+                    # what it always did.
+                    native_backend.last_failure = str(err)
+                    search.close()
+                    search, explored = None, None
+            if explored is None:
+                explored = self._explore_python(compiled, started)
+            store, found, stats, exhausted, n_cut = explored
+
+            if exhausted:
+                if n_cut:
+                    stats.stopped_by = "log capacity"
+                else:
+                    # liveness: bottom components of the normal-step graph
+                    for i in eventually_ids:
+                        if i not in found:
+                            bad = find_bad_bottom_component(len(store.states), store.edge_src,
+                                                            store.edge_dst, store.states,
+                                                            compiled.predicates[i])
+                            if bad is not None:
+                                found[i] = bad
+
+            stats.seconds = time.perf_counter() - started
+            stats.complete = exhausted and not n_cut
+            results = [self._verdict(i, prop, found, stats, compiled, store) for i, prop in enumerate(props)]
+        finally:
+            if build is not None:
+                build.cancel()
+            if search is not None:
+                search.close()
+
+        graph = None
+        if self.keep_graph:
+            from .graph import to_networkx
+
+            graph = to_networkx(model, compiled.actions, store.states, *store.all_edges)
+        return stats, results, graph
+
+    def _native_build(self, traced: TracedModel, predicates, has_overflow: bool) -> NativeBuild | None:
+        """The C search of this model, or ``None`` when the Python one runs (see ``native.py``)."""
+        props = self.properties
+        return prepare_native(traced, [p.name for p in predicates],
+                              [i for i, p in enumerate(props) if p.kind == INVARIANT],
+                              [i for i, p in enumerate(props) if p.kind == EVENTUALLY],
+                              len(props) if has_overflow else None)
+
+    def _explore_native(self, search: NativeSearch, started: float, shown: int = 0):
+        """The breadth-first search in C: the same loop as ``_explore_python``, which returns here
+        at its progress points (every PROGRESS_EVERY expansions) and when it stops.  Progress is
+        reported once past ``shown`` states (what a Python search before it already showed)."""
+        props = self.properties
+        eventually_ids = [i for i, p in enumerate(props) if p.kind == EVENTUALLY]
+        keep_edges = bool(eventually_ids)
+        for init in self.model.initial_states():
+            search.add_initial(init)
+        stats = Stats(backend="native")
+        stopped_by = ""
+        while True:
+            status = search.run()
+            if status != STOP_PROGRESS:
+                break
+            stats.states, stats.transitions = search.counter(N_STATES), search.counter(TRANSITIONS)
+            stats.depth = search.counter(DEPTH)
+            stats.seconds = time.perf_counter() - started
+            if self.progress and stats.states > shown:
+                self.progress(stats)
+            if self.timeout is not None and stats.seconds > self.timeout:
+                stopped_by = "timeout"
+                break
+            if keep_edges and all(i in search.found() for i in eventually_ids):
+                keep_edges = False  # every eventually-property has its counterexample
+                search.set_keep_edges(False)
+        if status == STOP_ALL_FOUND:
+            stopped_by = "all properties violated"
+        elif status == STOP_MAX_STATES:
+            stopped_by = "max-states"
+        stats.states, stats.transitions = search.counter(N_STATES), search.counter(TRANSITIONS)
+        stats.depth = search.counter(DEPTH)
+        stats.stopped_by = stopped_by
+        exhausted = status == STOP_EXHAUSTED and not stopped_by
+        found = {i: (sid, None) for i, sid in search.found().items()}
+        return search.store(), found, stats, exhausted, search.counter(N_CUT)
+
+    def _explore_python(self, compiled: CompiledModel, started: float,
+                        switch: Callable[[Stats], bool] | None = None):
+        """The breadth-first search in Python: returns (store, found, stats, exhausted, cut count),
+        or ``None`` when ``switch(stats)``, asked at each progress point, says to give up (the
+        native search is ready to take over)."""
+        model, props = self.model, self.properties
         checks = compiled.predicates[: len(props)]
-        overflowed = compiled.predicates[len(props)] if overflow else None
+        overflowed = compiled.predicates[len(props)] if len(compiled.predicates) > len(props) else None
 
         invariant_ids = [i for i, p in enumerate(props) if p.kind == INVARIANT]
         eventually_ids = [i for i, p in enumerate(props) if p.kind == EVENTUALLY]
@@ -100,7 +223,7 @@ class ExplicitSearch:
         expand = self._expander(compiled, store, add_state)
 
         # ---- breadth-first exploration (the hot loop) -------------------------------------------
-        stats = Stats()
+        stats = Stats(backend="python")
         keep_edges = bool(eventually_ids) or self.keep_graph
         max_states = self.max_states if self.max_states is not None else float("inf")
         states = store.states
@@ -135,32 +258,13 @@ class ExplicitSearch:
                     break
                 if keep_edges and not self.keep_graph and all(i in found for i in eventually_ids):
                     keep_edges = False  # every eventually-property has its counterexample
-
-        exhausted = head >= len(states) and not stopped_by
-        if exhausted:
-            if cut:
-                stopped_by = "log capacity"
-            else:
-                # liveness: bottom components of the normal-step graph
-                for i in eventually_ids:
-                    if i not in found:
-                        bad = find_bad_bottom_component(len(states), store.edge_src, store.edge_dst,
-                                                        states, checks[i])
-                        if bad is not None:
-                            found[i] = bad
+                if switch is not None and switch(stats):
+                    return None
 
         stats.states, stats.transitions = len(states), transitions
-        stats.seconds = time.perf_counter() - started
-        stats.complete = exhausted and not cut
         stats.stopped_by = stopped_by
-        results = [self._verdict(i, prop, found, stats, compiled, store) for i, prop in enumerate(props)]
-
-        graph = None
-        if self.keep_graph:
-            from .graph import to_networkx
-
-            graph = to_networkx(model, compiled.actions, states, *store.all_edges)
-        return stats, results, graph
+        exhausted = head >= len(states) and not stopped_by
+        return store, found, stats, exhausted, len(cut)
 
     def _expander(self, compiled: CompiledModel, store: StateStore, add_state):
         """The per-state step: generate successors, number new ones, record edges.

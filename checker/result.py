@@ -86,6 +86,7 @@ class Stats:
     seconds: float = 0.0
     complete: bool = False  # the whole bounded state space was explored
     stopped_by: str = ""  # "", "all properties violated", "max-states", "timeout", "log capacity"
+    backend: str = "python"  # explicit engine: which search loop ran, "native" (C) or "python"
 
     @property
     def states_per_second(self) -> float:
@@ -109,6 +110,7 @@ class Stats:
             "states_per_second": round(self.states_per_second),
             "complete": self.complete,
             "stopped_by": self.stopped_by or None,
+            "backend": self.backend,
         }
 
 

@@ -1,0 +1,132 @@
+"""The native (C) search must give exactly what the Python search gives.
+
+``checker/native.py`` emits C from the same traced model as ``checker/compile.py`` and runs the
+same breadth-first loop (``checker/native_bfs.c``).  Traces are read from parent pointers, so
+"the same results" means the same states numbered in the same order: these tests compare whole
+reports (verdicts, reasons, every step of every trace, state and transition counts, depth, why the
+search stopped), leaving out only the wall-clock figures and the backend's name.
+
+Without a C compiler the Python search runs and these tests are skipped (there is nothing native
+to compare).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+import semcheck
+from semcheck.checker import native
+from semcheck.checker.explicit import ExplicitSearch
+from semcheck.checker.result import INCONCLUSIVE
+from semcheck.properties import ALL_PROPERTIES
+
+pytestmark = pytest.mark.skipif(native._compiler() is None, reason="no C compiler: only the Python search runs")
+
+# (settings, verify() keyword arguments): violations with traces, exhaustive holds with the
+# liveness analysis over the native edge arrays, lassos, transactions, cuts by --max-states.
+CASES = [
+    ({"acks": "1", "retries": "3"}, dict(messages=2, max_faults=1)),
+    ({}, dict(messages=2, max_faults=1, faults=["broker-crash", "network"])),
+    ({"enable.idempotence": "false", "max.in.flight.requests.per.connection": "2"},
+     dict(messages=2, max_faults=1, faults=["broker-crash"])),
+    ({"acks": "0"}, dict(messages=1, max_faults=1, faults=["network"], max_states=10_000)),
+    ({}, dict(commit="auto", processing="async", messages=2, max_faults=1, faults=["consumer-crash"])),
+    ({"transactional.id": "t", "isolation.level": "read_committed"},
+     dict(commit="transactional", messages=1, max_faults=1)),
+    ({}, dict(messages=2, max_faults=1, faults=["network"], max_states=100)),
+]
+
+
+@pytest.fixture(scope="module")
+def cache_dir(tmp_path_factory):
+    return tmp_path_factory.mktemp("semcheck-cache")
+
+
+def report(result) -> dict:
+    """The whole report without wall-clock figures or the backend's name."""
+    data = result.as_dict()
+    for key in ("seconds", "states_per_second", "backend"):
+        data["stats"].pop(key, None)
+    return data
+
+
+def run(monkeypatch, cache_dir, backend: str, settings, kwargs):
+    monkeypatch.setenv("SEMCHECK_BACKEND", backend)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(cache_dir))
+    return semcheck.verify(settings, **kwargs)
+
+
+@pytest.mark.parametrize("settings,kwargs", CASES, ids=[str(i) for i in range(len(CASES))])
+def test_native_and_python_searches_give_the_same_report(monkeypatch, cache_dir, settings, kwargs):
+    in_python = run(monkeypatch, cache_dir, "python", settings, kwargs)
+    in_c = run(monkeypatch, cache_dir, "native", settings, kwargs)
+    assert in_python.stats.backend == "python"
+    assert in_c.stats.backend == "native", native.last_failure
+    assert report(in_c) == report(in_python)
+
+
+def test_a_search_cut_by_max_states_is_inconclusive_in_c_too(monkeypatch, cache_dir):
+    r = run(monkeypatch, cache_dir, "native", {}, dict(messages=2, max_faults=1, faults=["network"],
+                                                       max_states=100))
+    assert r.stats.backend == "native"
+    assert {p.verdict for p in r.results} == {INCONCLUSIVE}
+    assert not r.stats.complete and r.stats.stopped_by == "max-states"
+
+
+def test_log_capacity_cuts_runs_in_c_as_in_python(monkeypatch, cache_dir):
+    """States past the model's log capacity are never expanded, and the verdict is inconclusive."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(cache_dir))
+    outcomes = {}
+    for backend in ("python", "native"):
+        monkeypatch.setenv("SEMCHECK_BACKEND", backend)
+        model = semcheck.build_model({}, faults=["network"], max_faults=1, messages=2)
+        model.capacity = 1  # too small for two messages
+        model.layout = model._declare_layout()
+        stats, results, _ = ExplicitSearch(model, [ALL_PROPERTIES["no-duplicate"]]).run()
+        assert stats.backend == backend
+        outcomes[backend] = (stats.states, stats.transitions, stats.complete, results[0].verdict,
+                             results[0].reason)
+    assert outcomes["native"] == outcomes["python"]
+    assert outcomes["native"][3] == INCONCLUSIVE and "log capacity" in outcomes["native"][4]
+
+
+def test_a_compiled_model_is_loaded_from_the_cache_the_second_time(monkeypatch, cache_dir):
+    monkeypatch.setenv("SEMCHECK_BACKEND", "native")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(cache_dir))
+    semcheck.verify({"acks": "1"}, messages=1, max_faults=1, faults=["broker-crash"])
+    native._loaded.clear()  # as a new process: nothing loaded, only the file on disk
+    libraries = sorted((cache_dir / "semcheck").glob("model-*.so"))
+    r = semcheck.verify({"acks": "1"}, messages=1, max_faults=1, faults=["broker-crash"])
+    assert r.stats.backend == "native"
+    assert sorted((cache_dir / "semcheck").glob("model-*.so")) == libraries  # nothing compiled again
+
+
+def test_without_a_compiler_the_python_search_runs(monkeypatch, cache_dir):
+    monkeypatch.setenv("SEMCHECK_BACKEND", "native")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(cache_dir))
+    monkeypatch.setattr(native, "_compiler", lambda: None)
+    native._loaded.clear()
+    r = semcheck.verify({"acks": "0"}, messages=1, max_faults=1, faults=["network"])
+    assert r.stats.backend == "python" and native.last_failure == "no C compiler"
+
+
+def test_a_failed_check_in_c_hands_the_search_back_to_python(monkeypatch, cache_dir):
+    """Where the C code cannot prove a write stays in its slot's domain it checks it, and when a
+    check fails the Python search redoes the whole search (it raises or continues as it always
+    did).  Forced here by making every generated write a checked one."""
+    monkeypatch.setenv("SEMCHECK_BACKEND", "native")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(cache_dir))
+    monkeypatch.setattr(native._CEmitter, "write", _write_checked_against_a_tiny_domain)
+    r = semcheck.verify({"acks": "0"}, messages=1, max_faults=1, faults=["network"])
+    assert r.stats.backend == "python"
+    assert "written value outside 0..255" in native.last_failure
+    assert report(r) == report(run(monkeypatch, cache_dir, "python", {"acks": "0"},
+                                   dict(messages=1, max_faults=1, faults=["network"])))
+
+
+def _write_checked_against_a_tiny_domain(self, field, offset, value):
+    # every write goes through put(), and a value above 0 fails the check (as a value outside
+    # the slot's domain would)
+    target = (f"{field.first_slot} + {self.expr(offset)}" if hasattr(offset, "op")
+              else str(field.first_slot + int(offset)))
+    return f"PUT({target}, ({self.expr(value)}) > 0 ? 256 : 0);"

@@ -422,7 +422,7 @@ def generate_source(traced: TracedModel, names: list[str], invariants: list[int]
         f"#define N_ACTIONS {len(traced.actions)}",
         f"#define N_PROPS {n_props}",
         "",
-        RUNTIME.read_text(),
+        RUNTIME.read_text(encoding="utf-8"),
         "/* ---- the model ---- */",
         "",
         "static const uint8_t DOMAIN[STATE_SIZE] = {" + ", ".join(map(str, traced.domains)) + "};",
@@ -600,6 +600,9 @@ def prepare_native(traced: TracedModel, names: list[str], invariants: list[int],
         return NativeBuild(source, traced.state_size, len(invariants) + len(eventually), compiler)
     except (NativeUnsupported, RecursionError) as err:
         last_failure = str(err) or type(err).__name__
+        return None
+    except OSError as err:  # the C runtime did not install with the package: search in Python
+        last_failure = f"cannot read the C runtime: {err}"
         return None
 
 

@@ -110,6 +110,15 @@ def test_without_a_compiler_the_python_search_runs(monkeypatch, cache_dir):
     assert r.stats.backend == "python" and native.last_failure == "no C compiler"
 
 
+def test_without_the_c_runtime_the_python_search_runs(monkeypatch, cache_dir, tmp_path):
+    monkeypatch.setenv("SEMCHECK_BACKEND", "native")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(cache_dir))
+    monkeypatch.setattr(native, "RUNTIME", tmp_path / "missing.c")
+    native._loaded.clear()
+    r = semcheck.verify({"acks": "0"}, messages=1, max_faults=1, faults=["network"])
+    assert r.stats.backend == "python" and "cannot read the C runtime" in native.last_failure
+
+
 def test_a_failed_check_in_c_hands_the_search_back_to_python(monkeypatch, cache_dir):
     """Where the C code cannot prove a write stays in its slot's domain it checks it, and when a
     check fails the Python search redoes the whole search (it raises or continues as it always

@@ -57,19 +57,30 @@ def eager_successors(model, actions, state):
     return out
 
 
-@pytest.mark.parametrize("settings,options", CONFIGS)
-def test_compiled_successors_match_eager_evaluation(settings, options):
+def check_against_eager_evaluation(settings, options, reached, first, every):
+    """Compare on the ``first`` reachable states (early in runs) and every ``every``-th of the
+    first ``reached`` (deeper ones): eager evaluation costs about 50 ms per state."""
     model = semcheck.build_model(settings, **{"messages": 2, "max_faults": 2, **options})
     preds = [p.holds_in(model) for p in ALL_PROPERTIES.values()]
     compiled = compile_model(model, preds)
     actions = model.actions()
-    # a spread of states: the first ones (early in runs) and every 7th of a deeper sample
-    sample = sample_states(compiled, model, 3000)
-    for state in sample[:150] + sample[150::7]:
+    sample = sample_states(compiled, model, reached)
+    for state in sample[:first] + sample[first::every]:
         assert compiled.successors(state) == eager_successors(model, actions, state)
         for pred, fn in zip(preds, compiled.predicates):
             eager = pred.test(StateView(model.layout, ConcreteLeaves(state)))
             assert fn(state) == bool(eager)
+
+
+@pytest.mark.parametrize("settings,options", CONFIGS)
+def test_compiled_successors_match_eager_evaluation(settings, options):
+    check_against_eager_evaluation(settings, options, reached=3000, first=100, every=16)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("settings,options", CONFIGS)
+def test_compiled_successors_match_eager_evaluation_on_a_larger_sample(settings, options):
+    check_against_eager_evaluation(settings, options, reached=20000, first=300, every=20)
 
 
 def test_python_control_flow_on_state_values_is_rejected():

@@ -59,7 +59,7 @@ def eager_successors(model, actions, state):
 
 def check_against_eager_evaluation(settings, options, reached, first, every):
     """Compare on the ``first`` reachable states (early in runs) and every ``every``-th of the
-    first ``reached`` (deeper ones): eager evaluation costs about 50 ms per state."""
+    first ``reached`` (deeper ones): eager evaluation costs 20-60 ms per state."""
     model = semcheck.build_model(settings, **{"messages": 2, "max_faults": 2, **options})
     preds = [p.holds_in(model) for p in ALL_PROPERTIES.values()]
     compiled = compile_model(model, preds)

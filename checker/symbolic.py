@@ -287,10 +287,17 @@ class SymbolicSearch:
 
         complete = complete_at is not None and not overflow_reachable
         pending = [i for i, p in enumerate(props) if p.kind == EVENTUALLY and i not in found]
+        self.escaped: list[bytes] = []  # states shown to lie in no bottom component
         if complete and pending:
             self._prepare_cycle_queries(bmc, depth, complete_at + 1)
-            if len(pending) > 1 and self._no_bad_cycle(pending):
-                pending = []  # one query settles them all: no cycle keeps any of them false
+            if len(pending) > 1:
+                # one query settles them all: no cycle breaks any of them, or each such cycle
+                # can leave for a settled state
+                settled = self._no_bad_cycle(pending) or self._every_bad_cycle_escapes(pending, complete_at)
+                if settled == "unknown":
+                    stopped, complete = "timeout", False
+                elif settled:
+                    pending = []
         if complete:
             for i in pending:
                 outcome = self._judge_cycles(i, complete_at)
@@ -362,7 +369,8 @@ class SymbolicSearch:
     def _judge_cycles(self, i: int, diameter: int):
         """Fairness for an eventually-property once every reachable state is known to be within
         ``diameter`` steps.  Returns a lasso counterexample, None when no bad bottom component
-        exists, or "unknown" (time ran out).
+        exists (no cycle breaks the property, or every one that does can leave: see
+        ``_every_bad_cycle_escapes``), or "unknown" (time ran out).
 
         A lasso of ``length`` steps returns to the state at step ``start`` (a variable) and takes
         only normal steps from there, with the property false.  If, moreover, every normal step
@@ -377,6 +385,11 @@ class SymbolicSearch:
         enc = self.enc
         longest = diameter + 1
         if self._no_bad_cycle([i]):
+            return None
+        escapes = self._every_bad_cycle_escapes([i], diameter)
+        if escapes == "unknown":
+            return "unknown"
+        if escapes:
             return None
         start = z3.Int("loop_start")
         solver = _solver()
@@ -437,17 +450,82 @@ class SymbolicSearch:
         bmc.add(*[z3.Implies(z3.And(start <= k, k < end), enc.normal_step(k)) for k in range(longest)])
         bmc.add(z3.Or([z3.And(start == j, end == e, enc.same(j, e))
                        for e in range(1, longest + 1) for j in range(e)]))
-        self.cycles, self.cycle_start, self.cycle_longest = bmc, start, longest
+        self.cycles, self.cycle_start, self.cycle_end, self.cycle_longest = bmc, start, end, longest
+
+    def _every_bad_cycle_escapes(self, props: list[int], diameter: int, most: int = 64):
+        """True when no bottom component breaks one of ``props``; False when that could not be
+        shown; "unknown" when time ran out.  The fairness argument for cycles that fairness leaves
+        (a producer refreshing metadata while the leader is down, NOT_ENOUGH_REPLICAS retries while
+        a follower catches up): the explicit engine sees them leave in the graph's components, and
+        this is the same fact, found state by state.
+
+        A lasso's loop lies inside one strongly connected component.  If the state at its start can
+        reach a settled state (no normal step enabled) by normal steps, that component is not a
+        bottom one: the settled state is a component of its own, and the loop's states have a
+        normal step, so they are not it.  So: find a bad lasso (within the bound of
+        ``_prepare_cycle_queries``) whose loop starts at a state not yet known to escape, show that
+        state escapes, mark every state of the loop, repeat.  When no such lasso is left, no bad
+        bottom component exists: every bad bottom component has a bad simple cycle, and a shortest
+        stem to it makes a lasso within the bound whose loop start lies in that component (so is
+        never marked).  ``most`` caps the rounds; past it the answer is False (never a wrong
+        holds)."""
+        z3 = _z3()
+        enc = self.enc
+        start, end, longest = self.cycle_start, self.cycle_end, self.cycle_longest
+        bad_loop = self._bad_loop(props)
+        for _ in range(most):
+            # the loop's first state is none of the states already known to escape
+            new_start = [z3.Implies(start == j, z3.Or([v != b for v, b in zip(enc.state(j), known)]))
+                         for known in self.escaped for j in range(longest)]
+
+            def read_loop(solution):
+                states, _ = enc.read_path(solution, longest)
+                first = solution.eval(start, model_completion=True).as_long()
+                last = solution.eval(end, model_completion=True).as_long()
+                return states[first:last]
+
+            loop = self._check(self.cycles, bad_loop, *new_start, on_sat=read_loop)
+            if loop == "unsat":
+                return True
+            if loop == "unknown":
+                return "unknown"
+            reaches = self._reaches_settled_state(loop[0], diameter + 1)
+            if reaches != "sat":
+                return "unknown" if reaches == "unknown" else False
+            self.escaped += [state for state in loop if state not in self.escaped]
+        return False
+
+    def _reaches_settled_state(self, state: bytes, most_steps: int) -> str:
+        """"sat" if normal steps lead from ``state`` to a state with no normal step enabled within
+        ``most_steps`` steps, "unsat" if not, "unknown" when time ran out."""
+        z3 = _z3()
+        enc = self.enc
+        solver = _solver()
+        solver.add([v == b for v, b in zip(enc.state(0), state)])
+        for k in range(most_steps + 1):
+            if k > 0:
+                solver.add(enc.step(k - 1), enc.normal_step(k - 1), enc.domain(k),
+                           z3.Not(enc.at(enc.overflow, k - 1)))
+            verdict = self._check(solver, enc.at(enc.quiescent, k), z3.Not(enc.at(enc.overflow, k)))
+            if verdict != "unsat":
+                return verdict
+        return "unsat"
+
+    def _bad_loop(self, props: list[int]):
+        """On the bad-cycle queries' path: some state of the loop breaks one of ``props``.  (Any
+        state, not just the first: a bottom component breaks a property when any of its states
+        does, and the lasso that the bound guarantees starts wherever its stem meets the cycle.)"""
+        z3 = _z3()
+        enc = self.enc
+        start, end = self.cycle_start, self.cycle_end
+        some_false = z3.Or([z3.Not(enc.predicates[i]) for i in props])
+        return z3.Or([z3.And(start <= k, k < end, enc.at(some_false, k)) for k in range(self.cycle_longest)])
 
     def _no_bad_cycle(self, props: list[int]) -> bool:
         """One query: is there no lasso (within the bound of ``_prepare_cycle_queries``) whose loop
-        keeps one of ``props`` false?  (The common case; a "no" sends the caller on to search lasso
-        by lasso for the shortest fair one.)"""
-        z3 = _z3()
-        enc = self.enc
-        some_false = z3.Or([z3.Not(enc.predicates[i]) for i in props])
-        return self._check(self.cycles, z3.Or([z3.And(self.cycle_start == j, enc.at(some_false, j))
-                                               for j in range(self.cycle_longest)])) == "unsat"
+        breaks one of ``props`` somewhere?  (The common case; a "no" sends the caller on to the
+        escape argument, then lasso by lasso for the shortest fair one.)"""
+        return self._check(self.cycles, self._bad_loop(props)) == "unsat"
 
     def _why_inconclusive(self, stopped: str, overflow: bool, depth: int, i: int) -> str:
         if i in self.undecided:

@@ -288,12 +288,12 @@ class SymbolicSearch:
         complete = complete_at is not None and not overflow_reachable
         pending = [i for i, p in enumerate(props) if p.kind == EVENTUALLY and i not in found]
         self.escaped: list[bytes] = []  # states shown to lie in no bottom component
+        self.stuck: set[bytes] = set()  # loop states from which no settled state was found
         if complete and pending:
             self._prepare_cycle_queries(bmc, depth, complete_at + 1)
             if len(pending) > 1:
-                # one query settles them all: no cycle breaks any of them, or each such cycle
-                # can leave for a settled state
-                settled = self._no_bad_cycle(pending) or self._every_bad_cycle_escapes(pending, complete_at)
+                # one question for them all (the common case), before one at a time
+                settled = self._no_bad_bottom_component(pending, complete_at)
                 if settled == "unknown":
                     stopped, complete = "timeout", False
                 elif settled:
@@ -336,10 +336,9 @@ class SymbolicSearch:
         switched off for good: cheaper than push/pop with Z3's finite-domain solver."""
         z3 = _z3()
         if self.deadline is not None:
-            remaining = self.deadline - time.perf_counter()
-            if remaining <= 0:
+            if self._out_of_time():
                 return "unknown"
-            solver.set("timeout", max(1, int(remaining * 1000)))
+            solver.set("timeout", max(1, int((self.deadline - time.perf_counter()) * 1000)))
         self._queries += 1
         switch = z3.Bool(f"query_{self._queries}")
         solver.add(z3.Implies(switch, z3.And(*formulas)))
@@ -353,6 +352,9 @@ class SymbolicSearch:
             return verdict
         finally:
             solver.add(z3.Not(switch))
+
+    def _out_of_time(self) -> bool:
+        return self.deadline is not None and time.perf_counter() >= self.deadline
 
     def _k_induction_step(self, solver, predicate, depth: int, negated: bool = False) -> str:
         """On loop-free paths of depth + 1 states from anywhere: "unsat" means the predicate (or, with
@@ -384,13 +386,9 @@ class SymbolicSearch:
         z3 = _z3()
         enc = self.enc
         longest = diameter + 1
-        if self._no_bad_cycle([i]):
-            return None
-        escapes = self._every_bad_cycle_escapes([i], diameter)
-        if escapes == "unknown":
-            return "unknown"
-        if escapes:
-            return None
+        settled = self._no_bad_bottom_component([i], diameter)
+        if settled:  # True, or "unknown"
+            return None if settled is True else settled
         start = z3.Int("loop_start")
         solver = _solver()
         solver.add(enc.initial(), enc.domain(0), start >= 0, start <= longest)  # every variable bounded
@@ -413,7 +411,7 @@ class SymbolicSearch:
             closure = []
             for k in range(length):
                 # building these formulas can take minutes at the larger lengths: honour --timeout
-                if self.deadline is not None and time.perf_counter() > self.deadline:
+                if self._out_of_time():
                     return "unknown"
                 for a in enc.normal:
                     succ = enc.successor_of(a, k)
@@ -455,6 +453,11 @@ class SymbolicSearch:
                        for e in range(1, longest + 1) for j in range(e)]))
         self.cycles, self.cycle_start, self.cycle_end, self.cycle_longest = bmc, start, end, longest
 
+    def _no_bad_bottom_component(self, props: list[int], diameter: int):
+        """True when no bottom component breaks one of ``props`` (no cycle breaks them, or every
+        one that does can leave), False when that could not be shown, "unknown" when time ran out."""
+        return self._no_bad_cycle(props) or self._every_bad_cycle_escapes(props, diameter)
+
     def _every_bad_cycle_escapes(self, props: list[int], diameter: int, most: int = 64):
         """True when no bottom component breaks one of ``props``; False when that could not be
         shown; "unknown" when time ran out.  The fairness argument for cycles that fairness leaves
@@ -494,7 +497,11 @@ class SymbolicSearch:
                 return True
             if loop == "unknown":
                 return "unknown"
+            if loop[0] in self.stuck:  # already asked for another property
+                return False
             reaches = self._reaches_settled_state(loop[0], diameter + 1)
+            if reaches == "unsat":
+                self.stuck.add(loop[0])
             if reaches != "sat":
                 return "unknown" if reaches == "unknown" else False
             self.escaped += [state for state in loop if state not in self.escaped]

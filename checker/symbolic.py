@@ -223,13 +223,16 @@ class SymbolicSearch:
                 loop_free.add(*distinct)
                 induction.add(*distinct)
             stats.depth = depth
-            # counterexamples of exactly this length
-            for i, prop in enumerate(props):
-                if i in found or i in proved:
-                    continue
-                bad = z3.Not(enc.at(enc.predicates[i], depth))
-                if prop.kind == EVENTUALLY:
-                    bad = z3.And(bad, enc.at(enc.quiescent, depth), z3.Not(enc.at(enc.overflow, depth)))
+            # counterexamples of exactly this length: first one question for every open property
+            # (where they all hold, the usual case at most depths, one unsatisfiable query instead
+            # of one per property), then one per property only when some counterexample exists
+            open_bad = {i: self._broken_at(i, depth) for i in range(len(props))
+                        if i not in found and i not in proved}
+            verdict = self._check(bmc, z3.Or(list(open_bad.values()))) if len(open_bad) > 1 else "sat"
+            if verdict == "unknown":
+                stopped = "timeout"
+                break
+            for i, bad in open_bad.items() if verdict == "sat" else ():
                 verdict = self._check(bmc, bad, on_sat=lambda m: enc.read_path(m, depth))
                 if verdict == "unknown":
                     stopped = "timeout"
@@ -352,6 +355,16 @@ class SymbolicSearch:
             return verdict
         finally:
             solver.add(z3.Not(switch))
+
+    def _broken_at(self, i: int, depth: int):
+        """The state at ``depth`` is a counterexample to property ``i``: an invariant false there, or
+        an eventually-property false in a settled state (no normal step left to make it true)."""
+        z3 = _z3()
+        enc = self.enc
+        bad = z3.Not(enc.at(enc.predicates[i], depth))
+        if self.properties[i].kind == EVENTUALLY:
+            bad = z3.And(bad, enc.at(enc.quiescent, depth), z3.Not(enc.at(enc.overflow, depth)))
+        return bad
 
     def _out_of_time(self) -> bool:
         return self.deadline is not None and time.perf_counter() >= self.deadline

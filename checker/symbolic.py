@@ -24,11 +24,15 @@ from typing import Callable
 from ..model.api import Model
 from ..model.dsl import NextState, StateView, Z3Leaves
 from ..properties.base import EVENTUALLY, INVARIANT, Property
+from .lemmas import candidate_facts, fact_formula, prove_lemmas, sample_states
 from .result import HOLDS, INCONCLUSIVE, VIOLATED, PropertyResult, Stats
 from .trace import trace_from_path
 
 DEFAULT_DEPTH = 60
 COMPLETENESS_EVERY = 3  # depths between completeness-threshold queries
+# Depth from which k-induction uses inferred lemmas (lemmas.py).  Inferring them costs seconds, so
+# searches that end within a few steps (most of the small engine-matrix rows) never pay for it.
+LEMMAS_FROM_DEPTH = 6
 
 
 def _z3():
@@ -202,6 +206,7 @@ class SymbolicSearch:
         capacity_proved = False
         self.undecided: set[int] = set()
         self._queries = 0
+        self.lemmas: list | None = None  # facts true in every reachable state (lemmas.py), once inferred
 
         bmc = _solver()  # paths from an initial state
         bmc.add(enc.initial(), enc.domain(0))
@@ -222,6 +227,8 @@ class SymbolicSearch:
                 distinct = [z3.Not(enc.same(i, depth)) for i in range(depth)]
                 loop_free.add(*distinct)
                 induction.add(*distinct)
+                if self.lemmas:
+                    induction.add(*self._lemmas_at(depth))
             stats.depth = depth
             # counterexamples of exactly this length: first one question for every open property
             # (where they all hold, the usual case at most depths, one unsatisfiable query instead
@@ -258,7 +265,15 @@ class SymbolicSearch:
             undecided = [i for i in range(len(props)) if i not in found and i not in proved]
             if not overflow_reachable and all(props[i].kind == INVARIANT for i in undecided):
                 # first that no run outgrows the log capacity (without it no proof counts), then
-                # the invariants; a k-induction proof stays valid for every larger k
+                # the invariants; a k-induction proof stays valid for every larger k.  From a few
+                # steps on, the induction paths keep to states where the inferred lemmas hold.
+                if self.lemmas is None and depth >= LEMMAS_FROM_DEPTH:
+                    self.lemmas = self._infer_lemmas()
+                    if self.lemmas is None:
+                        stopped = "timeout"
+                        break
+                    for k in range(depth + 1):
+                        induction.add(*self._lemmas_at(k))
                 if not capacity_proved:
                     capacity_proved = self._k_induction_step(induction, enc.overflow, depth, negated=True) == "unsat"
                 for i in undecided if capacity_proved else []:
@@ -325,7 +340,7 @@ class SymbolicSearch:
                 reason = f"every reachable state is within {complete_at} steps (completeness threshold)"
                 results.append(PropertyResult(prop.name, HOLDS, None, reason))
             elif i in proved and capacity_proved:
-                results.append(PropertyResult(prop.name, HOLDS, None, f"proved by {proved[i]}-induction"))
+                results.append(PropertyResult(prop.name, HOLDS, None, self._induction_reason(proved[i])))
             else:
                 results.append(PropertyResult(prop.name, INCONCLUSIVE, None,
                                               self._why_inconclusive(stopped, overflow_reachable, stats.depth, i)))
@@ -365,6 +380,21 @@ class SymbolicSearch:
         if self.properties[i].kind == EVENTUALLY:
             bad = z3.And(bad, enc.at(enc.quiescent, depth), z3.Not(enc.at(enc.overflow, depth)))
         return bad
+
+    def _infer_lemmas(self) -> list | None:
+        """Facts about one or two slots that hold in every reachable state, proved by the Houdini
+        fixpoint (lemmas.py); None when time ran out."""
+        states = sample_states(self.model)
+        facts = candidate_facts(states, self.enc.domains)
+        return prove_lemmas(self.enc, facts, self._check, _solver)
+
+    def _lemmas_at(self, k: int) -> list:
+        return [fact_formula(self.enc.z3, self.enc.state(k), fact) for fact in self.lemmas]
+
+    def _induction_reason(self, k: int) -> str:
+        if self.lemmas:
+            return f"proved by {k}-induction, with {len(self.lemmas)} inferred invariants of one or two slots"
+        return f"proved by {k}-induction"
 
     def _out_of_time(self) -> bool:
         return self.deadline is not None and time.perf_counter() >= self.deadline

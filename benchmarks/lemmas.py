@@ -19,6 +19,7 @@ The completeness queries alternate with and without at each depth, so both see t
 from __future__ import annotations
 
 import argparse
+import datetime
 import time
 
 import semcheck
@@ -26,6 +27,8 @@ import semcheck.checker.symbolic as symbolic
 from semcheck.checker.lemmas import candidate_facts, fact_formula, prove_lemmas, sample_states
 from semcheck.checker.symbolic import Encoding, SymbolicSearch, _solver
 from semcheck.properties import ALL_PROPERTIES
+
+from common import machine
 
 ACKS_ALL_CRASH = ({"acks": "all"}, dict(faults=["broker-crash"], messages=1, max_faults=1))
 UNCLEAN_TWO_FAULTS = ({"replication.factor": "2", "unclean.leader.election.enable": "true"},
@@ -95,6 +98,7 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=24, help="deepest completeness query (default 24)")
     parser.add_argument("--timeout", type=float, default=300, help="time limit of each search (default 300 s)")
     args = parser.parse_args()
+    print(f"{datetime.date.today()}  {machine()}")
     if args.only in (None, "completeness"):
         completeness(args.steps)
     if args.only in (None, "search"):

@@ -310,30 +310,36 @@ class SymbolicSearch:
 
         complete = complete_at is not None and not overflow_reachable
         pending = [i for i, p in enumerate(props) if p.kind == EVENTUALLY and i not in found]
-        self.escaped: list[bytes] = []  # states shown to lie in no bottom component
+        self.escaped: set[bytes] = set()  # states shown to lie in no cyclic bottom component
         self.stuck: set[bytes] = set()  # loop states from which no settled state was found
+        # Once the threshold is reached, the invariants are decided whatever happens next; time
+        # running out while cycles are judged leaves only the eventually-properties open.
+        self.cycles_cut_short: set[int] = set()
         if complete and pending:
             self._prepare_cycle_queries(bmc, depth, complete_at + 1)
             if len(pending) > 1:
                 # one question for them all (the common case), before one at a time
                 settled = self._no_bad_bottom_component(pending, complete_at)
                 if settled == "unknown":
-                    stopped, complete = "timeout", False
+                    stopped = "timeout"
+                    self.cycles_cut_short.update(pending)
+                    pending = []
                 elif settled:
                     pending = []
         if complete:
-            for i in pending:
+            for n, i in enumerate(pending):
                 outcome = self._judge_cycles(i, complete_at)
                 if outcome == "unknown":
                     stopped = "timeout"
-                    complete = False
-                elif outcome is not None:
+                    self.cycles_cut_short.update(pending[n:])
+                    break
+                if outcome is not None:
                     found[i] = outcome
 
-        if stopped == "timeout":
+        if stopped == "timeout" and not complete:
             stats.depth = max(0, stats.depth - 1)  # the depth being checked when time ran out is not done
         stats.seconds = time.perf_counter() - started
-        stats.complete = complete
+        stats.complete = complete and not self.cycles_cut_short
         stats.stopped_by = stopped if stopped else ("log capacity" if overflow_reachable else "")
         results = []
         for i, prop in enumerate(props):
@@ -341,7 +347,7 @@ class SymbolicSearch:
                 states, acts, loop = found[i]
                 trace = trace_from_path(self.model, enc.actions, states, acts, loop)
                 results.append(PropertyResult(prop.name, VIOLATED, trace, prop.violation_reason(loop is not None)))
-            elif complete and i not in self.undecided:
+            elif complete and i not in self.undecided and i not in self.cycles_cut_short:
                 reason = f"every reachable state is within {complete_at} steps (completeness threshold)"
                 results.append(PropertyResult(prop.name, HOLDS, None, reason))
             elif i in proved and capacity_proved:
@@ -503,77 +509,107 @@ class SymbolicSearch:
         bmc.add(*[z3.Implies(z3.And(start <= k, k < end), enc.normal_step(k)) for k in range(longest)])
         bmc.add(z3.Or([z3.And(start == j, end == e, enc.same(j, e))
                        for e in range(1, longest + 1) for j in range(e)]))
+        # the loop's first state as variables of its own, so that "it is not this state" is one
+        # clause, not one per position the loop could start at (measured on the exactly-once RF 2
+        # power-loss row: the escape rounds' queries grew to 410 s with one per position)
+        first = [z3.Int(f"loop_first_{j}") for j in range(enc.size)]
+        bmc.add(*[z3.And(v >= 0, v < d) for v, d in zip(first, enc.domains)])
+        bmc.add(*[z3.Implies(start == j, z3.And([f == v for f, v in zip(first, enc.state(j))]))
+                  for j in range(longest)])
         self.cycles, self.cycle_start, self.cycle_end, self.cycle_longest = bmc, start, end, longest
+        self.loop_first = first
 
     def _no_bad_bottom_component(self, props: list[int], diameter: int):
         """True when no bottom component breaks one of ``props`` (no cycle breaks them, or every
         one that does can leave), False when that could not be shown, "unknown" when time ran out."""
         return self._no_bad_cycle(props) or self._every_bad_cycle_escapes(props, diameter)
 
-    def _every_bad_cycle_escapes(self, props: list[int], diameter: int, most: int = 64):
+    def _every_bad_cycle_escapes(self, props: list[int], diameter: int, most: int = 256):
         """True when no bottom component breaks one of ``props``; False when that could not be
         shown; "unknown" when time ran out.  The fairness argument for cycles that fairness leaves
         (a producer refreshing metadata while the leader is down, NOT_ENOUGH_REPLICAS retries while
         a follower catches up): the explicit engine sees them leave in the graph's components, and
         this is the same fact, found state by state.
 
-        A lasso's loop lies inside one strongly connected component.  If the state at its start can
-        reach a settled state (no normal step enabled) by normal steps, that component is not a
-        bottom one: the settled state is a component of its own, and the loop's states have a
-        normal step, so they are not it.  So: find a bad lasso (within the bound of
-        ``_prepare_cycle_queries``) whose loop starts at a state not yet known to escape, show that
-        state escapes, mark every state of the loop, repeat.  When no such lasso is left, no bad
-        bottom component exists: every bad bottom component has a bad simple cycle, and a shortest
-        stem to it makes a lasso within the bound whose loop start lies in that component (so is
-        never marked).  ``most`` caps the rounds; past it the answer is False (never a wrong
-        holds)."""
+        A lasso's loop lies inside one strongly connected component.  A state that reaches a
+        settled state (no normal step enabled) by normal steps lies in no cyclic bottom component:
+        from a bottom component nothing else is reachable, and a settled state is a component of
+        its own.  So: find a bad lasso (within the bound of ``_prepare_cycle_queries``) whose loop
+        starts at a state not yet known to escape, show that state escapes, and mark as escaping
+        every state known to reach it by normal steps: the loop's states, the stem's states from
+        which only normal steps lead to the loop, and the states of the path to the settled state.
+        Repeat.  When no such lasso is left, no bad bottom component exists: every bad bottom
+        component has a bad simple cycle, and a shortest stem to it makes a lasso within the bound
+        whose loop start lies in that component (so is never marked).  ``most`` caps the rounds;
+        past it the answer is False (never a wrong holds)."""
         z3 = _z3()
         enc = self.enc
         start, end, longest = self.cycle_start, self.cycle_end, self.cycle_longest
+        normal = set(enc.normal)
         bad_loop = self._bad_loop(props)
         for _ in range(most):
-            # the loop's first state is none of the states already known to escape (a bad bottom
-            # component has none; asking that of every loop state measured slower: the last,
-            # unsatisfiable query of one row took over 750 s instead of 519 s)
-            new_start = [z3.Implies(start == j, z3.Or([v != b for v, b in zip(enc.state(j), known)]))
-                         for known in self.escaped for j in range(longest)]
-
-            def read_loop(solution):
-                states, _ = enc.read_path(solution, longest)
+            def read_lasso(solution):
+                states, acts = enc.read_path(solution, longest)
                 first = solution.eval(start, model_completion=True).as_long()
                 last = solution.eval(end, model_completion=True).as_long()
-                return states[first:last]
+                # the stem's states from which only normal steps lead on to the loop
+                stem = first
+                while stem > 0 and acts[stem - 1] in normal:
+                    stem -= 1
+                return states[first:last], states[stem:first]
 
-            loop = self._check(self.cycles, bad_loop, *new_start, on_sat=read_loop)
-            if loop == "unsat":
+            found = self._check(self.cycles, bad_loop, on_sat=read_lasso)
+            if found == "unsat":
                 return True
-            if loop == "unknown":
+            if found == "unknown":
                 return "unknown"
+            loop, stem = found
             if loop[0] in self.stuck:  # already asked for another property
                 return False
             reaches = self._reaches_settled_state(loop[0], diameter + 1)
             if reaches == "unsat":
                 self.stuck.add(loop[0])
-            if reaches != "sat":
+            if reaches in ("unsat", "unknown"):
                 return "unknown" if reaches == "unknown" else False
-            self.escaped += [state for state in loop if state not in self.escaped]
+            self._mark_escaping(stem + loop + reaches)
         return False
 
-    def _reaches_settled_state(self, state: bytes, most_steps: int) -> str:
-        """"sat" if normal steps lead from ``state`` to a state with no normal step enabled within
-        ``most_steps`` steps, "unsat" if not, "unknown" when time ran out."""
+    def _mark_escaping(self, states: list[bytes]) -> None:
+        """Record states known to reach a settled state by normal steps; the bad-lasso queries
+        look no further for loops that start at one of them (a bottom component has none).  The
+        clause is permanent: the argument of ``_every_bad_cycle_escapes`` holds for every
+        property."""
+        z3 = _z3()
+        for state in states:
+            if state not in self.escaped:
+                self.escaped.add(state)
+                self.cycles.add(z3.Or([v != b for v, b in zip(self.loop_first, state)]))
+
+    def _reaches_settled_state(self, state: bytes, most_steps: int):
+        """The states of a path of normal steps from ``state`` to a state with no normal step
+        enabled, within ``most_steps`` steps; "unsat" if there is none, "unknown" when time ran
+        out.
+
+        One solver serves every state asked about (the state is part of the query), so what it
+        learns about the model carries over from one escape round to the next.  Its paths may
+        stop early: once a settled state is reached they stay in it."""
         z3 = _z3()
         enc = self.enc
-        solver = _solver()
-        solver.add([v == b for v, b in zip(enc.state(0), state)])
-        for k in range(most_steps + 1):
-            if k > 0:
-                solver.add(enc.step(k - 1), enc.normal_step(k - 1), enc.domain(k),
-                           z3.Not(enc.at(enc.overflow, k - 1)), *self._lemmas_at(k))
-            verdict = self._check(solver, enc.at(enc.quiescent, k), z3.Not(enc.at(enc.overflow, k)))
-            if verdict != "unsat":
-                return verdict
-        return "unsat"
+        if getattr(self, "_escape_steps", None) != most_steps:
+            solver = _solver()
+            solver.add(enc.domain(0), *self._lemmas_at(0))
+            settled_by = z3.BoolVal(False)
+            for k in range(most_steps):
+                settled_by = z3.Or(settled_by, z3.And(enc.at(enc.quiescent, k), z3.Not(enc.at(enc.overflow, k))))
+                solver.add(enc.domain(k + 1), enc.act(k) >= 0, enc.act(k) < len(enc.actions),
+                           z3.If(settled_by, enc.same(k, k + 1),
+                                 z3.And(enc.step(k), enc.normal_step(k), z3.Not(enc.at(enc.overflow, k)),
+                                        *self._lemmas_at(k + 1))))
+            self._escape_solver, self._escape_steps = solver, most_steps
+            self._escape_goal = z3.And(enc.at(enc.quiescent, most_steps), z3.Not(enc.at(enc.overflow, most_steps)))
+        start = [v == b for v, b in zip(enc.state(0), state)]
+        return self._check(self._escape_solver, *start, self._escape_goal,
+                           on_sat=lambda solution: enc.read_path(solution, most_steps)[0])
 
     def _bad_loop(self, props: list[int]):
         """On the bad-cycle queries' path: some state of the loop breaks one of ``props``.  (Any
@@ -595,6 +631,9 @@ class SymbolicSearch:
         if i in self.undecided:
             return ("a cycle of normal steps keeps it false, but semcheck could not show that fairness "
                     "can or cannot leave it within the bound")
+        if i in self.cycles_cut_short:
+            return ("stopped at --timeout while judging the cycles that could keep it false; every "
+                    "reachable state is within the completeness threshold, and none settles breaking it")
         if stopped == "timeout":
             return f"stopped at --timeout; every path up to {depth} steps was checked"
         if overflow:

@@ -14,8 +14,8 @@ from semcheck import HOLDS, INCONCLUSIVE, VIOLATED
 from semcheck.checker.explicit import ExplicitSearch
 from semcheck.checker.symbolic import SymbolicSearch
 from semcheck.model.api import Action, Model, StatePredicate
-from semcheck.model.dsl import And, Layout
-from semcheck.properties import EVENTUALLY, Property
+from semcheck.model.dsl import And, Layout, Or
+from semcheck.properties import EVENTUALLY, INVARIANT, Property
 
 
 def _refresh(s, nx):  # the producer's metadata flips between "no leader" and "the dead leader"
@@ -88,3 +88,19 @@ def test_a_cycle_left_only_for_another_cycle_is_inconclusive_never_holds():
     assert explicit.verdict == HOLDS
     assert symbolic.verdict == INCONCLUSIVE
     assert "cycle of normal steps keeps it false" in symbolic.reason
+
+
+DELIVERED_WHILE_UP = Property("delivered-while-up", INVARIANT, "a delivered message was delivered by a live broker",
+                              lambda model: StatePredicate("delivered-while-up", lambda s: Or(s.up == 1, s.done == 0)))
+
+
+def test_time_running_out_while_cycles_are_judged_leaves_only_the_eventually_properties_open(monkeypatch):
+    # Once every reachable state is within the completeness threshold, an invariant is decided;
+    # the cycle judgement after it concerns the eventually-properties alone.  When it is cut short
+    # they must say inconclusive (never holds), and the invariant keeps its proof.
+    monkeypatch.setattr(SymbolicSearch, "_judge_cycles", lambda self, i, diameter: "unknown")
+    model = LeaderDown(restart=True)
+    stats, (delivered, invariant), _ = SymbolicSearch(model, [DELIVERED, DELIVERED_WHILE_UP], timeout=60).run()
+    assert invariant.verdict == HOLDS and "completeness threshold" in invariant.reason
+    assert delivered.verdict == INCONCLUSIVE and "--timeout" in delivered.reason
+    assert not stats.complete and stats.stopped_by == "timeout"

@@ -518,6 +518,14 @@ class SymbolicSearch:
                   for j in range(longest)])
         self.cycles, self.cycle_start, self.cycle_end, self.cycle_longest = bmc, start, end, longest
         self.loop_first = first
+        # each normal step enabled in that state, and the state it leads to
+        to_first = list(zip(enc.x, first))
+        self.loop_first_steps = []
+        for a in enc.normal:
+            successor = [v if v is enc.x[j] else (z3.substitute(v, *to_first) if z3.is_expr(v) else z3.IntVal(int(v)))
+                         for j, v in enumerate(enc.updates[a])]
+            successor = [first[j] if v is enc.x[j] else v for j, v in enumerate(successor)]
+            self.loop_first_steps.append((z3.substitute(enc.guards[a], *to_first), successor))
 
     def _no_bad_bottom_component(self, props: list[int], diameter: int):
         """True when no bottom component breaks one of ``props`` (no cycle breaks them, or every
@@ -578,12 +586,17 @@ class SymbolicSearch:
         """Record states known to reach a settled state by normal steps; the bad-lasso queries
         look no further for loops that start at one of them (a bottom component has none).  The
         clause is permanent: the argument of ``_every_bad_cycle_escapes`` holds for every
-        property."""
+        property.  (A loop start whose normal step leads to a marked state reaches a settled state
+        too, so excluding it keeps the argument.)"""
         z3 = _z3()
         for state in states:
             if state not in self.escaped:
                 self.escaped.add(state)
                 self.cycles.add(z3.Or([v != b for v, b in zip(self.loop_first, state)]))
+                # nor does a bottom component's state have a normal step that leaves it: no
+                # normal step from the loop's first state leads to a marked state either
+                for guard, successor in self.loop_first_steps:
+                    self.cycles.add(z3.Implies(guard, z3.Or([v != b for v, b in zip(successor, state)])))
 
     def _reaches_settled_state(self, state: bytes, most_steps: int):
         """The states of a path of normal steps from ``state`` to a state with no normal step

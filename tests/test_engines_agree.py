@@ -83,7 +83,7 @@ def _id(row):
 
 
 # At the model's granularity (issue 8: finer steps, connections per broker, fencing) the symbolic
-# engine needs 6 s to over 20 minutes for these one-fault rows (docs/engines.md); they run with
+# engine needs 5 s to 12 minutes for these one-fault rows (docs/performance.md); they run with
 # the slow matrix, and the rest stay in the default suite.
 HEAVY = {
     "acks=0,messages=1,max_faults=1,faults=broker-crash",

@@ -135,7 +135,11 @@ class Encoding:
         return self._normal_steps[k]
 
     def at(self, formula, k: int):
-        return self.z3.substitute(formula, *zip(self.x, self.state(k)))
+        return self.on(formula, self.state(k))
+
+    def on(self, formula, state: list):
+        """``formula`` (over the generic variables) read in ``state``, a list of slot variables."""
+        return self.z3.substitute(formula, *zip(self.x, state))
 
     def step(self, k: int):
         """The transition from step k to step k + 1."""
@@ -161,13 +165,17 @@ class Encoding:
 
     def successor_of(self, action: int, k: int) -> list:
         """The state that ``action`` leads to from step k (meaningful where its guard holds)."""
+        return self.successor_in(action, self.state(k))
+
+    def successor_in(self, action: int, state: list) -> list:
+        """The state that ``action`` leads to from ``state``, a list of slot variables."""
         z3 = self.z3
         out = []
         for j, v in enumerate(self.updates[action]):
             if v is self.x[j]:
-                out.append(self.state(k)[j])
+                out.append(state[j])
             elif z3.is_expr(v):
-                out.append(self.at(v, k))
+                out.append(self.on(v, state))
             else:
                 out.append(z3.IntVal(int(v)))
         return out
@@ -312,6 +320,7 @@ class SymbolicSearch:
         pending = [i for i, p in enumerate(props) if p.kind == EVENTUALLY and i not in found]
         self.escaped: set[bytes] = set()  # states shown to lie in no cyclic bottom component
         self.stuck: set[bytes] = set()  # loop states from which no settled state was found
+        self._escape_steps = None  # the bound of the reused escape solver, once built
         # Once the threshold is reached, the invariants are decided whatever happens next; time
         # running out while cycles are judged leaves only the eventually-properties open.
         self.cycles_cut_short: set[int] = set()
@@ -518,14 +527,8 @@ class SymbolicSearch:
                   for j in range(longest)])
         self.cycles, self.cycle_start, self.cycle_end, self.cycle_longest = bmc, start, end, longest
         self.loop_first = first
-        # each normal step enabled in that state, and the state it leads to
-        to_first = list(zip(enc.x, first))
-        self.loop_first_steps = []
-        for a in enc.normal:
-            successor = [v if v is enc.x[j] else (z3.substitute(v, *to_first) if z3.is_expr(v) else z3.IntVal(int(v)))
-                         for j, v in enumerate(enc.updates[a])]
-            successor = [first[j] if v is enc.x[j] else v for j, v in enumerate(successor)]
-            self.loop_first_steps.append((z3.substitute(enc.guards[a], *to_first), successor))
+        # each normal step's guard in that state, and the state it leads to
+        self.loop_first_steps = [(enc.on(enc.guards[a], first), enc.successor_in(a, first)) for a in enc.normal]
 
     def _no_bad_bottom_component(self, props: list[int], diameter: int):
         """True when no bottom component breaks one of ``props`` (no cycle breaks them, or every
@@ -550,7 +553,6 @@ class SymbolicSearch:
         component has a bad simple cycle, and a shortest stem to it makes a lasso within the bound
         whose loop start lies in that component (so is never marked).  ``most`` caps the rounds;
         past it the answer is False (never a wrong holds)."""
-        z3 = _z3()
         enc = self.enc
         start, end, longest = self.cycle_start, self.cycle_end, self.cycle_longest
         normal = set(enc.normal)
@@ -575,10 +577,11 @@ class SymbolicSearch:
             if loop[0] in self.stuck:  # already asked for another property
                 return False
             reaches = self._reaches_settled_state(loop[0], diameter + 1)
+            if reaches == "unknown":
+                return "unknown"
             if reaches == "unsat":
                 self.stuck.add(loop[0])
-            if reaches in ("unsat", "unknown"):
-                return "unknown" if reaches == "unknown" else False
+                return False
             self._mark_escaping(stem + loop + reaches)
         return False
 
@@ -608,7 +611,7 @@ class SymbolicSearch:
         stop early: once a settled state is reached they stay in it."""
         z3 = _z3()
         enc = self.enc
-        if getattr(self, "_escape_steps", None) != most_steps:
+        if self._escape_steps != most_steps:  # built on first use (the bound is the same all run)
             solver = _solver()
             solver.add(enc.domain(0), *self._lemmas_at(0))
             settled_by = z3.BoolVal(False)

@@ -11,10 +11,11 @@ from __future__ import annotations
 import pytest
 
 import semcheck
-from semcheck import INCONCLUSIVE
+from semcheck import HOLDS, INCONCLUSIVE
 from semcheck.checker.explicit import ExplicitSearch
 from semcheck.checker.symbolic import SymbolicSearch
 from semcheck.properties import ALL_PROPERTIES
+from semcheck.properties.base import EVENTUALLY
 
 ONE = dict(messages=1, max_faults=1)
 NET, CRASH, POWER, LAG = ["network"], ["broker-crash"], ["power-loss"], ["follower-lag"]
@@ -153,13 +154,32 @@ SLOW += [
 ]
 
 
-def _engines_agree(settings, options, timeout):
+# Two rows where the symbolic engine cannot finish its proof of the eventually-properties within
+# its 20-minute time-out (docs/engines.md, "Agreement"): its liveness proof needs the longest
+# loop-free path (past 33 steps on both, where the explicit engine's BFS depth is 28 and 20) or,
+# on the exactly-once row, a last "no bad lasso left" query that runs past 1,000 s.  There an
+# eventually-property that the explicit engine proves may be `inconclusive` in the symbolic
+# engine, but only after it has checked every path longer than the explicit engine's BFS depth,
+# so every state the explicit search reached has been searched for a settled counterexample;
+# every other verdict must agree as on every row.
+BOUNDED_AGREEMENT = {
+    "enable.idempotence=false,messages=2,max_faults=1,faults=network",
+    "transactional.id=app-1,isolation.level=read_committed,replication.factor=2,messages=1,"
+    "max_faults=1,faults=power-loss",
+}
+
+
+def _engines_agree(settings, options, timeout, bounded=False):
     model = semcheck.build_model(settings, **options)
     props = list(ALL_PROPERTIES.values())
-    _, explicit, _ = ExplicitSearch(model, props).run()
-    _, symbolic, _ = SymbolicSearch(model, props, timeout=timeout).run()
-    for a, b in zip(explicit, symbolic):
+    explicit_stats, explicit, _ = ExplicitSearch(model, props).run()
+    symbolic_stats, symbolic, _ = SymbolicSearch(model, props, timeout=timeout).run()
+    for prop, a, b in zip(props, explicit, symbolic):
         assert a.verdict != INCONCLUSIVE, (a.property, a.reason)
+        if bounded and prop.kind == EVENTUALLY and a.verdict == HOLDS and b.verdict == INCONCLUSIVE:
+            assert symbolic_stats.depth > explicit_stats.depth, (a.property, symbolic_stats.depth,
+                                                                 explicit_stats.depth, b.reason)
+            continue
         assert b.verdict == a.verdict, (a.property, a.verdict, b.verdict, b.reason)
         if a.trace is not None:
             assert len(b.trace) == len(a.trace), (a.property, len(a.trace), len(b.trace))
@@ -174,7 +194,11 @@ def test_explicit_and_symbolic_engines_agree(settings, options):
 @pytest.mark.slow
 @pytest.mark.parametrize("settings,options", SLOW, ids=[_id(r) for r in SLOW])
 def test_explicit_and_symbolic_engines_agree_on_heavier_bounds(settings, options):
-    _engines_agree(settings, options, timeout=1200)
+    _engines_agree(settings, options, timeout=1200, bounded=_id((settings, options)) in BOUNDED_AGREEMENT)
+
+
+def test_bounded_agreement_rows_are_rows_of_the_matrix():
+    assert BOUNDED_AGREEMENT <= {_id(row) for row in SLOW}
 
 
 def test_the_matrix_covers_every_setting_and_fault_class():

@@ -18,8 +18,8 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Callable
 
-from ..model.api import Action, Model, StatePredicate
-from ..model.dsl import Expr, ModelError, NextState, StateView, TracingLeaves, clear_intern_table
+from ..model.api import (Action, Expr, Model, ModelError, NextState, StatePredicate, StateView, TracingLeaves,
+                         clear_intern_table)
 
 _PY_BINARY = {"+": "+", "-": "-", "*": "*", "//": "//", "%": "%", "==": "==", "!=": "!=", "<": "<", "<=": "<="}
 

@@ -37,7 +37,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from ..model.dsl import Expr
+from ..model.api import Expr
 from .compile import MAX_NESTING, TracedModel, _Emitter, plan_hoisting
 
 BACKEND_ENV = "SEMCHECK_BACKEND"

@@ -21,8 +21,7 @@ from __future__ import annotations
 import time
 from typing import Callable
 
-from ..model.api import Model
-from ..model.dsl import NextState, StateView, Z3Leaves
+from ..model.api import Model, NextState, StateView, Z3Leaves
 from ..properties.base import EVENTUALLY, INVARIANT, Property
 from .lemmas import candidate_facts, fact_formula, prove_lemmas, sample_states
 from .result import HOLDS, INCONCLUSIVE, VIOLATED, PropertyResult, Stats

@@ -3,6 +3,9 @@
 A model (Stateright-style) is: a state :class:`~semcheck.model.dsl.Layout`, initial states, and a list
 of :class:`Action` instances, each a guarded update written in the DSL of ``dsl.py``.  Engines know
 nothing else about Kafka: they read these, plus :class:`StatePredicate` objects from ``properties/``.
+
+This module is the only door from ``properties/`` and ``checker/`` into ``model/``
+(``tests/test_architecture.py`` holds it): what they need of the DSL is re-exported here.
 """
 
 from __future__ import annotations
@@ -10,7 +13,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from .dsl import Layout, NextState, StateView
+from .dsl import (And, Expr, If, Layout, ModelError, NextState, Not, Or, StateView, TracingLeaves, Z3Leaves,
+                  clear_intern_table)
+
+__all__ = ["Action", "Model", "StatePredicate", "And", "Expr", "If", "Layout", "ModelError", "NextState",
+           "Not", "Or", "StateView", "TracingLeaves", "Z3Leaves", "clear_intern_table"]
 
 
 @dataclass(frozen=True)

@@ -13,8 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
-from ..model.api import StatePredicate
-from ..model.kafka import KafkaModel
+from ..model.api import Model, StatePredicate
 
 INVARIANT = "invariant"
 EVENTUALLY = "eventually"
@@ -25,7 +24,7 @@ class Property:
     name: str
     kind: str  # INVARIANT or EVENTUALLY
     summary: str  # one sentence for people
-    holds_in: Callable[[KafkaModel], StatePredicate]  # the predicate, built for one model instance
+    holds_in: Callable[[Model], StatePredicate]  # the predicate, built for one model instance
 
     def violation_reason(self, lasso: bool) -> str:
         """What a counterexample of this property shows, in one phrase (same for every engine)."""

@@ -1,8 +1,7 @@
 """no-acked-loss: once settled, every message acknowledged to the producer was processed
 (Jepsen's "lost write": the broker said yes, the consumer never saw it)."""
 
-from ..model.dsl import And, Not, Or
-from ..model.api import StatePredicate
+from ..model.api import And, Not, Or, StatePredicate
 from .base import EVENTUALLY, Property
 
 

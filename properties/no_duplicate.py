@@ -1,7 +1,6 @@
 """no-duplicate: no message is ever processed twice."""
 
-from ..model.dsl import And
-from ..model.api import StatePredicate
+from ..model.api import And, StatePredicate
 from .base import INVARIANT, Property
 
 

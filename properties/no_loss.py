@@ -1,7 +1,6 @@
 """no-loss: once the system has settled, every message the application sent was processed."""
 
-from ..model.dsl import And
-from ..model.api import StatePredicate
+from ..model.api import And, StatePredicate
 from .base import EVENTUALLY, Property
 
 

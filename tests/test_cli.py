@@ -1,4 +1,4 @@
-"""Tests for the command line (semcheck/cli.py), its reports (semcheck/report/) and the progress line.
+"""Tests for the command line (src/semcheck/cli.py), its reports (src/semcheck/report/) and the progress line.
 
 The contract is DESIGN.md, "The CLI contract": exit status 0 every checked property holds, 1 a
 property is violated, 2 bad input (one clear line, no traceback), 3 inconclusive; ``--format json``

@@ -46,7 +46,8 @@ from semcheck.properties.base import INVARIANT, Property
 messages, faults = int(sys.argv[1]), int(sys.argv[2])
 model = semcheck.build_model({}, messages=messages, max_faults=faults, faults=FAULT_CLASSES)
 prop = Property("explore-all", INVARIANT, "always true", lambda m: StatePredicate("true", lambda s: True))
-stats, results, _ = ExplicitSearch(model, [prop]).run()
+found = ExplicitSearch(model, [prop]).run()
+stats = found[0] if isinstance(found, tuple) else found.stats  # before 0.1.0's search interface: a tuple
 assert stats.complete, "the space was not exhausted"
 print(json.dumps({"states": stats.states, "transitions": stats.transitions, "seconds": stats.seconds,
                   "backend": getattr(stats, "backend", "python")}))

@@ -108,7 +108,8 @@ def main() -> None:
 
     search = ExplicitSearch(model, [prop])
     started = time.perf_counter()
-    stats, results, _ = search.run()
+    found = search.run()
+    stats, results = found.stats, found.results
     search_s = time.perf_counter() - started
     verdict = results[0].verdict
 

@@ -16,6 +16,7 @@ import time
 
 import semcheck
 from semcheck.checker.explicit import ExplicitSearch
+from semcheck.checker.search import SearchSettings
 from semcheck.checker.symbolic import SymbolicSearch
 from semcheck.properties import ALL_PROPERTIES
 
@@ -40,16 +41,16 @@ def compare(timeout: float) -> None:
     for name, settings, options in QUESTIONS:
         model = semcheck.build_model(settings, **options)
         for engine, search in (("explicit", ExplicitSearch(model, props)),
-                               ("symbolic", SymbolicSearch(model, props, timeout=timeout))):
+                               ("symbolic", SymbolicSearch(model, props, SearchSettings(timeout=timeout)))):
             started = time.perf_counter()
-            _, results, _ = search.run()
+            results = search.run().results
             print(f"{name:34} {engine:9} {time.perf_counter() - started:8.2f}  {verdicts(results)}")
 
 
 def depth_probe(seconds: float) -> None:
     model = semcheck.build_model({})
-    stats, results, _ = SymbolicSearch(model, list(ALL_PROPERTIES.values()), timeout=seconds,
-                                       depth=500).run()
+    found = SymbolicSearch(model, list(ALL_PROPERTIES.values()), SearchSettings(timeout=seconds, depth=500)).run()
+    stats, results = found.stats, found.results
     print(f"default configuration, {seconds:.0f} s limit: unrolled to depth {stats.depth} "
           f"({stats.seconds:.1f} s); {verdicts(results)}")
 

@@ -26,6 +26,7 @@ import semcheck
 import semcheck.checker.symbolic as symbolic
 from semcheck.checker.lemmas import candidate_facts, fact_formula, prove_lemmas, sample_states
 from semcheck.checker.symbolic import Encoding, SymbolicSearch, _solver
+from semcheck.checker.search import SearchSettings
 from semcheck.properties import ALL_PROPERTIES
 
 from common import machine
@@ -83,7 +84,8 @@ def search(timeout: float) -> None:
         symbolic.LEMMAS_FROM_DEPTH = start
         try:
             t = time.perf_counter()
-            stats, results, _ = SymbolicSearch(model, props, timeout=timeout).run()
+            found = SymbolicSearch(model, props, SearchSettings(timeout=timeout)).run()
+            stats, results = found.stats, found.results
             seconds = time.perf_counter() - t
         finally:
             symbolic.LEMMAS_FROM_DEPTH = default

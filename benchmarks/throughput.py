@@ -38,7 +38,7 @@ def engine_runs(messages: int, max_faults: int, split, repeat: int) -> list:
     for i in range(repeat):
         model = semcheck.build_model({}, messages=messages, max_faults=max_faults, faults=FAULT_CLASSES,
                                      split=split)
-        st, _results, _graph = ExplicitSearch(model, [EXPLORE_ALL]).run()
+        st = ExplicitSearch(model, [EXPLORE_ALL]).run().stats
         if not st.complete:
             sys.exit(f"throughput: the search stopped early ({st.stopped_by!r}): no throughput measurement")
         print(f"  run {i + 1}: {st.states:,} states, {st.transitions:,} transitions, depth {st.depth}, "

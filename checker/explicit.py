@@ -16,16 +16,17 @@ import time
 from array import array
 from typing import Callable
 
-from ..model.api import Model
-from ..properties.base import EVENTUALLY, INVARIANT, Property
+from ..properties.base import EVENTUALLY, INVARIANT
 from .compile import CompiledModel, TracedModel, compile_traced, trace_model
 from . import native as native_backend
 from .liveness import find_bad_bottom_component
 from .native import (DEPTH, N_CUT, N_STATES, STOP_ALL_FOUND, STOP_EXHAUSTED, STOP_MAX_STATES,
                      STOP_PROGRESS, TRANSITIONS, NativeBuild, NativeSearch, NativeSearchFailed,
                      backend_choice, prepare_native)
-from .result import HOLDS, INCONCLUSIVE, VIOLATED, PropertyResult, Stats
+from .result import Reason, SearchResult, Stats, Stop, Why
+from .search import Strategy
 from .trace import build_trace
+from .verdicts import PropertyLedger
 
 PROGRESS_EVERY = 1 << 14  # expansions between progress reports and timeout checks (a power of 2)
 
@@ -47,28 +48,14 @@ class StateStore:
         return len(self.states)
 
 
-class ExplicitSearch:
+class ExplicitSearch(Strategy):
     name = "explicit"
+    summary = "breadth-first search over concrete states: shortest counterexamples, proofs by exhaustion"
 
-    def __init__(
-        self,
-        model: Model,
-        properties: list[Property],
-        *,
-        max_states: int | None = None,
-        timeout: float | None = None,
-        keep_graph: bool = False,
-        progress: Callable[[Stats], None] | None = None,
-    ):
-        self.model = model
-        self.properties = properties
-        self.max_states = max_states
-        self.timeout = timeout
-        self.keep_graph = keep_graph
-        self.progress = progress
-
-    def run(self) -> tuple[Stats, list[PropertyResult], object]:
+    def run(self) -> SearchResult:
         model, props = self.model, self.properties
+        self.max_states, self.timeout = self.settings.max_states, self.settings.timeout
+        self.keep_graph, self.progress = self.settings.keep_graph, self.settings.progress
         started = time.perf_counter()
         overflow = model.bound_exceeded()
         predicates = [p.holds_in(model) for p in props] + ([overflow] if overflow else [])
@@ -113,7 +100,7 @@ class ExplicitSearch:
 
             if exhausted:
                 if n_cut:
-                    stats.stopped_by = "log capacity"
+                    stats.stopped_by = Stop.MODEL_BOUND
                 else:
                     # liveness: bottom components of the normal-step graph
                     for i in eventually_ids:
@@ -126,7 +113,12 @@ class ExplicitSearch:
 
             stats.seconds = time.perf_counter() - started
             stats.complete = exhausted and not n_cut
-            results = [self._verdict(i, prop, found, stats, compiled, store) for i, prop in enumerate(props)]
+            ledger = PropertyLedger(props)
+            for i, (target, loop) in sorted(found.items()):
+                ledger.violated(i, build_trace(model, compiled.actions, store.states, store.parent, store.via,
+                                               target, loop, compiled.successors, store.index))
+            cut = self._cut_reason(stats, overflow)
+            results = ledger.results(stats.complete, Reason(Why.EXHAUSTED), lambda i: cut)
         finally:
             if build is not None:
                 build.cancel()
@@ -138,7 +130,7 @@ class ExplicitSearch:
             from .graph import to_networkx
 
             graph = to_networkx(model, compiled.actions, store.states, *store.all_edges)
-        return stats, results, graph
+        return SearchResult(stats, results, graph)
 
     def _native_build(self, traced: TracedModel, predicates, has_overflow: bool) -> NativeBuild | None:
         """The C search of this model, or ``None`` when the Python one runs (see ``native.py``)."""
@@ -158,7 +150,7 @@ class ExplicitSearch:
         for init in self.model.initial_states():
             search.add_initial(init)
         stats = Stats(backend="native")
-        stopped_by = ""
+        stopped_by = None
         while True:
             status = search.run()
             if status != STOP_PROGRESS:
@@ -169,15 +161,15 @@ class ExplicitSearch:
             if self.progress and stats.states > shown:
                 self.progress(stats)
             if self.timeout is not None and stats.seconds > self.timeout:
-                stopped_by = "timeout"
+                stopped_by = Stop.TIMEOUT
                 break
             if keep_edges and all(i in search.found() for i in eventually_ids):
                 keep_edges = False  # every eventually-property has its counterexample
                 search.set_keep_edges(False)
         if status == STOP_ALL_FOUND:
-            stopped_by = "all properties violated"
+            stopped_by = Stop.ALL_VIOLATED
         elif status == STOP_MAX_STATES:
-            stopped_by = "max-states"
+            stopped_by = Stop.MAX_STATES
         stats.states, stats.transitions = search.counter(N_STATES), search.counter(TRANSITIONS)
         stats.depth = search.counter(DEPTH)
         stats.stopped_by = stopped_by
@@ -227,7 +219,7 @@ class ExplicitSearch:
         keep_edges = bool(eventually_ids) or self.keep_graph
         max_states = self.max_states if self.max_states is not None else float("inf")
         states = store.states
-        head, level_end, transitions, stopped_by = 0, len(states), 0, ""
+        head, level_end, transitions, stopped_by = 0, len(states), 0, None
         while head < len(states):
             if head == level_end:
                 stats.depth += 1
@@ -243,10 +235,10 @@ class ExplicitSearch:
                     if i not in found and not checks[i](state):
                         found[i] = (sid, None)
             if len(found) == len(props) and not self.keep_graph:
-                stopped_by = "all properties violated"
+                stopped_by = Stop.ALL_VIOLATED
                 break
             if len(states) >= max_states:
-                stopped_by = "max-states"
+                stopped_by = Stop.MAX_STATES
                 break
             if not head & (PROGRESS_EVERY - 1):
                 stats.states, stats.transitions = len(states), transitions
@@ -254,7 +246,7 @@ class ExplicitSearch:
                 if self.progress:
                     self.progress(stats)
                 if self.timeout is not None and stats.seconds > self.timeout:
-                    stopped_by = "timeout"
+                    stopped_by = Stop.TIMEOUT
                     break
                 if keep_edges and not self.keep_graph and all(i in found for i in eventually_ids):
                     keep_edges = False  # every eventually-property has its counterexample
@@ -297,26 +289,12 @@ class ExplicitSearch:
 
         return expand
 
-    def _verdict(self, i: int, prop: Property, found, stats: Stats, compiled: CompiledModel,
-                 store: StateStore) -> PropertyResult:
-        if i in found:
-            target, loop = found[i]
-            trace = build_trace(self.model, compiled.actions, store.states, store.parent, store.via,
-                                target, loop, compiled.successors, store.index)
-            return PropertyResult(prop.name, VIOLATED, trace, prop.violation_reason(loop is not None))
-        if stats.complete:
-            return PropertyResult(prop.name, HOLDS)
-        return PropertyResult(prop.name, INCONCLUSIVE, None, _why_cut(stats))
-
-
-def _why_cut(stats: Stats) -> str:
-    if stats.stopped_by == "max-states":
-        return (f"search stopped at --max-states ({stats.states} states, depth {stats.depth}) "
-                "before exhausting the space")
-    if stats.stopped_by == "timeout":
-        return (f"search stopped at --timeout ({stats.seconds:.1f}s, {stats.states} states) "
-                "before exhausting the space")
-    if stats.stopped_by == "log capacity":
-        return ("some run reached a bound of the model (its log capacity, or a second paused producer "
-                "instance), so part of the space was not explored")
-    return "the search did not exhaust the state space"
+    @staticmethod
+    def _cut_reason(stats: Stats, overflow) -> Reason:
+        """Why an open property is inconclusive when the search did not cover the space."""
+        details = {"stop": stats.stopped_by, "states": stats.states, "depth": stats.depth}
+        if stats.stopped_by == Stop.TIMEOUT:  # the only reason whose numbers depend on timing
+            details["seconds"] = stats.seconds
+        if stats.stopped_by == Stop.MODEL_BOUND:
+            details["bound"] = overflow.name
+        return Reason(Why.CUT, details)

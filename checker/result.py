@@ -1,14 +1,78 @@
-"""What a check returns: verdicts, traces and statistics (shared by every engine)."""
+"""What a check returns: verdicts, traces and statistics (shared by every engine).
+
+Everything here is data.  Why a search stopped (:class:`Stop`) and why a property got its verdict
+(:class:`Reason`) are structured values; the sentences a person reads are written in one place,
+``semcheck/report/words.py``.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from enum import Enum
+from typing import Any, Mapping
 
 HOLDS = "holds"
 VIOLATED = "violated"
 INCONCLUSIVE = "inconclusive"
 DISAGREE = "engines disagree"  # --engine both: an internal error, never a verdict about Kafka
+
+
+class Stop(str, Enum):
+    """Why a search ended before it covered the whole bounded space (``Stats.stopped_by``)."""
+
+    ALL_VIOLATED = "all-violated"  # every property has its counterexample: nothing left to learn
+    MAX_STATES = "max-states"  # the state limit of the settings
+    TIMEOUT = "timeout"  # the time limit of the settings
+    MODEL_BOUND = "model-bound"  # some run reached a fixed-size bound of the model (Model.bound_exceeded)
+    DEPTH_LIMIT = "depth-limit"  # the symbolic unrolling reached its depth limit before a proof
+
+    def __str__(self) -> str:
+        return self.value
+
+
+class Why(str, Enum):
+    """The kinds of :class:`Reason`: what a verdict rests on."""
+
+    # violated
+    BAD_STATE = "bad-state"  # an invariant is false in a reachable state
+    SETTLES_BAD = "settles-bad"  # an eventually-property is false where no normal step is enabled
+    FAIR_CYCLE = "fair-cycle"  # ... or on a cycle that fairness cannot leave (a lasso)
+    # holds
+    EXHAUSTED = "exhausted"  # every reachable state was explored
+    COMPLETENESS_THRESHOLD = "completeness-threshold"  # details: steps
+    K_INDUCTION = "k-induction"  # details: k, lemmas (how many inferred invariants it used)
+    # inconclusive
+    CUT = "cut"  # the search stopped (details: stop, and the counters at that point)
+    FAIRNESS_UNDECIDED = "fairness-undecided"  # a cycle keeps it false; leaving it could not be decided
+    CYCLES_CUT_SHORT = "cycles-cut-short"  # time ran out while judging the cycles (details: stop)
+    # --engine both
+    ENGINES_AGREE = "engines-agree"  # details: one Reason per engine
+    ONE_ENGINE_DECIDED = "one-engine-decided"  # details: decided_by, inconclusive
+    ENGINES_DISAGREE = "engines-disagree"  # details: verdict or trace length per engine
+
+    def __str__(self) -> str:
+        return self.value
+
+
+@dataclass(frozen=True)
+class Reason:
+    """Why a property got its verdict, as data: a :class:`Why` and the numbers behind it."""
+
+    kind: Why
+    details: Mapping[str, Any] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind.value, **{k: _plain(v) for k, v in self.details.items()}}
+
+
+def _plain(value):
+    if isinstance(value, Reason):
+        return value.as_dict()
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, Mapping):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
 
 
 @dataclass(frozen=True)
@@ -20,13 +84,21 @@ class Change:
 
 @dataclass(frozen=True)
 class Step:
-    """One transition of a trace, readable without the code."""
+    """One transition of a trace, as data and as words.
+
+    Data: the action's ``name`` and ``params`` (``{"broker": 0}``, zero-based as in the model), its
+    ``fault`` class, and the full ``state`` after the step by field name (``Layout.decode``).
+    Words: ``action``, the sentence the action's own description gives (``Action.says``), and
+    ``changes``, the parts of the model's summary that changed."""
 
     number: int
     actor: str
-    action: str  # e.g. "appends m2 at offset 1"
+    action: str  # e.g. "broker 1 appends m2 at offset 1"
     changes: tuple[Change, ...]
     fault: str | None = None
+    name: str = ""  # e.g. "append"
+    params: Mapping[str, int] = field(default_factory=dict)
+    state: Mapping[str, Any] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -35,18 +107,24 @@ class Step:
             "action": self.action,
             "fault": self.fault,
             "changes": [{"part": c.part, "before": c.before, "after": c.after} for c in self.changes],
+            "name": self.name,
+            "params": dict(self.params),
+            "state": dict(self.state),
         }
 
 
 @dataclass(frozen=True)
 class Trace:
     """A path from an initial state.  For a lasso (a run that cycles forever without making the
-    property true) ``loop_start`` is the number of the first step of the repeating part."""
+    property true) ``loop_start`` is the number of the first step of the repeating part.
+    ``initial`` and ``final`` are the model's summaries (words); ``initial_state`` is the first
+    state by field name, as every step carries the state after it."""
 
     initial: dict[str, str]
     steps: tuple[Step, ...]
     final: dict[str, str]
     loop_start: int | None = None
+    initial_state: Mapping[str, Any] = field(default_factory=dict)
 
     def __len__(self):
         return len(self.steps)
@@ -60,21 +138,8 @@ class PropertyResult:
     property: str
     verdict: str
     trace: Trace | None = None
-    reason: str = ""  # why inconclusive, or what the counterexample shows
+    reason: Reason | None = None  # what the verdict rests on (semcheck.report.words says it in words)
     by_engine: dict[str, "PropertyResult"] | None = None  # with --engine both: each engine's answer
-
-    def as_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"property": self.property, "verdict": self.verdict}
-        if self.reason:
-            out["reason"] = self.reason
-        if self.by_engine:
-            out["engines"] = {name: r.as_dict() for name, r in self.by_engine.items()}
-        out["trace"] = self.trace.as_list() if self.trace else []
-        if self.trace is not None:
-            out["trace_initial"] = self.trace.initial
-            if self.trace.loop_start is not None:
-                out["loop_starts_at_step"] = self.trace.loop_start
-        return out
 
 
 @dataclass
@@ -85,7 +150,7 @@ class Stats:
     depth: int = 0  # BFS depth reached (explicit) or unrolling depth reached (symbolic)
     seconds: float = 0.0
     complete: bool = False  # the whole bounded state space was explored
-    stopped_by: str = ""  # "", "all properties violated", "max-states", "timeout", "log capacity"
+    stopped_by: Stop | None = None  # None: the search ran to its end
     backend: str = "python"  # explicit engine: which search loop ran, "native" (C) or "python"
 
     @property
@@ -99,7 +164,7 @@ class Stats:
                 "depth": self.depth,
                 "seconds": round(self.seconds, 3),
                 "complete": self.complete,
-                "stopped_by": self.stopped_by or None,
+                "stopped_by": _plain(self.stopped_by),
             }
         return {
             "engine": self.engine,
@@ -109,60 +174,17 @@ class Stats:
             "seconds": round(self.seconds, 3),
             "states_per_second": round(self.states_per_second),
             "complete": self.complete,
-            "stopped_by": self.stopped_by or None,
+            "stopped_by": _plain(self.stopped_by),
             "backend": self.backend,
         }
 
 
 @dataclass
-class Result:
-    config: dict[str, Any]
-    notes: tuple[str, ...]
-    bounds: dict[str, Any]
-    engine: str
+class SearchResult:
+    """What a search strategy returns (``checker/search.py``): statistics, one result per property
+    in the order asked, and the explored graph when the strategy kept it."""
+
     stats: Stats
-    results: list[PropertyResult] = field(default_factory=list)
-    graph: Any = None  # the explored state space, when the engine kept it (see state_graph())
-    engine_stats: list[Stats] = field(default_factory=list)  # with --engine both: one per engine
-
-    def verdict(self, prop: str) -> str:
-        for r in self.results:
-            if r.property == prop:
-                return r.verdict
-        raise KeyError(prop)
-
-    def __getitem__(self, prop: str) -> PropertyResult:
-        for r in self.results:
-            if r.property == prop:
-                return r
-        raise KeyError(prop)
-
-    @property
-    def exit_code(self) -> int:
-        """0 all hold, 1 some property violated, 3 inconclusive (and none violated), 4 the two
-        engines disagree (a bug in semcheck, reported before anything else)."""
-        verdicts = {r.verdict for r in self.results}
-        if DISAGREE in verdicts:
-            return 4
-        if VIOLATED in verdicts:
-            return 1
-        if INCONCLUSIVE in verdicts:
-            return 3
-        return 0
-
-    def state_graph(self):
-        """The explored state space as a ``networkx.DiGraph`` (needs ``keep_graph=True``)."""
-        if self.graph is None:
-            raise ValueError("the state graph was not kept: call verify(..., keep_graph=True)")
-        return self.graph
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "config": self.config,
-            "notes": list(self.notes),
-            "bounds": self.bounds,
-            "engine": self.engine,
-            "stats": self.stats.as_dict(),
-            **({"engine_stats": [st.as_dict() for st in self.engine_stats]} if self.engine_stats else {}),
-            "results": [r.as_dict() for r in self.results],
-        }
+    results: list[PropertyResult]
+    graph: Any = None
+    engine_stats: list[Stats] = field(default_factory=list)  # a combinator: one per engine it ran

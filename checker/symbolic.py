@@ -19,13 +19,14 @@ of an unrolling ``s0 -> s1 -> ... -> sk`` with ``z3.substitute``.
 from __future__ import annotations
 
 import time
-from typing import Callable
 
 from ..model.api import Model, NextState, StateView, Z3Leaves
-from ..properties.base import EVENTUALLY, INVARIANT, Property
+from ..properties.base import EVENTUALLY, INVARIANT
 from .lemmas import candidate_facts, fact_formula, prove_lemmas, sample_states
-from .result import HOLDS, INCONCLUSIVE, VIOLATED, PropertyResult, Stats
+from .result import Reason, SearchResult, Stats, Stop, Why
+from .search import Strategy
 from .trace import trace_from_path
+from .verdicts import PropertyLedger
 
 DEFAULT_DEPTH = 60
 COMPLETENESS_EVERY = 3  # depths between completeness-threshold queries
@@ -86,6 +87,7 @@ class Encoding:
         self.predicates = [self.boolean(p.test(view)) for p in predicates]
         overflow = model.bound_exceeded()
         self.overflow = self.boolean(overflow.test(view)) if overflow else z3.BoolVal(False)
+        self.overflow_name = overflow.name if overflow else None
         self._step_vars: dict[int, list] = {}
         self._act_vars: dict[int, object] = {}
         self._normal_steps: dict[int, object] = {}
@@ -187,19 +189,18 @@ class Encoding:
         return states, acts
 
 
-class SymbolicSearch:
+class SymbolicSearch(Strategy):
     name = "symbolic"
+    summary = "Z3 bounded model checking with k-induction and fair lassos over the same actions"
 
-    def __init__(self, model: Model, properties: list[Property], *, depth: int | None = None,
-                 timeout: float | None = None, progress: Callable[[Stats], None] | None = None):
-        self.model = model
-        self.properties = properties
-        self.max_depth = DEFAULT_DEPTH if depth is None else depth
-        self.timeout = timeout
-        self.progress = progress
+    def __init__(self, model, properties, settings=None):
+        super().__init__(model, properties, *(() if settings is None else (settings,)))
+        self.max_depth = DEFAULT_DEPTH if self.settings.depth is None else self.settings.depth
+        self.timeout = self.settings.timeout
+        self.progress = self.settings.progress
 
     # ---- the search --------------------------------------------------------------------------
-    def run(self) -> tuple[Stats, list[PropertyResult], object]:
+    def run(self) -> SearchResult:
         z3 = _z3()
         started = time.perf_counter()
         self.deadline = None if self.timeout is None else started + self.timeout
@@ -224,7 +225,7 @@ class SymbolicSearch:
 
         overflow_reachable = False
         complete_at = None
-        stopped = ""
+        stopped = None
         depth = 0
         for depth in range(self.max_depth + 1):
             if depth > 0:
@@ -243,7 +244,7 @@ class SymbolicSearch:
             if self.lemmas is None and depth >= LEMMAS_FROM_DEPTH:
                 self.lemmas = self._infer_lemmas()
                 if self.lemmas is None:
-                    stopped = "timeout"
+                    stopped = Stop.TIMEOUT
                     break
                 for solver in (bmc, loop_free, induction):
                     solver.add(*[f for k in range(depth) for f in self._lemmas_at(k)])
@@ -257,12 +258,12 @@ class SymbolicSearch:
                         if i not in found and i not in proved}
             verdict = self._check(bmc, z3.Or(list(open_bad.values()))) if len(open_bad) > 1 else "sat"
             if verdict == "unknown":
-                stopped = "timeout"
+                stopped = Stop.TIMEOUT
                 break
             for i, bad in open_bad.items() if verdict == "sat" else ():
                 verdict = self._check(bmc, bad, on_sat=lambda m: enc.read_path(m, depth))
                 if verdict == "unknown":
-                    stopped = "timeout"
+                    stopped = Stop.TIMEOUT
                     break
                 if verdict != "unsat":
                     states, acts = verdict
@@ -272,7 +273,7 @@ class SymbolicSearch:
             if not overflow_reachable:
                 verdict = self._check(bmc, enc.at(enc.overflow, depth))
                 if verdict == "unknown":
-                    stopped = "timeout"
+                    stopped = Stop.TIMEOUT
                     break
                 overflow_reachable = verdict == "sat"
             if len(found) + len(proved) == len(props):
@@ -304,7 +305,7 @@ class SymbolicSearch:
                                   z3.Not(enc.at(enc.overflow, depth)), *self._lemmas_at(depth + 1),
                                   *[z3.Not(enc.same(i, depth + 1)) for i in range(depth + 1)])
             if verdict == "unknown":
-                stopped = "timeout"
+                stopped = Stop.TIMEOUT
                 break
             if verdict == "unsat":
                 complete_at = depth
@@ -313,7 +314,7 @@ class SymbolicSearch:
                 stats.seconds = time.perf_counter() - started
                 self.progress(stats)
         else:
-            stopped = "depth"
+            stopped = Stop.DEPTH_LIMIT
 
         complete = complete_at is not None and not overflow_reachable
         pending = [i for i, p in enumerate(props) if p.kind == EVENTUALLY and i not in found]
@@ -329,7 +330,7 @@ class SymbolicSearch:
                 # one question for them all (the common case), before one at a time
                 settled = self._no_bad_bottom_component(pending, complete_at)
                 if settled == "unknown":
-                    stopped = "timeout"
+                    stopped = Stop.TIMEOUT
                     self.cycles_cut_short.update(pending)
                     pending = []
                 elif settled:
@@ -338,32 +339,34 @@ class SymbolicSearch:
             for n, i in enumerate(pending):
                 outcome = self._judge_cycles(i, complete_at)
                 if outcome == "unknown":
-                    stopped = "timeout"
+                    stopped = Stop.TIMEOUT
                     self.cycles_cut_short.update(pending[n:])
                     break
                 if outcome is not None:
                     found[i] = outcome
 
-        if stopped == "timeout" and not complete:
+        if stopped == Stop.TIMEOUT and not complete:
             stats.depth = max(0, stats.depth - 1)  # the depth being checked when time ran out is not done
         stats.seconds = time.perf_counter() - started
         stats.complete = complete and not self.cycles_cut_short
-        stats.stopped_by = stopped if stopped else ("log capacity" if overflow_reachable else "")
-        results = []
-        for i, prop in enumerate(props):
-            if i in found:
-                states, acts, loop = found[i]
-                trace = trace_from_path(self.model, enc.actions, states, acts, loop)
-                results.append(PropertyResult(prop.name, VIOLATED, trace, prop.violation_reason(loop is not None)))
-            elif complete and i not in self.undecided and i not in self.cycles_cut_short:
-                reason = f"every reachable state is within {complete_at} steps (completeness threshold)"
-                results.append(PropertyResult(prop.name, HOLDS, None, reason))
-            elif i in proved and capacity_proved:
-                results.append(PropertyResult(prop.name, HOLDS, None, self._induction_reason(proved[i])))
-            else:
-                results.append(PropertyResult(prop.name, INCONCLUSIVE, None,
-                                              self._why_inconclusive(stopped, overflow_reachable, stats.depth, i)))
-        return stats, results, None
+        stats.stopped_by = stopped if stopped else (Stop.MODEL_BOUND if overflow_reachable else None)
+        ledger = PropertyLedger(props)
+        for i, (states, acts, loop) in sorted(found.items()):
+            ledger.violated(i, trace_from_path(self.model, enc.actions, states, acts, loop))
+        for i in sorted(self.undecided):
+            ledger.undecided(i, Reason(Why.FAIRNESS_UNDECIDED))
+        for i in sorted(self.cycles_cut_short):
+            ledger.undecided(i, Reason(Why.CYCLES_CUT_SHORT, {"stop": Stop.TIMEOUT}))
+        if not complete and capacity_proved:
+            for i, k in sorted(proved.items()):
+                ledger.proved(i, Reason(Why.K_INDUCTION, {"k": k, "lemmas": len(self.lemmas or ())}))
+        # a time-out says how deep the search got; otherwise a reachable bound of the model is why
+        # the depth limit could not be reached or would not have been enough
+        stop = stopped if stopped == Stop.TIMEOUT else (Stop.MODEL_BOUND if overflow_reachable else stopped)
+        cut = Reason(Why.CUT, {"stop": stop, "depth": stats.depth, "limit": self.max_depth,
+                               **({"bound": enc.overflow_name} if stop == Stop.MODEL_BOUND else {})})
+        results = ledger.results(complete, Reason(Why.COMPLETENESS_THRESHOLD, {"steps": complete_at}), lambda i: cut)
+        return SearchResult(stats, results)
 
     def _check(self, solver, *formulas, on_sat=None):
         """Check the solver's constraints plus ``formulas``: "sat", "unsat" or "unknown" (time ran
@@ -412,11 +415,6 @@ class SymbolicSearch:
         if not self.lemmas:
             return []
         return [fact_formula(self.enc.z3, self.enc.state(k), fact) for fact in self.lemmas]
-
-    def _induction_reason(self, k: int) -> str:
-        if self.lemmas:
-            return f"proved by {k}-induction, with {len(self.lemmas)} inferred invariants of one or two slots"
-        return f"proved by {k}-induction"
 
     def _out_of_time(self) -> bool:
         return self.deadline is not None and time.perf_counter() >= self.deadline
@@ -641,18 +639,3 @@ class SymbolicSearch:
         breaks one of ``props`` somewhere?  (The common case; a "no" sends the caller on to the
         escape argument, then lasso by lasso for the shortest fair one.)"""
         return self._check(self.cycles, self._bad_loop(props)) == "unsat"
-
-    def _why_inconclusive(self, stopped: str, overflow: bool, depth: int, i: int) -> str:
-        if i in self.undecided:
-            return ("a cycle of normal steps keeps it false, but semcheck could not show that fairness "
-                    "can or cannot leave it within the bound")
-        if i in self.cycles_cut_short:
-            return ("stopped at --timeout while judging the cycles that could keep it false; every "
-                    "reachable state is within the completeness threshold, and none settles breaking it")
-        if stopped == "timeout":
-            return f"stopped at --timeout; every path up to {depth} steps was checked"
-        if overflow:
-            return ("some run reached a bound of the model (its log capacity, or a second paused producer "
-                "instance), so part of the space was not explored")
-        return (f"no counterexample up to {depth} steps, but no proof either: the completeness "
-                f"threshold lies beyond --depth {self.max_depth}")

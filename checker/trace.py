@@ -74,6 +74,7 @@ def trace_from_path(model: Model, actions: list[Action], path_states: list[bytes
             if summary_before.get(part) != text
         )
         act = actions[action]
-        steps.append(Step(number, act.actor, model.describe_step(act, before, after), changes, act.fault))
+        steps.append(Step(number, act.actor, model.describe_step(act, before, after), changes, act.fault,
+                          act.name, act.args, model.layout.decode(after)))
         before, summary_before = after, summary_after
-    return Trace(initial, tuple(steps), dict(summary_before), loop_start)
+    return Trace(initial, tuple(steps), dict(summary_before), loop_start, model.layout.decode(path_states[0]))

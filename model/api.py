@@ -11,7 +11,7 @@ This module is the only door from ``properties/`` and ``checker/`` into ``model/
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
 from .dsl import (And, Expr, If, Layout, ModelError, NextState, Not, Or, StateView, TracingLeaves, Z3Leaves,
                   clear_intern_table)
@@ -26,18 +26,39 @@ class Action:
 
     ``effect(s, nxt)`` reads the current state ``s``, records writes into ``nxt`` and returns the
     guard.  ``fault`` names the fault class for failure injections (they spend the fault budget and
-    are not required to happen under fairness); ``None`` marks a normal step.
+    are not required to happen under fairness); ``None`` marks a normal step.  ``params`` names the
+    values the action was built for (``{"message": 0, "slot": 1}``, zero-based), and ``says`` is the
+    sentence a trace shows for it: a string, or ``says(action, before, after)`` given the decoded
+    states around the step (``Layout.decode``).  It is written next to the action's definition, so
+    every action has its own; a trace through an action without one is an error, never a bare name.
     """
 
     actor: str
     name: str
     effect: Callable[[StateView, NextState], Any] = field(compare=False, repr=False)
     fault: str | None = None
-    params: tuple = ()
+    params: tuple[tuple[str, int], ...] = ()
+    says: Callable[["Action", dict, dict], str] | str | None = field(default=None, compare=False, repr=False)
+
+    def __post_init__(self):
+        if isinstance(self.params, Mapping):
+            object.__setattr__(self, "params", tuple(self.params.items()))
 
     @property
     def is_fault(self) -> bool:
         return self.fault is not None
+
+    @property
+    def args(self) -> dict[str, int]:
+        """The parameters by name."""
+        return dict(self.params)
+
+    def describe(self, before: dict, after: dict) -> str:
+        if self.says is None:
+            raise ModelError(f"{self.actor}: {self.name} has no description (Action.says)")
+        if isinstance(self.says, str):  # a step that always reads the same
+            return self.says
+        return self.says(self, before, after)
 
 
 @dataclass(frozen=True)
@@ -61,12 +82,14 @@ class Model:
 
     def bound_exceeded(self) -> StatePredicate | None:
         """States where a fixed-size part of the state overflowed: the search cannot go on from
-        them, so any verdict that depends on the rest of the space becomes inconclusive."""
+        them, so any verdict that depends on the rest of the space becomes inconclusive.  The
+        predicate's name says which bounds these are ("its log capacity, ..."): reports quote it."""
         return None
 
     # ---- presentation: how a person reads a state and a step ------------------------------
     def describe_step(self, action: Action, before: bytes, after: bytes) -> str:
-        return f"{action.actor}: {action.name}"
+        """The sentence for one step of a trace: the action's own description (``Action.says``)."""
+        return action.describe(self.layout.decode(before), self.layout.decode(after))
 
     def summarize(self, state: bytes) -> dict[str, str]:
         """A few named, human-readable parts of a state; traces show the parts that change."""

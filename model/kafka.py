@@ -37,6 +37,7 @@ from .kafka_codes import ACKED, C_UP, COMMITTED, QUEUED, TXN_NAMES, WAIT
 from .kafka_consumer import ConsumerMixin
 from .kafka_faults import FaultsMixin
 from .kafka_producer import ProducerMixin
+from .kafka_text import KafkaText
 from .kafka_transactions import TransactionsMixin
 from .merges import MERGE_NAMES
 
@@ -241,18 +242,17 @@ class KafkaModel(ProducerMixin, BrokerMixin, ConsumerMixin, FaultsMixin, Transac
         return [self.layout.encode(values)]
 
     # ---- presentation (model/kafka_text.py) -----------------------------------------------------
+    @property
+    def text(self) -> KafkaText:
+        """The pieces of text traces are made of (``kafka_text.py``)."""
+        return KafkaText(self)
+
     def summarize(self, state: bytes) -> dict[str, str]:
-        from .kafka_text import KafkaText
-
-        return KafkaText(self).summarize(self.layout.decode(state))
-
-    def describe_step(self, action: Action, before: bytes, after: bytes) -> str:
-        from .kafka_text import KafkaText
-
-        return KafkaText(self).describe(action, self.layout.decode(before), self.layout.decode(after))
+        return self.text.summarize(self.layout.decode(state))
 
     def bound_exceeded(self) -> StatePredicate:
-        return StatePredicate("a bound of the model", lambda s: s.overflow == 1)
+        # the name is what the reports say was reached (semcheck/report/words.py)
+        return StatePredicate("its log capacity, or a second paused producer instance", lambda s: s.overflow == 1)
 
     # ------------------------------------------------------------------------------------------
     # derived values (DSL expressions over a state view)

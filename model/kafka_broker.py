@@ -14,7 +14,7 @@ from __future__ import annotations
 from .api import Action
 from .compose import then
 from .dsl import And, Count, If, Max, Min, Not, Or
-from .kafka_codes import ERR, FENCED, OK, OOS, REQ, WAIT
+from .kafka_codes import COMMITTING, ERR, FENCED, OK, ONGOING, OOS, REQ, WAIT
 
 DUPLICATE_WINDOW = 5  # ProducerStateEntry.NUM_BATCHES_TO_RETAIN: batches a producer's state remembers
 
@@ -24,48 +24,185 @@ class BrokerMixin:
         acts = []
         respond_at_once = self.acks == 1 and self.merged("append-and-respond")
         for c in range(self.slots):
-            acts.append(Action("broker", "not the leader", self._not_leader(c), params=(c,)))
+            slot = {"slot": c}
+            acts.append(Action("broker", "not the leader", self._not_leader(c), params=slot, says=self._says_not_leader))
             if self.acks == -1:
-                acts.append(Action("leader", "reject: not enough replicas", self._reject_ner(c), params=(c,)))
+                acts.append(Action("leader", "reject: not enough replicas", self._reject_ner(c), params=slot,
+                                   says=self._says_reject_ner))
             if self.idempotent:
                 dedupe = self._duplicate(c)
                 acts.append(Action("leader", "dedupe", then(dedupe, self._respond(c)) if respond_at_once else dedupe,
-                                   params=(c,)))
-                acts.append(Action("leader", "reject: out of order sequence", self._out_of_order(c), params=(c,)))
-                acts.append(Action("leader", "reject: invalid producer epoch", self._fenced(c), params=(c,)))
+                                   params=slot, says=self._says_dedupe))
+                acts.append(Action("leader", "reject: out of order sequence", self._out_of_order(c), params=slot,
+                                   says=self._says_out_of_order))
+                acts.append(Action("leader", "reject: invalid producer epoch", self._fenced(c), params=slot,
+                                   says=self._says_fenced))
             append = self._append(c)
             acts.append(Action("leader", "append", then(append, self._respond(c)) if respond_at_once else append,
-                               params=(c,)))
-            acts.append(Action("leader", "log full", self._log_full(c), params=(c,)))
+                               params=slot, says=self._says_append))
+            acts.append(Action("leader", "log full", self._log_full(c), params=slot, says=self._says_log_full))
             if self.acks != 0 and not respond_at_once:
-                acts.append(Action("leader", "respond", self._respond(c), params=(c,)))
+                acts.append(Action("leader", "respond", self._respond(c), params=slot, says=self._says_respond))
         for f in range(self.n_replicas):
-            acts.append(Action(f"broker {f + 1}", "fetch", self._fetch(f), params=(f,)))
+            follower = {"broker": f}
+            acts.append(Action(f"broker {f + 1}", "fetch", self._fetch(f), params=follower, says=self._says_fetch))
             if not self.merged("hw-at-once"):
-                acts.append(Action(f"broker {f + 1}", "fetch (nothing new)", self._empty_fetch(f), params=(f,)))
+                acts.append(Action(f"broker {f + 1}", "fetch (nothing new)", self._empty_fetch(f), params=follower,
+                                   says=lambda action, b, a: ("fetches from the leader: nothing new, but the leader "
+                                                              "learns its log end")))
             if not self.merged("truncate-at-once"):
-                acts.append(Action(f"broker {f + 1}", "truncates", self._truncate(f), params=(f,)))
-            acts.append(Action(f"broker {f + 1}", "rejoin ISR", self._rejoin(f), params=(f,)))
+                acts.append(Action(f"broker {f + 1}", "truncates", self._truncate(f), params=follower,
+                                   says=self._says_truncate))
+            acts.append(Action(f"broker {f + 1}", "rejoin ISR", self._rejoin(f), params=follower,
+                               says=self._says_rejoin))
         for r in range(self.n_replicas):
-            acts.append(Action(f"broker {r + 1}", "restart", self._restart(r), params=(r,)))
+            acts.append(Action(f"broker {r + 1}", "restart", self._restart(r), params={"broker": r},
+                               says=self._says_restart))
         for r in range(self.n_replicas):
-            acts.append(Action("controller", "elect leader", self._elect(r, unclean=False), params=(r,)))
+            acts.append(Action("controller", "elect leader", self._elect(r, unclean=False), params={"broker": r},
+                               says=self._says_elect))
             if self.config.unclean_leader_election:
-                acts.append(Action("controller", "unclean election", self._elect(r, unclean=True), params=(r,)))
+                acts.append(Action("controller", "unclean election", self._elect(r, unclean=True),
+                                   params={"broker": r}, says=self._says_elect))
         if not self.merged("fence-on-crash"):
             for r in range(self.n_replicas):
-                acts.append(Action("controller", "fences a dead broker", self._fence(r), params=(r,)))
+                acts.append(Action("controller", "fences a dead broker", self._fence(r), params={"broker": r},
+                                   says=self._says_fence))
         for k in range(self.n_orphans):
-            acts.append(Action("leader", "executes an orphaned request", self._orphan_append(k), params=(k,)))
-            acts.append(Action("leader", "log full", self._orphan_log_full(k), params=(k,)))
-            acts.append(Action("broker", "drops an orphaned request", self._orphan_dropped(k), params=(k,)))
+            orphan = {"orphan": k}
+            acts.append(Action("leader", "executes an orphaned request", self._orphan_append(k), params=orphan,
+                               says=self._says_orphan_append))
+            acts.append(Action("leader", "log full", self._orphan_log_full(k), params=orphan,
+                               says=self._says_log_full))
+            acts.append(Action("broker", "drops an orphaned request", self._orphan_dropped(k), params=orphan,
+                               says=self._says_orphan_dropped))
         if self.zombies:
             acts += self._zombie_actions()
         if self.transactional:
-            acts.append(Action("coordinator", "write marker", self._write_marker))
-            acts.append(Action("coordinator", "log full", self._marker_log_full))
-            acts.append(Action("coordinator", "complete transaction", self._complete_transaction))
+            acts.append(Action("coordinator", "write marker", self._write_marker, says=self._says_write_marker))
+            acts.append(Action("coordinator", "log full", self._marker_log_full,
+                               says=lambda action, b, a: (f"broker {b['leader'] + 1}'s log reached the model's "
+                                                          f"capacity ({self.capacity}) with a marker: run not "
+                                                          "explored further")))
+            acts.append(Action("coordinator", "complete transaction", self._complete_transaction,
+                               says=self._says_complete_transaction))
         return acts
+
+    # ---- what a trace says for each step (Action.says; pieces of text in kafka_text.py) --------
+    def _says_not_leader(self, action, b, a) -> str:
+        t, c = self.text, action.args["slot"]
+        return (f"{t.broker_name(b['req_broker'][c])} does not lead the partition: answers "
+                f"{t.msg(b['req_msg'][c] - 1)} with NOT_LEADER_OR_FOLLOWER")
+
+    def _says_reject_ner(self, action, b, a) -> str:
+        t, c = self.text, action.args["slot"]
+        return (f"{t.leader(b)} rejects {t.msg(b['req_msg'][c] - 1)}: NOT_ENOUGH_REPLICAS "
+                f"(ISR has {sum(b['isr'])}, min.insync.replicas={self.config.min_insync_replicas})")
+
+    def _says_dedupe(self, action, b, a) -> str:
+        t, c = self.text, action.args["slot"]
+        return (f"{t.leader(b)} sees {t.request(b, c)} again: a duplicate of one of the producer's last five "
+                f"batches, answered as a success without appending")
+
+    def _says_out_of_order(self, action, b, a) -> str:
+        t, c = self.text, action.args["slot"]
+        return (f"{t.leader(b)} rejects {t.request(b, c)}: OUT_OF_ORDER_SEQUENCE_NUMBER (not the next sequence "
+                "of the producer's state)")
+
+    def _says_fenced(self, action, b, a) -> str:
+        t, c = self.text, action.args["slot"]
+        return (f"{t.leader(b)} rejects {t.request(b, c)}: INVALID_PRODUCER_EPOCH (the producer already "
+                "wrote with a newer epoch)")
+
+    def _says_append(self, action, b, a) -> str:
+        t, c = self.text, action.args["slot"]
+        offset = b["log_len"][b["leader"]]
+        text = f"{t.leader(b)} appends {t.record(a, b['leader'], offset)} at offset {offset}"
+        if self.acks == 1:
+            text += " and answers at once (acks=1)" if a["req_stage"][c] == OK else "; the answer follows (acks=1)"
+        elif self.acks == -1:
+            text += "; the answer waits until the ISR has it (acks=all)"
+        return text
+
+    def _says_log_full(self, action, b, a) -> str:
+        return f"{self.text.leader(b)}'s log reached the model's capacity ({self.capacity}): run not explored further"
+
+    def _says_respond(self, action, b, a) -> str:
+        t, c = self.text, action.args["slot"]
+        m = t.msg(b["req_msg"][c] - 1)
+        if self.acks == 1:
+            return f"{t.leader(b)} sends the answer for {m} (acks=1)"
+        if a["req_stage"][c] == OK:
+            return (f"{t.leader(b)} answers {m}: the high watermark passed offset {b['req_stage'][c] - WAIT} "
+                    "(acks=all); the connection is read again")
+        return (f"{t.leader(b)} answers {m} with NOT_ENOUGH_REPLICAS_AFTER_APPEND: the ISR shrank below "
+                f"min.insync.replicas={self.config.min_insync_replicas} while it waited")
+
+    def _says_fetch(self, action, b, a) -> str:
+        f = action.args["broker"]
+        k = b["log_len"][f]
+        return f"copies {self.text.record(a, f, k)} (offset {k}) from the leader"
+
+    def _says_truncate(self, action, b, a) -> str:
+        t, f = self.text, action.args["broker"]
+        return (f"fetches, learns its log diverges from the leader's, and truncates: "
+                f"{t.log(b, f)} -> {t.log(a, f)}")
+
+    def _says_rejoin(self, action, b, a) -> str:
+        return (f"rejoins the ISR: its log end {b['log_len'][action.args['broker']]} has reached the high "
+                f"watermark ({self.text.hw(b)}) and the leader's epoch start offset ({b['epoch_start']})")
+
+    def _says_restart(self, action, b, a) -> str:
+        t, r = self.text, action.args["broker"]
+        text = "restarts"
+        if self.power_losses and b["lost_from"][r] < b["log_len"][r]:
+            text += ", recovering only what reached the disk"
+        if a["log_len"][r] < b["log_len"][r]:
+            text += f"; its log {t.log(b, r)} -> {t.log(a, r)}"
+            if a["has_leader"]:
+                text += " (truncated to where it agrees with the leader)"
+        return text
+
+    def _says_elect(self, action, b, a) -> str:
+        t, r = self.text, action.args["broker"]
+        text = (f"elects broker {r + 1} leader" if action.name == "elect leader" else
+                f"elects broker {r + 1} leader although it is NOT in the ISR (unclean election)")
+        truncated = [f"broker {x + 1} truncates {t.log(b, x)} -> {t.log(a, x)}"
+                     for x in range(self.n_replicas) if a["log_len"][x] < b["log_len"][x]]
+        if truncated:
+            text += "; " + "; ".join(truncated)
+        return text
+
+    def _says_fence(self, action, b, a) -> str:
+        r = action.args["broker"]
+        text = f"fences dead broker {r + 1}"
+        if b["has_leader"] and b["leader"] == r:
+            text += ": the partition goes offline"
+        return text
+
+    def _says_orphan_append(self, action, b, a) -> str:
+        t = self.text
+        offset = b["log_len"][b["leader"]]
+        return (f"{t.leader(b)} executes the request it read before the connection broke: appends "
+                f"{t.record(a, b['leader'], offset)} at offset {offset}, answering nobody")
+
+    def _says_orphan_dropped(self, action, b, a) -> str:
+        k = action.args["orphan"]
+        return (f"broker {b['o_broker'][k] + 1} executes the request for {self.text.msg(b['o_msg'][k] - 1)} it "
+                "read before the connection broke: rejected (a duplicate, out of sequence, too few replicas, or "
+                "it no longer leads), answering nobody")
+
+    def _says_write_marker(self, action, b, a) -> str:
+        marker = "COMMIT" if b["txn"] == COMMITTING else "ABORT"
+        return (f"the transaction coordinator writes the {marker} marker to {self.text.leader(b)} at offset "
+                f"{b['log_len'][b['leader']]}")
+
+    def _says_complete_transaction(self, action, b, a) -> str:
+        if b["txn"] == COMMITTING:
+            return "the COMMIT marker is replicated: commitTransaction() returns, the messages are acknowledged"
+        if a["txn"] == ONGOING:
+            return "the ABORT marker is replicated: the restarted producer begins a new transaction"
+        return "the ABORT marker is replicated: the transaction is aborted"
 
     # ---- reading a request -------------------------------------------------------------------
     def _next_on_connection(self, s, c):

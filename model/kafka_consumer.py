@@ -20,32 +20,82 @@ class ConsumerMixin:
         commit, processing = self.config.commit, self.config.processing
         acts = []
         poll, process = self._poll_to_buffer, self._process_buffer
+        polls = Action("consumer", "poll", poll, says=self._says_poll)
+        processes = Action("consumer", "process", process,
+                           says=lambda action, b, a: f"processes {self.text.msg(b['c_buf'] - 1)}")
         if commit == "transactional":
             # consume-transform-produce: poll, process into an open transaction, then commit the
             # output and the offsets together
-            acts.append(Action("consumer", "poll", poll))
-            acts.append(Action("consumer", "commit transaction", self._commit_consumer_transaction))
+            acts.append(polls)
+            acts.append(Action("consumer", "commit transaction", self._commit_consumer_transaction,
+                               says=self._says_commit_transaction))
         elif commit == "before-process" or (commit == "auto" and processing == "async"):
-            acts.append(Action("consumer", "poll", poll))
-            acts.append(Action("consumer", "process", process))
+            acts += [polls, processes]
         elif self.merged("poll-and-process"):
-            acts.append(Action("consumer", "poll and process", then_if(poll, process)))
+            acts.append(Action("consumer", "poll and process", then_if(poll, process), says=self._says_poll))
         else:
-            acts.append(Action("consumer", "poll", poll))
-            acts.append(Action("consumer", "process", process))
+            acts += [polls, processes]
         if commit == "after-process":
-            acts.append(Action("consumer", "commit", self._commit_after_process))
+            acts.append(Action("consumer", "commit", self._commit_after_process,
+                               says=lambda action, b, a: f"commits offset {a['c_committed'] - 1} after processing"))
         if commit == "auto":
-            acts.append(Action("consumer", "auto-commit", self._auto_commit))
-        acts.append(Action("consumer", "reset offset", self._reset_offset))
-        acts.append(Action("consumer", "validates its position", self._validate_position))
+            acts.append(Action("consumer", "auto-commit", self._auto_commit,
+                               says=lambda action, b, a: (f"auto-commits its position, offset {a['c_committed'] - 1} "
+                                                          "(enable.auto.commit)")))
+        acts.append(Action("consumer", "reset offset", self._reset_offset, says=self._says_reset_offset))
+        acts.append(Action("consumer", "validates its position", self._validate_position,
+                           says=self._says_validate_position))
         restart = self._consumer_restart
         if self.merged("restart-and-position"):
-            acts.append(Action("consumer", "restart", then(restart, self._find_position)))
+            acts.append(Action("consumer", "restart", then(restart, self._find_position), says=self._says_position))
         else:
-            acts.append(Action("consumer", "restart", restart))
-            acts.append(Action("consumer", "finds its position", self._find_position))
+            acts.append(Action("consumer", "restart", restart, says=self._says_position))
+            acts.append(Action("consumer", "finds its position", self._find_position, says=self._says_position))
         return acts
+
+    # ---- what a trace says for each step (Action.says; pieces of text in kafka_text.py) --------
+    def _says_poll(self, action, b, a) -> str:
+        t = self.text
+        skipped = t.skipped(action, b, a)
+        if skipped:
+            return skipped
+        record = f"{t.record(b, b['leader'], b['c_pos'])} (offset {b['c_pos']})"
+        if action.name == "poll and process":
+            return f"polls and processes {record}"
+        text = f"polls {record}"
+        if self.config.commit == "transactional":
+            text += " and processes it inside its own transaction (output not yet committed)"
+        elif self.config.commit == "before-process":
+            text += f" and commits offset {a['c_committed'] - 1} before processing it"
+        elif self.config.processing == "async":
+            text += " and hands it to the processing thread"
+        return text
+
+    def _says_commit_transaction(self, action, b, a) -> str:
+        return (f"commits its transaction: the output for {self.text.msg(b['c_buf'] - 1)} and offset "
+                f"{a['c_committed'] - 1} (sendOffsetsToTransaction) become visible together")
+
+    def _says_reset_offset(self, action, b, a) -> str:
+        return (f"position {b['c_pos']} is past the log end (OFFSET_OUT_OF_RANGE): resets to "
+                f"{a['c_pos']} (auto.offset.reset={self.config.auto_offset_reset})")
+
+    def _says_validate_position(self, action, b, a) -> str:
+        if a["c_pos"] < b["c_pos"]:
+            return (f"validates its position after the leader change (KIP-320): the log was truncated "
+                    f"below it, so it moves from {b['c_pos']} to {a['c_pos']}, the first offset known "
+                    "to diverge")
+        return "validates its position after the leader change (KIP-320): nothing below it was truncated"
+
+    def _says_position(self, action, b, a) -> str:
+        """A restart, and where the restarted consumer starts reading."""
+        restart = action.name == "restart"
+        if a["c_alive"] == C_JOINING:
+            return "restarts and rejoins the group"
+        if b["c_committed"]:
+            return (f"restarts and resumes from committed offset {a['c_pos']}" if restart else
+                    f"resumes from committed offset {a['c_pos']}")
+        text = f"no committed offset: auto.offset.reset={self.config.auto_offset_reset} gives offset {a['c_pos']}"
+        return ("restarts with " + text) if restart else ("finds " + text)
 
     def _readable(self, s):
         return And(s.c_alive == C_UP, s.c_pending == 0, self.leader_up(s), s.c_pos < self.read_limit(s))

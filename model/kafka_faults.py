@@ -25,33 +25,107 @@ class FaultsMixin:
         if b.enabled("network"):
             for r in range(self.n_replicas):
                 acts.append(Action("network", "breaks the connection", self._fault(self._break_connection(r, False)),
-                                   "network", (r,)))
+                                   "network", {"broker": r}, says=self._says_break_connection))
                 if self.orphans:
                     acts.append(Action("network", "breaks the connection after a read",
-                                       self._fault(self._break_connection(r, True)), "network", (r,)))
+                                       self._fault(self._break_connection(r, True)), "network", {"broker": r},
+                                       says=self._says_break_connection))
         if b.enabled("follower-lag"):
             for f in range(self.n_replicas):
-                acts.append(Action(f"broker {f + 1}", "falls behind", self._fault(self._lag(f)), "follower-lag", (f,)))
+                acts.append(Action(f"broker {f + 1}", "falls behind", self._fault(self._lag(f)), "follower-lag",
+                                   {"broker": f},
+                                   says=lambda action, b, a: ("falls behind and the leader drops it from the ISR "
+                                                              "(replica.lag.time.max.ms)")))
         if b.enabled("broker-crash"):
             for r in range(self.n_replicas):
                 crash = self._crash(r, None)
                 if self.merged("crash-closes-connection"):
                     crash = then_if(crash, self._connection_closed(r))
-                acts.append(Action(f"broker {r + 1}", "crashes", self._fault(crash), "broker-crash", (r,)))
+                acts.append(Action(f"broker {r + 1}", "crashes", self._fault(crash), "broker-crash", {"broker": r},
+                                   says=self._says_broker_crash))
         if b.enabled("power-loss"):
             for r in range(self.n_replicas):
                 for k in range(self.capacity):
-                    acts.append(Action(f"broker {r + 1}", "loses power", self._fault(self._crash(r, k)), "power-loss", (r, k)))
+                    acts.append(Action(f"broker {r + 1}", "loses power", self._fault(self._crash(r, k)), "power-loss",
+                                       {"broker": r, "kept": k}, says=self._says_broker_crash))
         if b.enabled("producer-crash"):
-            acts.append(Action("producer", "crashes and restarts", self._fault(self._producer_crash), "producer-crash"))
+            acts.append(Action("producer", "crashes and restarts", self._fault(self._producer_crash), "producer-crash",
+                               says=self._says_producer_crash))
         if self.zombies:
             acts.append(Action("producer", "restarted while the old instance still runs",
-                               self._fault(self._zombie_restart), "producer-zombie"))
+                               self._fault(self._zombie_restart), "producer-zombie", says=self._says_zombie_restart))
             acts.append(Action("producer", "restarted while two old instances still run",
-                               self._fault(self._second_zombie), "producer-zombie"))
+                               self._fault(self._second_zombie), "producer-zombie",
+                               says=lambda action, b, a: (
+                                   "the producing application is restarted again while an earlier instance is "
+                                   "still paused: two paused instances are beyond the model, so this run is not "
+                                   "explored further")))
         if b.enabled("consumer-crash"):
-            acts.append(Action("consumer", "crashes", self._fault(self._consumer_crash), "consumer-crash"))
+            acts.append(Action("consumer", "crashes", self._fault(self._consumer_crash), "consumer-crash",
+                               says=lambda action, b, a: ("the consuming application crashes (its position and "
+                                                          "unprocessed records are gone)")))
         return acts
+
+    # ---- what a trace says for each step (Action.says; pieces of text in kafka_text.py) --------
+    def _says_break_connection(self, action, b, a) -> str:
+        t, r = self.text, action.args["broker"]
+        on_r = [c for c in range(self.slots) if b["req_msg"][c] and b["req_broker"][c] == r]
+        text = f"the producer's connection to broker {r + 1} breaks"
+        if self.acks == 0:
+            gone = [t.msg(b["req_msg"][c] - 1) for c in on_r if b["req_stage"][c] == REQ]
+            return text + f": {', '.join(gone)} never reach the broker (acks=0: nobody notices)"
+        if action.name.endswith("after a read"):
+            added = [a["o_msg"][k] for k in range(self.n_orphans) if a["o_msg"][k] and not b["o_msg"][k]]
+            text += (f" just after the broker read {t.msg(added[0] - 1)}: its handler will still execute "
+                     "it, and the answer goes nowhere")
+        lost = [t.msg(b["req_msg"][c] - 1) for c in on_r if b["req_stage"][c] not in (LOST, CLOSED)]
+        return text + f"; {', '.join(lost)} and their answers are lost (the client will time out)"
+
+    def _says_broker_crash(self, action, b, a) -> str:
+        t, r = self.text, action.args["broker"]
+        power_loss = action.name == "loses power"
+        if not power_loss:
+            text = "crashes"
+        else:
+            text = (f"loses power: only {action.args['kept']} of its {b['log_len'][r]} records had reached the "
+                    f"disk (Kafka acknowledges before fsync); the rest are gone when it restarts")
+        if b["has_leader"] and b["leader"] == r:
+            text += ("; it was the leader: the controller fences it (once its session times out) and "
+                     "the partition goes offline" if not a["has_leader"] else
+                     "; it was the leader (the controller fences it once its session times out)")
+        on_r = [c for c in range(self.slots) if b["req_msg"][c] and b["req_broker"][c] == r]
+        if on_r and power_loss:
+            text += (f"; its connection goes silent ({', '.join(t.msg(b['req_msg'][c] - 1) for c in on_r)} "
+                     "will time out)")
+        elif on_r and not any(a["req_msg"][c] and a["req_stage"][c] == CLOSED for c in range(self.slots)):
+            outcome = t.failed_requests(b, a, on_r)
+            text += (f"; the producer sees its connection close, failing "
+                     f"{', '.join(t.msg(b['req_msg'][c] - 1) for c in on_r)} (oldest first)")
+            text += f"; {outcome}" if outcome else ""
+        elif on_r:
+            text += "; its connection is reset"
+        return text
+
+    def _says_producer_crash(self, action, b, a) -> str:
+        t = self.text
+        resend = [t.msg(m) for m in range(self.n_messages) if a["status"][m] == QUEUED]
+        on_wire = [t.msg(b["req_msg"][c] - 1) for c in range(self.slots) if b["req_msg"][c]]
+        text = "the producing application crashes and restarts under a new producer id"
+        if self.transactional:
+            text = ("the producing application crashes and restarts with the same transactional.id: "
+                    f"initTransactions bumps the epoch to {a['epoch']}")
+            if b["txn"] == ONGOING:
+                text += " and the coordinator aborts the open transaction"
+        if on_wire:
+            text += f"; requests on its connection are gone ({', '.join(on_wire)})"
+        text += f"; it re-sends {', '.join(resend)}" if resend else "; it has nothing to re-send"
+        return text
+
+    def _says_zombie_restart(self, action, b, a) -> str:
+        old = [self.text.msg(a["z_msg"][z] - 1) for z in range(self.slots) if a["z_msg"][z]]
+        return ("the producing application is restarted while the old instance is paused (not dead): "
+                f"the new instance takes the same transactional.id with epoch {a['epoch']}; the old "
+                f"instance's requests for {', '.join(old)} are still on their way to the broker")
 
     def _fault(self, effect):
         """Wrap a failure: it spends one unit of the fault budget."""

@@ -29,31 +29,97 @@ class ProducerMixin:
         acts = []
         for i in range(self.n_messages):
             for c in range(self.slots):
-                acts.append(Action("producer", "send", self._guarded(self._send(i, c)), params=(i, c)))
-        acts.append(Action("producer", "refresh metadata", self._guarded(self._refresh_metadata)))
+                acts.append(Action("producer", "send", self._guarded(self._send(i, c)),
+                                   params={"message": i, "slot": c}, says=self._says_send))
+        acts.append(Action("producer", "refresh metadata", self._guarded(self._refresh_metadata),
+                           says=self._says_refresh))
         if self.merged("fence-on-crash"):
             acts.append(Action("producer", "refresh metadata (names the dead leader)",
-                               self._guarded(self._refresh_to_dead_leader)))
+                               self._guarded(self._refresh_to_dead_leader), says=self._says_refresh_to_dead_leader))
         for c in range(self.slots):
-            acts.append(Action("producer", "receive ok", self._guarded(self._receive_ok(c)), params=(c,)))
+            slot = {"slot": c}
+            acts.append(Action("producer", "receive ok", self._guarded(self._receive_ok(c)), params=slot,
+                               says=self._says_receive_ok))
             if self.acks != 0:
-                acts.append(Action("producer", "receive error", self._guarded(self._receive_error(c)), params=(c,)))
+                acts.append(Action("producer", "receive error", self._guarded(self._receive_error(c)), params=slot,
+                                   says=self._says_receive_failure))
             if self.idempotent:
                 acts.append(Action("producer", "receive out of order sequence",
-                                   self._guarded(self._receive_out_of_order(c)), params=(c,)))
+                                   self._guarded(self._receive_out_of_order(c)), params=slot,
+                                   says=self._says_receive_failure))
                 acts.append(Action("producer", "receive invalid epoch",
-                                   self._guarded(self._receive_fenced(c)), params=(c,)))
+                                   self._guarded(self._receive_fenced(c)), params=slot,
+                                   says=self._says_receive_failure))
         if self.acks != 0:
             for b in range(self.n_replicas):
-                acts.append(Action("producer", "time out", self._guarded(self._time_out(b)), params=(b,)))
+                acts.append(Action("producer", "time out", self._guarded(self._time_out(b)), params={"broker": b},
+                                   says=self._says_connection_failed))
         if not self.merged("crash-closes-connection"):
             for b in range(self.n_replicas):
-                acts.append(Action("producer", "sees the connection close", self._connection_closed(b), params=(b,)))
+                acts.append(Action("producer", "sees the connection close", self._connection_closed(b),
+                                   params={"broker": b}, says=self._says_connection_failed))
         if self.transactional:
-            acts.append(Action("producer", "commit transaction", self._guarded(self._commit_transaction)))
+            acts.append(Action("producer", "commit transaction", self._guarded(self._commit_transaction),
+                               says=lambda action, b, a: ("calls commitTransaction(): every send is acknowledged, "
+                                                          "the coordinator decides COMMIT")))
             if not self.unlimited_retries:
-                acts.append(Action("producer", "abort transaction", self._guarded(self._abort_transaction)))
+                acts.append(Action("producer", "abort transaction", self._guarded(self._abort_transaction),
+                                   says=lambda action, b, a: ("a send failed for good: the application aborts "
+                                                              "the transaction (abortTransaction)")))
         return acts
+
+    # ---- what a trace says for each step (Action.says; pieces of text in kafka_text.py) --------
+    def _says_send(self, action, b, a) -> str:
+        t, i, c = self.text, action.args["message"], action.args["slot"]
+        text = f"sends {t.msg(i)} to {t.broker_name(a['req_broker'][c])}"
+        if self.idempotent:
+            text += f" with sequence number {a['req_seq'][c]}"
+            if self.epochs > 1 and a["req_epoch"][c]:
+                text += f" (epoch {a['req_epoch'][c]})"
+        if b["tries"][i]:
+            text += " (a retry)"
+        if self.acks == 0:
+            text += "; acks=0, so the send counts as successful at once"
+        return text
+
+    def _says_refresh(self, action, b, a) -> str:
+        if a["meta"] == self.no_broker:
+            return "refreshes its metadata: the partition has no leader"
+        return f"refreshes its metadata: broker {a['meta'] + 1} leads the partition"
+
+    def _says_refresh_to_dead_leader(self, action, b, a) -> str:
+        return (f"refreshes its metadata from a broker that has not yet heard broker {b['leader'] + 1} "
+                f"was fenced: it names dead broker {b['leader'] + 1} as the leader")
+
+    def _says_receive_ok(self, action, b, a) -> str:
+        t, c = self.text, action.args["slot"]
+        m = b["req_msg"][c] - 1
+        return (f"gets the ack for {t.msg(m)} from {t.broker_name(b['req_broker'][c])}: the application is told "
+                "the send succeeded")
+
+    def _says_receive_failure(self, action, b, a) -> str:
+        t, c = self.text, action.args["slot"]
+        m = b["req_msg"][c] - 1
+        source = t.broker_name(b["req_broker"][c])
+        what = {"receive error": f"gets a retriable error for {t.msg(m)} from {source}",
+                "receive out of order sequence": f"gets OUT_OF_ORDER_SEQUENCE_NUMBER for {t.msg(m)} from {source}",
+                "receive invalid epoch": f"gets INVALID_PRODUCER_EPOCH for {t.msg(m)} from {source}: not retriable",
+                }[action.name]
+        if a["status"][m] == FAILED:
+            return f"{what}; the application is told the send failed{t.bump(b, a)}"
+        return f"{what} and will retry it{t.bump(b, a)}"
+
+    def _says_connection_failed(self, action, b, a) -> str:
+        t, r = self.text, action.args["broker"]
+        slots = [c for c in range(self.slots) if b["req_msg"][c] and b["req_broker"][c] == r]
+        names = ", ".join(t.msg(b["req_msg"][c] - 1) for c in slots)
+        if action.name == "time out":
+            text = (f"request.timeout.ms expires on the connection to broker {r + 1}: it closes the "
+                    f"connection, failing {names} (oldest first)")
+        else:
+            text = f"sees its connection to broker {r + 1} close, failing {names} (oldest first)"
+        outcome = t.failed_requests(b, a, slots)
+        return text + (f"; {outcome}" if outcome else "") + "; it asks for new metadata"
 
     def _guarded(self, effect):
         """With crash-closes-connection off, a closed connection is the first thing the client's

@@ -149,10 +149,25 @@ class TransactionsMixin:
         return And(guard, Or(pending), s.z_msg[0] != 0)
 
     def _zombie_actions(self) -> list[Action]:
-        return [Action("leader", "fences the old instance", self._zombie_fenced),
-                Action("leader", "appends the old instance's request", self._zombie_append),
-                Action("leader", "log full", self._zombie_log_full),
-                Action("leader", "drops the old instance's request", self._zombie_dropped)]
+        return [Action("leader", "fences the old instance", self._zombie_fenced, says=self._says_zombie_fenced),
+                Action("leader", "appends the old instance's request", self._zombie_append,
+                       says=self._says_zombie_append),
+                Action("leader", "log full", self._zombie_log_full, says=self._says_log_full),
+                Action("leader", "drops the old instance's request", self._zombie_dropped,
+                       says=lambda action, b, a: (f"{self.text.leader(b)} answers the old instance's request for "
+                                                  f"{self.text.msg(b['z_msg'][0] - 1)} with an error"))]
+
+    # ---- what a trace says for each step (Action.says; pieces of text in kafka_text.py) --------
+    def _says_zombie_fenced(self, action, b, a) -> str:
+        t = self.text
+        return (f"{t.leader(b)} rejects the old instance's request for {t.msg(b['z_msg'][0] - 1)} "
+                f"(epoch {b['z_epoch']}): it knows a newer epoch, so the old producer is fenced")
+
+    def _says_zombie_append(self, action, b, a) -> str:
+        t = self.text
+        offset = b["log_len"][b["leader"]]
+        return (f"{t.leader(b)} appends the old instance's {t.record(a, b['leader'], offset)} at offset "
+                f"{offset}: it has not yet heard of the new epoch")
 
     def _zombie_arrives(self, s):
         return And(s.z_msg[0] != 0, self.leader_up(s))

@@ -26,10 +26,3 @@ class Property:
     summary: str  # one sentence for people
     holds_in: Callable[[Model], StatePredicate]  # the predicate, built for one model instance
 
-    def violation_reason(self, lasso: bool) -> str:
-        """What a counterexample of this property shows, in one phrase (same for every engine)."""
-        if self.kind == INVARIANT:
-            return "a reachable state breaks it"
-        if not lasso:
-            return "the system settles (no normal step is enabled) in a state that breaks it"
-        return "the system can cycle forever, under fairness, without it ever becoming true"

@@ -9,7 +9,9 @@ import semcheck
 from semcheck import HOLDS, INCONCLUSIVE, VIOLATED
 from semcheck.checker.explicit import ExplicitSearch
 from semcheck.checker.graph import write_dot
+from semcheck.checker.result import Stop, Why
 from semcheck.properties import ALL_PROPERTIES
+from semcheck.report import explain
 
 
 def test_a_search_cut_by_max_states_is_inconclusive_never_holds():
@@ -17,14 +19,15 @@ def test_a_search_cut_by_max_states_is_inconclusive_never_holds():
     assert all(r.verdict == HOLDS for r in full.results)
     cut = semcheck.verify({}, faults=["network"], max_faults=1, messages=2, max_states=100)
     assert {r.verdict for r in cut.results} == {INCONCLUSIVE}
-    assert all("max-states" in r.reason for r in cut.results)
+    assert all(r.reason.kind == Why.CUT and r.reason.details["stop"] == Stop.MAX_STATES for r in cut.results)
+    assert all("--max-states" in cut.explain(r.property) for r in cut.results)
     assert cut.exit_code == 3 and not cut.stats.complete
 
 
 def test_a_search_cut_by_timeout_is_inconclusive():
     r = semcheck.verify({}, properties=["in-order"], timeout=1e-9)
     assert r.verdict("in-order") == INCONCLUSIVE
-    assert r.stats.stopped_by == "timeout"
+    assert r.stats.stopped_by == Stop.TIMEOUT
 
 
 def test_a_violation_found_before_the_cut_is_still_reported():
@@ -38,9 +41,11 @@ def test_log_capacity_overflow_makes_the_verdict_inconclusive():
     model = semcheck.build_model({}, faults=["network"], max_faults=1, messages=2)
     model.capacity = 1  # too small for two messages
     model.layout = model._declare_layout()
-    stats, results, _ = ExplicitSearch(model, [ALL_PROPERTIES["no-duplicate"]]).run()
+    found = ExplicitSearch(model, [ALL_PROPERTIES["no-duplicate"]]).run()
+    stats, results = found.stats, found.results
     assert results[0].verdict == INCONCLUSIVE
-    assert "log capacity" in results[0].reason
+    assert results[0].reason.details["stop"] == Stop.MODEL_BOUND
+    assert "log capacity" in explain(results[0].reason)
     assert not stats.complete
 
 

@@ -9,6 +9,7 @@ reach the model only through ``model/api.py``.  The imports are read from the so
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -85,3 +86,26 @@ def test_the_rule_catches_a_wrong_import(tmp_path):
     found = imports_of(bad, "semcheck.checker")
     assert {"semcheck.model.kafka", "semcheck.checker.trace", "semcheck.cli"} <= found
     assert _layer("semcheck.model.kafka") == "semcheck.model"
+
+
+def _strings_outside_docstrings(path: Path):
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    docstrings = {id(node.body[0].value) for node in ast.walk(tree)
+                  if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))
+                  and node.body and isinstance(node.body[0], ast.Expr)
+                  and isinstance(node.body[0].value, ast.Constant)}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings:
+            yield node.lineno, node.value
+
+
+KAFKA_OR_CLI_WORDS = re.compile(r"--[a-z]|kafka|broker|producer|consumer|log capacity", re.IGNORECASE)
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "checker").glob("*.py")), ids=lambda p: p.name)
+def test_the_engines_say_nothing_of_kafka_or_the_command_line(path):
+    """Sentences about Kafka's bounds or the CLI's options belong to the model and to
+    semcheck/report/words.py; an engine returns structured reasons (checker/result.py)."""
+    said = [(line, text) for line, text in _strings_outside_docstrings(path)
+            if KAFKA_OR_CLI_WORDS.search(text)]
+    assert not said, f"{path.name} says {said}"

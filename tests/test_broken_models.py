@@ -15,6 +15,7 @@ import pytest
 import semcheck
 from semcheck import HOLDS, VIOLATED
 from semcheck.checker.explicit import ExplicitSearch
+from semcheck.checker.search import SearchSettings
 from semcheck.checker.symbolic import SymbolicSearch
 from semcheck.model.kafka import KafkaModel
 from semcheck.model.kafka_codes import OK
@@ -68,10 +69,10 @@ def test_both_engines_catch_a_broken_action(broken, settings, options, prop):
     good = semcheck.build_model(settings, **options)
     bad = broken(good.config, good.bounds, good.merges)
     chosen = [ALL_PROPERTIES[prop]]
-    assert ExplicitSearch(good, chosen).run()[1][0].verdict == HOLDS
-    explicit = ExplicitSearch(bad, chosen).run()[1][0]
-    symbolic = SymbolicSearch(bad, chosen, timeout=120).run()[1][0]
+    assert ExplicitSearch(good, chosen).run().results[0].verdict == HOLDS
+    explicit = ExplicitSearch(bad, chosen).run().results[0]
+    symbolic = SymbolicSearch(bad, chosen, SearchSettings(timeout=120)).run().results[0]
     assert explicit.verdict == VIOLATED and symbolic.verdict == VIOLATED
     assert len(explicit.trace) == len(symbolic.trace)
-    unbroken = SymbolicSearch(good, chosen, depth=len(explicit.trace) + 1, timeout=120).run()[1][0]
+    unbroken = SymbolicSearch(good, chosen, SearchSettings(depth=len(explicit.trace) + 1, timeout=120)).run().results[0]
     assert unbroken.verdict != VIOLATED, unbroken.reason

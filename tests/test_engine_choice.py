@@ -9,9 +9,11 @@ from click.testing import CliRunner
 import semcheck
 from semcheck import HOLDS, INCONCLUSIVE, VIOLATED
 from semcheck.checker.both import combine
-from semcheck.checker.result import DISAGREE, PropertyResult, Result, Stats
+from semcheck.checker.result import DISAGREE, PropertyResult, Reason, Stats, Stop, Why
 from semcheck.cli import main
+from semcheck.report import explain
 from semcheck.report.text import render_text
+from semcheck.result import Result
 
 # acks=0 with one network fault: two properties violated, two proved, in seconds for both engines
 SMALL = ["--acks", "0", "--faults", "network", "--max-faults", "1", "--messages", "1"]
@@ -42,7 +44,8 @@ def test_a_depth_limit_leaves_the_symbolic_engine_inconclusive():
     r = semcheck.verify({"acks": "all"}, faults=["broker-crash"], max_faults=1, messages=1,
                         engine="symbolic", depth=2, properties=["no-loss"])
     assert r.verdict("no-loss") == INCONCLUSIVE
-    assert "--depth 2" in r["no-loss"].reason
+    assert r["no-loss"].reason.details == {"stop": Stop.DEPTH_LIMIT, "depth": 2, "limit": 2}
+    assert "--depth 2" in r.explain("no-loss")
     assert r.exit_code == 3
 
 
@@ -51,12 +54,12 @@ def _violation(length: int) -> PropertyResult:
                                    properties=["no-duplicate"])
     trace = model_result["no-duplicate"].trace
     trace = type(trace)(trace.initial, trace.steps[:length], trace.final, None)
-    return PropertyResult("no-duplicate", VIOLATED, trace, "a reachable state breaks it")
+    return PropertyResult("no-duplicate", VIOLATED, trace, Reason(Why.BAD_STATE))
 
 
 def test_a_disagreement_is_an_internal_error_with_both_answers():
     violated = _violation(11)
-    holds = PropertyResult("no-duplicate", HOLDS, None, "proved")
+    holds = PropertyResult("no-duplicate", HOLDS, None, Reason(Why.EXHAUSTED))
     for a, b in ((holds, violated), (violated, holds), (violated, _violation(10))):
         merged = combine(a, b)
         assert merged.verdict == DISAGREE
@@ -72,7 +75,8 @@ def test_a_disagreement_is_an_internal_error_with_both_answers():
 
 def test_an_inconclusive_engine_does_not_disagree():
     violated = _violation(11)
-    unknown = PropertyResult("no-duplicate", INCONCLUSIVE, None, "stopped at --timeout")
+    unknown = PropertyResult("no-duplicate", INCONCLUSIVE, None, Reason(Why.CUT, {"stop": Stop.TIMEOUT, "depth": 3}))
     merged = combine(violated, unknown)
     assert merged.verdict == VIOLATED
-    assert "symbolic engine was inconclusive" in merged.reason
+    assert merged.reason.kind == Why.ONE_ENGINE_DECIDED and merged.reason.details["inconclusive"] == "symbolic"
+    assert "symbolic engine was inconclusive" in explain(merged.reason)

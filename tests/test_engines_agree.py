@@ -13,6 +13,7 @@ import pytest
 import semcheck
 from semcheck import HOLDS, INCONCLUSIVE
 from semcheck.checker.explicit import ExplicitSearch
+from semcheck.checker.search import SearchSettings
 from semcheck.checker.symbolic import SymbolicSearch
 from semcheck.properties import ALL_PROPERTIES
 from semcheck.properties.base import EVENTUALLY
@@ -172,8 +173,10 @@ BOUNDED_AGREEMENT = {
 def _engines_agree(settings, options, timeout, bounded=False):
     model = semcheck.build_model(settings, **options)
     props = list(ALL_PROPERTIES.values())
-    explicit_stats, explicit, _ = ExplicitSearch(model, props).run()
-    symbolic_stats, symbolic, _ = SymbolicSearch(model, props, timeout=timeout).run()
+    explicit_run = ExplicitSearch(model, props).run()
+    symbolic_run = SymbolicSearch(model, props, SearchSettings(timeout=timeout)).run()
+    explicit_stats, explicit = explicit_run.stats, explicit_run.results
+    symbolic_stats, symbolic = symbolic_run.stats, symbolic_run.results
     for prop, a, b in zip(props, explicit, symbolic):
         assert a.verdict != INCONCLUSIVE, (a.property, a.reason)
         if bounded and prop.kind == EVENTUALLY and a.verdict == HOLDS and b.verdict == INCONCLUSIVE:

@@ -14,6 +14,8 @@ import semcheck.checker.symbolic as symbolic
 from semcheck import HOLDS, INCONCLUSIVE, VIOLATED
 from semcheck.checker.compile import compile_model
 from semcheck.checker.explicit import ExplicitSearch
+from semcheck.checker.search import SearchSettings
+from semcheck.checker.result import Why
 from semcheck.checker.lemmas import candidate_facts, prove_lemmas, sample_states
 from semcheck.checker.symbolic import Encoding, SymbolicSearch, _solver
 from semcheck.properties import ALL_PROPERTIES
@@ -83,7 +85,7 @@ def test_houdini_drops_candidates_that_a_reachable_state_breaks():
 
 def _verdicts(model, depth):
     props = list(ALL_PROPERTIES.values())
-    _, results, _ = SymbolicSearch(model, props, depth=depth, timeout=600).run()
+    results = SymbolicSearch(model, props, SearchSettings(depth=depth, timeout=600)).run().results
     return {r.property: r for r in results}
 
 
@@ -93,14 +95,14 @@ def test_lemmas_prove_in_order_on_two_faults_where_induction_alone_cannot(monkey
     # steps in 1200 s without a proof of in-order (the completeness threshold lies beyond).
     model = _model()
     props = list(ALL_PROPERTIES.values())
-    _, explicit, _ = ExplicitSearch(model, props).run()
+    explicit = ExplicitSearch(model, props).run().results
     expected = {r.property: r.verdict for r in explicit}
     assert expected == {"no-loss": VIOLATED, "no-acked-loss": VIOLATED, "no-duplicate": VIOLATED,
                         "in-order": HOLDS}
 
     with_lemmas = _verdicts(model, depth=12)
     assert {p: r.verdict for p, r in with_lemmas.items()} == expected
-    assert "inferred invariants" in with_lemmas["in-order"].reason
+    assert with_lemmas["in-order"].reason.kind == Why.K_INDUCTION and with_lemmas["in-order"].reason.details["lemmas"]
 
     monkeypatch.setattr(symbolic, "LEMMAS_FROM_DEPTH", 10**9)
     without = _verdicts(model, depth=12)

@@ -86,7 +86,7 @@ def _id(row):
 
 def _verdicts(settings, options, split):
     model = semcheck.build_model(settings, messages=2, max_faults=2, split=split, **options)
-    _, results, _ = ExplicitSearch(model, list(ALL_PROPERTIES.values())).run()
+    results = ExplicitSearch(model, list(ALL_PROPERTIES.values())).run().results
     return {r.property: r.verdict for r in results}
 
 
@@ -137,6 +137,6 @@ def test_a_merge_that_hides_behaviour_is_caught():
     merged = semcheck.build_model({}, messages=2, max_faults=2, faults=["broker-crash"])
     broken = FenceWithoutStaleMetadata(merged.config, merged.bounds, merged.merges)
     prop = [ALL_PROPERTIES["in-order"]]
-    assert ExplicitSearch(fine, prop).run()[1][0].verdict == "violated"
-    assert ExplicitSearch(merged, prop).run()[1][0].verdict == "violated"
-    assert ExplicitSearch(broken, prop).run()[1][0].verdict == "holds"
+    assert ExplicitSearch(fine, prop).run().results[0].verdict == "violated"
+    assert ExplicitSearch(merged, prop).run().results[0].verdict == "violated"
+    assert ExplicitSearch(broken, prop).run().results[0].verdict == "holds"

@@ -9,10 +9,11 @@ import semcheck
 from semcheck.model.dsl import ConcreteLeaves, NextState, StateView, apply_writes
 
 
-def step(model, state: bytes, actor: str, name: str, params=()):
-    """The successor of ``state`` by the named action, or None if it is not enabled."""
+def step(model, state: bytes, actor: str, name: str, params=None):
+    """The successor of ``state`` by the named action (``params`` by name, as ``Action.args``), or
+    None if it is not enabled."""
     for action in model.actions():
-        if action.actor == actor and action.name == name and action.params == params:
+        if action.actor == actor and action.name == name and action.args == (params or {}):
             nxt = NextState(model.layout, ConcreteLeaves(state))
             if action.effect(StateView(model.layout, ConcreteLeaves(state)), nxt):
                 return model.layout.decode(apply_writes(state, nxt.writes))
@@ -34,7 +35,7 @@ def test_a_replica_restarting_after_a_power_loss_keeps_only_what_reached_the_dis
     d["lost_from"][0] = 0
     d["log"][1][0], d["log"][2][0] = 2, 2  # the new leader and the third broker hold m2
     d["log_len"][1], d["log_len"][2] = 1, 1
-    after = step(model, model.layout.encode(d), "broker 1", "restart", (0,))
+    after = step(model, model.layout.encode(d), "broker 1", "restart", {"broker": 0})
     assert after is not None and after["alive"][0] == 1
     assert after["log_len"][0] == 0 and after["log"][0][0] == 0
     assert after["lost_from"][0] == model.capacity
@@ -51,7 +52,7 @@ def test_without_idempotence_batches_failed_together_are_requeued_newest_first()
     d["queue"] = [3, 0, 0]
     d["req_msg"][:2] = [1, 2]
     d["req_stage"][:2] = [5, 5]  # both lost when the connection broke
-    after = step(model, model.layout.encode(d), "producer", "time out", (0,))
+    after = step(model, model.layout.encode(d), "producer", "time out", {"broker": 0})
     assert after["queue"] == [2, 1, 3]
     assert after["status"] == [0, 0, 0] and after["req_msg"] == [0, 0, 0]
 
@@ -71,7 +72,7 @@ def test_an_epoch_bump_renumbers_the_unfinished_batches_from_zero():
     d["req_msg"][:2] = [2, 3]
     d["req_stage"][:2] = [3, 0]
     d["req_seq"][:2] = [1, 2]
-    after = step(model, model.layout.encode(d), "producer", "receive out of order sequence", (0,))
+    after = step(model, model.layout.encode(d), "producer", "receive out of order sequence", {"slot": 0})
     assert after is not None
     assert after["epoch"] == 1 and after["pid"] == 0
     assert after["status"][1] == 0 and after["seq"] == [0, 1, 2] and after["next_seq"] == 2
@@ -99,7 +100,7 @@ def test_a_retry_older_than_the_last_five_batches_is_out_of_order_not_a_duplicat
         d["status"][seq] = 1
         state = model.layout.encode(d)
         enabled = [name for name in ("dedupe", "reject: out of order sequence", "append")
-                   if step(model, state, "leader", name, (0,)) is not None]
+                   if step(model, state, "leader", name, {"slot": 0}) is not None]
         assert enabled == [expected], (seq, enabled)
         d["status"][seq] = 0
 
@@ -111,13 +112,13 @@ def test_a_leader_without_state_for_the_producer_accepts_any_sequence():
     d = model.layout.decode(model.initial_states()[0])
     d["status"][2] = 1
     d["req_msg"][0], d["req_stage"][0], d["req_seq"][0] = 3, 0, 2  # m3 with sequence 2 first
-    after = step(model, model.layout.encode(d), "leader", "append", (0,))
+    after = step(model, model.layout.encode(d), "leader", "append", {"slot": 0})
     assert after is not None and after["log"][0][0] == 3 and after["log_seq"][0][0] == 2
     # once the leader has the producer's state, a gap is out of order
     _leader_log(model, d, [(1, 0, 0, 0)])
     d["req_msg"][0], d["req_stage"][0], d["req_seq"][0] = 3, 0, 2
-    assert step(model, model.layout.encode(d), "leader", "append", (0,)) is None
-    assert step(model, model.layout.encode(d), "leader", "reject: out of order sequence", (0,)) is not None
+    assert step(model, model.layout.encode(d), "leader", "append", {"slot": 0}) is None
+    assert step(model, model.layout.encode(d), "leader", "reject: out of order sequence", {"slot": 0}) is not None
 
 
 def test_a_follower_rejoins_the_isr_at_the_high_watermark_and_the_epoch_start():
@@ -134,9 +135,9 @@ def test_a_follower_rejoins_the_isr_at_the_high_watermark_and_the_epoch_start():
     for k in (1, 2):
         d["log"][1][k] = d["log_seq"][1][k] = 0
     d["epoch_start"] = 1
-    assert step(model, model.layout.encode(d), "broker 3", "rejoin ISR", (2,)) is not None
+    assert step(model, model.layout.encode(d), "broker 3", "rejoin ISR", {"broker": 2}) is not None
     d["epoch_start"] = 2  # the leader's epoch began after broker 3's log end
-    assert step(model, model.layout.encode(d), "broker 3", "rejoin ISR", (2,)) is None
+    assert step(model, model.layout.encode(d), "broker 3", "rejoin ISR", {"broker": 2}) is None
 
 
 def test_a_consumer_seeks_to_the_divergence_point_after_a_leader_change():

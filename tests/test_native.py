@@ -17,7 +17,7 @@ import pytest
 import semcheck
 from semcheck.checker import native
 from semcheck.checker.explicit import ExplicitSearch
-from semcheck.checker.result import INCONCLUSIVE
+from semcheck.checker.result import INCONCLUSIVE, Stop
 from semcheck.properties import ALL_PROPERTIES
 
 pytestmark = pytest.mark.skipif(native._compiler() is None, reason="no C compiler: only the Python search runs")
@@ -70,7 +70,7 @@ def test_a_search_cut_by_max_states_is_inconclusive_in_c_too(monkeypatch, cache_
                                                        max_states=100))
     assert r.stats.backend == "native"
     assert {p.verdict for p in r.results} == {INCONCLUSIVE}
-    assert not r.stats.complete and r.stats.stopped_by == "max-states"
+    assert not r.stats.complete and r.stats.stopped_by == Stop.MAX_STATES
 
 
 def test_log_capacity_cuts_runs_in_c_as_in_python(monkeypatch, cache_dir):
@@ -82,12 +82,13 @@ def test_log_capacity_cuts_runs_in_c_as_in_python(monkeypatch, cache_dir):
         model = semcheck.build_model({}, faults=["network"], max_faults=1, messages=2)
         model.capacity = 1  # too small for two messages
         model.layout = model._declare_layout()
-        stats, results, _ = ExplicitSearch(model, [ALL_PROPERTIES["no-duplicate"]]).run()
+        found = ExplicitSearch(model, [ALL_PROPERTIES["no-duplicate"]]).run()
+        stats, results = found.stats, found.results
         assert stats.backend == backend
         outcomes[backend] = (stats.states, stats.transitions, stats.complete, results[0].verdict,
                              results[0].reason)
     assert outcomes["native"] == outcomes["python"]
-    assert outcomes["native"][3] == INCONCLUSIVE and "log capacity" in outcomes["native"][4]
+    assert outcomes["native"][3] == INCONCLUSIVE and outcomes["native"][4].details["stop"] == Stop.MODEL_BOUND
 
 
 def test_a_compiled_model_is_loaded_from_the_cache_the_second_time(monkeypatch, cache_dir):

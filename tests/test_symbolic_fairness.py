@@ -12,10 +12,13 @@ from __future__ import annotations
 
 from semcheck import HOLDS, INCONCLUSIVE, VIOLATED
 from semcheck.checker.explicit import ExplicitSearch
+from semcheck.checker.result import Stop, Why
+from semcheck.checker.search import SearchSettings
 from semcheck.checker.symbolic import SymbolicSearch
 from semcheck.model.api import Action, Model, StatePredicate
 from semcheck.model.dsl import And, Layout, Or
 from semcheck.properties import EVENTUALLY, INVARIANT, Property
+from semcheck.report import explain
 
 
 def _refresh(s, nx):  # the producer's metadata flips between "no leader" and "the dead leader"
@@ -46,11 +49,12 @@ class LeaderDown(Model):
         self.layout = Layout()
         for name in ("meta", "up", "done", "beat"):
             self.layout.scalar(name, 2)
-        self._actions = [Action("producer", "refresh metadata", _refresh), Action("consumer", "deliver", _deliver)]
+        self._actions = [Action("producer", "refresh metadata", _refresh, says="refreshes its metadata"),
+                         Action("consumer", "deliver", _deliver, says="gets the message")]
         if restart:
-            self._actions.append(Action("broker", "restart", _restart))
+            self._actions.append(Action("broker", "restart", _restart, says="restarts"))
         if heartbeat:
-            self._actions.append(Action("consumer", "heartbeat", _heartbeat))
+            self._actions.append(Action("consumer", "heartbeat", _heartbeat, says="sends a heartbeat"))
 
     def initial_states(self):
         return [self.layout.encode({})]
@@ -64,8 +68,8 @@ DELIVERED = Property("delivered", EVENTUALLY, "the message is eventually deliver
 
 
 def _verdicts(model):
-    _, explicit, _ = ExplicitSearch(model, [DELIVERED]).run()
-    _, symbolic, _ = SymbolicSearch(model, [DELIVERED], timeout=60).run()
+    explicit = ExplicitSearch(model, [DELIVERED]).run().results
+    symbolic = SymbolicSearch(model, [DELIVERED], SearchSettings(timeout=60)).run().results
     return explicit[0], symbolic[0]
 
 
@@ -87,7 +91,8 @@ def test_a_cycle_left_only_for_another_cycle_is_inconclusive_never_holds():
     explicit, symbolic = _verdicts(LeaderDown(restart=True, heartbeat=True))
     assert explicit.verdict == HOLDS
     assert symbolic.verdict == INCONCLUSIVE
-    assert "cycle of normal steps keeps it false" in symbolic.reason
+    assert symbolic.reason.kind == Why.FAIRNESS_UNDECIDED
+    assert "cycle of normal steps keeps it false" in explain(symbolic.reason)
 
 
 DELIVERED_WHILE_UP = Property("delivered-while-up", INVARIANT, "a delivered message was delivered by a live broker",
@@ -100,7 +105,9 @@ def test_time_running_out_while_cycles_are_judged_leaves_only_the_eventually_pro
     # they must say inconclusive (never holds), and the invariant keeps its proof.
     monkeypatch.setattr(SymbolicSearch, "_judge_cycles", lambda self, i, diameter: "unknown")
     model = LeaderDown(restart=True)
-    stats, (delivered, invariant), _ = SymbolicSearch(model, [DELIVERED, DELIVERED_WHILE_UP], timeout=60).run()
-    assert invariant.verdict == HOLDS and "completeness threshold" in invariant.reason
-    assert delivered.verdict == INCONCLUSIVE and "--timeout" in delivered.reason
-    assert not stats.complete and stats.stopped_by == "timeout"
+    found = SymbolicSearch(model, [DELIVERED, DELIVERED_WHILE_UP], SearchSettings(timeout=60)).run()
+    stats, (delivered, invariant) = found.stats, found.results
+    assert invariant.verdict == HOLDS and invariant.reason.kind == Why.COMPLETENESS_THRESHOLD
+    assert delivered.verdict == INCONCLUSIVE and delivered.reason.kind == Why.CYCLES_CUT_SHORT
+    assert "--timeout" in explain(delivered.reason)
+    assert not stats.complete and stats.stopped_by == Stop.TIMEOUT

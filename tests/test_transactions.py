@@ -9,6 +9,7 @@ import pytest
 
 import semcheck
 from semcheck import HOLDS, VIOLATED
+from semcheck.checker.result import Stop
 
 from test_truth_table import assert_processed_again_after_a_crash_before_commit, index_of, steps
 
@@ -99,7 +100,8 @@ def test_exactly_once_setup_holds_under_every_fault_class_that_keeps_the_leader_
     assert not r.stats.complete
     for prop in ALL_FOUR:
         assert r.verdict(prop) == INCONCLUSIVE, prop
-        assert "second paused producer" in r[prop].reason
+        assert r[prop].reason.details["stop"] == Stop.MODEL_BOUND
+        assert "second paused producer" in r.explain(prop)
 
 
 @pytest.mark.parametrize("death", ["power-loss", "broker-crash"])

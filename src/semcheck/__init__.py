@@ -7,8 +7,9 @@
 """
 
 from .api import build_model, verify
-from .checker.result import HOLDS, INCONCLUSIVE, VIOLATED, Result
+from .checker.result import HOLDS, INCONCLUSIVE, VIOLATED
 from .model.config import ConfigError
+from .result import Result
 
 __all__ = ["verify", "build_model", "Result", "ConfigError", "HOLDS", "VIOLATED", "INCONCLUSIVE"]
 __version__ = "0.1.0"

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from typing import Callable, Iterable, Mapping
 
-from .checker.both import combine
-from .checker.explicit import ExplicitSearch
-from .checker.symbolic import SymbolicSearch
-from .checker.result import Result, Stats
+from .checker.registry import STRATEGIES, UnknownStrategy, strategy_named
+from .checker.result import Stats
+from .checker.search import SearchSettings
 from .model.bounds import FAULT_CLASSES, Bounds
 from .model.config import ConfigError, KafkaConfig, resolve_config
 from .model.kafka import KafkaModel
 from .model.merges import MERGE_NAMES, merges_without
 from .properties import ALL_PROPERTIES
+from .result import Result
 
-ENGINES = ("explicit", "symbolic", "both")
+ENGINES = tuple(STRATEGIES)
 MAX_DEPTH = 500  # symbolic unrolling depth; beyond this the formulas are absurdly large
 
 
@@ -54,44 +54,36 @@ def verify(
     """Check delivery properties of a Kafka configuration.
 
     ``settings`` maps Kafka keys to values, e.g. ``{"acks": "1", "retries": 3}``.  Returns a
-    :class:`~semcheck.checker.result.Result` with one verdict per property (``holds`` only when the
+    :class:`~semcheck.result.Result` with one verdict per property (``holds`` only when the
     bounded state space was exhausted), a shortest trace for each violation, and statistics.
     ``split`` takes merged steps apart by name, or ``"all"`` of them (docs/model.md, "Merged steps").
     """
     model = build_model(settings, commit=commit, processing=processing, messages=messages,
                         max_faults=max_faults, faults=faults, split=split)
     chosen = _choose_properties(properties)
-    if engine not in ENGINES:
-        raise ConfigError(f"unknown engine {engine!r}: choose from {', '.join(ENGINES)}")
+    try:
+        strategy = strategy_named(engine)
+    except UnknownStrategy as err:
+        raise ConfigError(str(err)) from None
     if max_states is not None and (not isinstance(max_states, int) or max_states < 1):
         raise ConfigError(f"--max-states must be a positive integer, got {max_states!r}")
     if timeout is not None and not timeout > 0:
         raise ConfigError(f"--timeout must be a positive number of seconds, got {timeout!r}")
     if depth is not None and (not isinstance(depth, int) or not 0 <= depth <= MAX_DEPTH):
         raise ConfigError(f"--depth must be between 0 and {MAX_DEPTH}, got {depth!r}")
-    graph = None
-    engine_stats = []
-    if engine in ("explicit", "both"):
-        stats, results, graph = ExplicitSearch(model, chosen, max_states=max_states, timeout=timeout,
-                                               keep_graph=keep_graph, progress=progress).run()
-        engine_stats.append(stats)
-    if engine in ("symbolic", "both"):
-        symbolic_stats, symbolic_results, _ = SymbolicSearch(model, chosen, depth=depth, timeout=timeout).run()
-        engine_stats.append(symbolic_stats)
-        if engine == "symbolic":
-            stats, results = symbolic_stats, symbolic_results
-        else:
-            results = [combine(a, b) for a, b in zip(results, symbolic_results)]
+    settings = SearchSettings(max_states=max_states, depth=depth, timeout=timeout, keep_graph=keep_graph,
+                              progress=progress)
+    found = strategy(model, chosen, settings).run()
     config: KafkaConfig = model.config
     return Result(
         config=config.kafka_settings(),
         notes=config.notes,
         bounds={**model.bounds.as_dict(), "merged_steps": [m for m in MERGE_NAMES if model.merged(m)]},
         engine=engine,
-        stats=stats,
-        results=results,
-        graph=graph,
-        engine_stats=engine_stats if engine == "both" else [],
+        stats=found.stats,
+        results=found.results,
+        graph=found.graph,
+        engine_stats=found.engine_stats,
     )
 
 

@@ -13,6 +13,7 @@ import sys
 import click
 
 from .api import ENGINES, verify as run_verify
+from .checker.registry import STRATEGIES
 from .model.bounds import FAULT_CLASSES, parse_faults
 from .model.config import ConfigError
 from .model.merges import MERGE_NAMES
@@ -161,9 +162,8 @@ def main():
 @click.option("--property", "property_names", multiple=True, metavar="NAME",
               help="Check only this property (repeatable): " + ", ".join(ALL_PROPERTIES) + ". Default all.")
 @click.option("--engine", default="explicit", show_default=True, metavar="|".join(ENGINES),
-              help="explicit: breadth-first search over concrete states; symbolic: Z3 bounded model "
-                   "checking with k-induction; both: run the two and report any disagreement as an "
-                   "internal error (exit status 4).")
+              help="; ".join(f"{name}: {strategy.summary}" for name, strategy in STRATEGIES.items())
+                   + " (exit status 4).")
 @click.option("--depth", type=int, metavar="N",
               help="Symbolic engine: deepest unrolling tried before giving up (default 60).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,

@@ -20,8 +20,11 @@ class Progress:
         self._width = 0  # length of the line currently shown (0: nothing shown)
 
     def __call__(self, stats: Stats) -> None:
-        line = (f"  explored {stats.states:,} states, depth {stats.depth}, "
-                f"{round(stats.states_per_second):,} states/s")
+        if stats.engine == "symbolic":
+            line = f"  symbolic engine: paths unrolled to depth {stats.depth}, {stats.seconds:.0f} s"
+        else:
+            line = (f"  explored {stats.states:,} states, depth {stats.depth}, "
+                    f"{round(stats.states_per_second):,} states/s")
         pad = " " * max(0, self._width - len(line))
         self._write("\r" + line + pad)
         self._width = len(line)

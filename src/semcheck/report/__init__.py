@@ -1,10 +1,11 @@
-"""Reports of a :class:`~semcheck.checker.result.Result`: plain text for people, JSON for tools."""
+"""Reports of a :class:`~semcheck.result.Result`: plain text for people, JSON for tools."""
 
 from __future__ import annotations
 
-from ..checker.result import Result
+from ..result import Result
 from .json import render_json
 from .text import render_text
+from .words import explain
 
 FORMATS = ("text", "json")
 
@@ -18,4 +19,4 @@ def render(result: Result, fmt: str = "text") -> str:
     raise ValueError(f"unknown report format {fmt!r}: choose from {', '.join(FORMATS)}")
 
 
-__all__ = ["FORMATS", "render", "render_json", "render_text"]
+__all__ = ["FORMATS", "explain", "render", "render_json", "render_text"]

@@ -1,13 +1,48 @@
-"""The JSON report: ``Result.as_dict()`` as one indented object (DESIGN.md, "The CLI contract")."""
+"""The JSON report: one object per check (DESIGN.md, "The CLI contract").
+
+Reasons are given twice: as the sentence the text report prints (``reason``) and as data
+(``why``: its kind and numbers, ``checker/result.py``), so a tool need not parse words.
+"""
 
 from __future__ import annotations
 
 import json
+from typing import Any
 
-from ..checker.result import Result
+from ..checker.result import PropertyResult
+from ..result import Result
+from .words import explain
+
+
+def property_as_dict(r: PropertyResult) -> dict[str, Any]:
+    out: dict[str, Any] = {"property": r.property, "verdict": r.verdict}
+    if r.reason is not None:
+        out["reason"] = explain(r.reason)
+        out["why"] = r.reason.as_dict()
+    if r.by_engine:
+        out["engines"] = {name: property_as_dict(answer) for name, answer in r.by_engine.items()}
+    out["trace"] = r.trace.as_list() if r.trace else []
+    if r.trace is not None:
+        out["trace_initial"] = r.trace.initial
+        out["trace_initial_state"] = dict(r.trace.initial_state)
+        if r.trace.loop_start is not None:
+            out["loop_starts_at_step"] = r.trace.loop_start
+    return out
+
+
+def result_as_dict(result: Result) -> dict[str, Any]:
+    return {
+        "config": result.config,
+        "notes": list(result.notes),
+        "bounds": result.bounds,
+        "engine": result.engine,
+        "stats": result.stats.as_dict(),
+        **({"engine_stats": [st.as_dict() for st in result.engine_stats]} if result.engine_stats else {}),
+        "results": [property_as_dict(r) for r in result.results],
+    }
 
 
 def render_json(result: Result) -> str:
     """One JSON object with ``config``, ``notes``, ``bounds``, ``engine``, ``stats`` and ``results``,
     keys in a fixed order, ending in a newline."""
-    return json.dumps(result.as_dict(), indent=2, sort_keys=False) + "\n"
+    return json.dumps(result_as_dict(result), indent=2, sort_keys=False) + "\n"

@@ -5,7 +5,9 @@ Deterministic (the only timing is in the statistics line), no colour, no wrappin
 
 from __future__ import annotations
 
-from ..checker.result import DISAGREE, HOLDS, INCONCLUSIVE, VIOLATED, PropertyResult, Result, Stats, Trace
+from ..checker.result import DISAGREE, HOLDS, INCONCLUSIVE, VIOLATED, PropertyResult, Stats, Trace
+from ..result import Result
+from .words import explain, stop_phrase
 
 
 def render_text(result: Result) -> str:
@@ -30,10 +32,11 @@ def render_text(result: Result) -> str:
     for r in result.results:
         if r.verdict == DISAGREE:
             out.append("")
-            out.append(f"INTERNAL ERROR for {r.property}: the engines disagree ({r.reason}).")
+            out.append(f"INTERNAL ERROR for {r.property}: the engines disagree ({explain(r.reason)}).")
             out.append("  This is a bug in semcheck: please report it with this output.")
             for name, answer in (r.by_engine or {}).items():
-                out.append(f"  {name} engine: {answer.verdict}" + (f" ({answer.reason})" if answer.reason else ""))
+                said = explain(answer.reason)
+                out.append(f"  {name} engine: {answer.verdict}" + (f" ({said})" if said else ""))
                 if answer.trace is not None:
                     out.extend("  " + line for line in _counterexample(answer))
 
@@ -43,8 +46,7 @@ def render_text(result: Result) -> str:
             out.append("")
             same = next((s for s in shown if s.trace == r.trace), None)
             if same is not None:
-                out.append(f"Counterexample for {r.property}: {r.reason}" if r.reason
-                           else f"Counterexample for {r.property}:")
+                out.append(f"Counterexample for {r.property}: {explain(r.reason)}")
                 out.append(f"  the same trace as for {same.property} above")
             else:
                 out.extend(_counterexample(r))
@@ -53,7 +55,7 @@ def render_text(result: Result) -> str:
     inconclusive: dict[str, list[str]] = {}
     for r in result.results:
         if r.verdict == INCONCLUSIVE:
-            inconclusive.setdefault(r.reason or "the search did not exhaust the state space", []).append(r.property)
+            inconclusive.setdefault(explain(r.reason), []).append(r.property)
     for reason, names in inconclusive.items():
         out.append("")
         out.append(f"Inconclusive ({', '.join(names)}): {reason}.")
@@ -124,33 +126,16 @@ def _stats_line(stats: Stats) -> str:
     seconds = f"{stats.seconds:.2f}" if stats.seconds < 1 else f"{stats.seconds:.1f}"
     if stats.engine == "symbolic":
         line = f"Symbolic engine: paths unrolled to depth {stats.depth} in {seconds} s"
-        if stats.stopped_by == "timeout":
-            return line + "; stopped early: --timeout reached"
-        if stats.stopped_by == "depth":
-            return line + "; stopped at --depth before a proof"
-        if stats.stopped_by:
-            return line + f"; incomplete: {stats.stopped_by}"
-        if stats.complete:
-            return line + "; every reachable state lies within that depth"
-        return line
-    line = (f"Explored {stats.states:,} states, {stats.transitions:,} transitions, depth {stats.depth}, "
-            f"in {seconds} s ({round(stats.states_per_second):,} states/s)")
-    if stats.stopped_by == "all properties violated":
-        line += "; stopped early: all properties violated"
-    elif stats.stopped_by == "max-states":
-        line += "; stopped early: --max-states reached"
-    elif stats.stopped_by == "timeout":
-        line += "; stopped early: --timeout reached"
-    elif stats.stopped_by:
-        line += f"; incomplete: {stats.stopped_by}"
-    elif stats.complete:
-        line += "; the bounded state space was exhausted"
-    return line
+    else:
+        line = (f"Explored {stats.states:,} states, {stats.transitions:,} transitions, depth {stats.depth}, "
+                f"in {seconds} s ({round(stats.states_per_second):,} states/s)")
+    how = stop_phrase(stats)
+    return f"{line}; {how}" if how else line
 
 
 def _counterexample(r: PropertyResult) -> list[str]:
     trace: Trace = r.trace  # type: ignore[assignment]
-    out = [f"Counterexample for {r.property}: {r.reason}" if r.reason else f"Counterexample for {r.property}:"]
+    out = [f"Counterexample for {r.property}: {explain(r.reason)}"]
     out.append("  Initial state:")
     out.extend(f"    {part}: {text}" for part, text in trace.initial.items())
     width = len(str(len(trace.steps)))

@@ -1,0 +1,99 @@
+"""Every sentence semcheck says about a verdict or a stopped search, in one place.
+
+The engines return data (``checker/result.py``: :class:`Stop`, :class:`Reason`); this module turns it
+into words for the text and JSON reports.  It is also where the command line's option names appear
+(``--max-states``, ``--timeout``, ``--depth``): the engines know nothing of the command line.
+"""
+
+from __future__ import annotations
+
+from ..checker.result import Reason, Stats, Stop, Why
+
+# what a model's fixed-size bounds are, when the model does not name them
+DEFAULT_BOUND = "a fixed-size part of its state"
+
+
+def explain(reason: Reason | None) -> str:
+    """One phrase: what a verdict rests on (empty when there is nothing to say)."""
+    if reason is None:
+        return ""
+    d = reason.details
+    kind = reason.kind
+    if kind == Why.BAD_STATE:
+        return "a reachable state breaks it"
+    if kind == Why.SETTLES_BAD:
+        return "the system settles (no normal step is enabled) in a state that breaks it"
+    if kind == Why.FAIR_CYCLE:
+        return "the system can cycle forever, under fairness, without it ever becoming true"
+    if kind == Why.EXHAUSTED:
+        return "every reachable state was explored"
+    if kind == Why.COMPLETENESS_THRESHOLD:
+        return f"every reachable state is within {d['steps']} steps (completeness threshold)"
+    if kind == Why.K_INDUCTION:
+        if d.get("lemmas"):
+            return f"proved by {d['k']}-induction, with {d['lemmas']} inferred invariants of one or two slots"
+        return f"proved by {d['k']}-induction"
+    if kind == Why.CUT:
+        return _cut(d)
+    if kind == Why.FAIRNESS_UNDECIDED:
+        return ("a cycle of normal steps keeps it false, but semcheck could not show that fairness "
+                "can or cannot leave it within the bound")
+    if kind == Why.CYCLES_CUT_SHORT:
+        return ("stopped at --timeout while judging the cycles that could keep it false; every "
+                "reachable state is within the completeness threshold, and none settles breaking it")
+    if kind == Why.ENGINES_AGREE:
+        said = next((explain(r) for r in d["reasons"].values() if explain(r)), "")
+        return f"both engines agree; {said}".rstrip("; ")
+    if kind == Why.ONE_ENGINE_DECIDED:
+        return f"{explain(d['reason'])}; the {d['inconclusive']} engine was inconclusive"
+    if kind == Why.ENGINES_DISAGREE:
+        if "lengths" in d:
+            lengths = d["lengths"]
+            return ("both find a violation, but the shortest counterexamples differ in length "
+                    f"(explicit {lengths['explicit']} steps, symbolic {lengths['symbolic']})")
+        verdicts = d["verdicts"]
+        return f"explicit says {verdicts['explicit']}, symbolic says {verdicts['symbolic']}"
+    raise ValueError(f"no words for the reason {kind!r}")  # a new Why without its sentence
+
+
+def _cut(d) -> str:
+    stop = d.get("stop")
+    if "reasons" in d:  # every engine of a combinator was cut
+        return "; ".join(f"{engine}: {explain(r)}" for engine, r in d["reasons"].items())
+    if stop == Stop.MODEL_BOUND:
+        return (f"some run reached a bound of the model ({d.get('bound') or DEFAULT_BOUND}), so part of "
+                "the space was not explored")
+    if "states" in d:  # a search over concrete states
+        if stop == Stop.MAX_STATES:
+            return (f"search stopped at --max-states ({d['states']} states, depth {d['depth']}) "
+                    "before exhausting the space")
+        if stop == Stop.TIMEOUT:
+            return (f"search stopped at --timeout ({d['seconds']:.1f}s, {d['states']} states) "
+                    "before exhausting the space")
+        return "the search did not exhaust the state space"
+    if stop == Stop.TIMEOUT:
+        return f"stopped at --timeout; every path up to {d['depth']} steps was checked"
+    if stop == Stop.DEPTH_LIMIT:
+        return (f"no counterexample up to {d['depth']} steps, but no proof either: the completeness "
+                f"threshold lies beyond --depth {d['limit']}")
+    return "the search did not cover the bounded state space"
+
+
+def stop_phrase(stats: Stats) -> str:
+    """How a search ended, for the statistics line (empty when it simply ran to its end)."""
+    stop = stats.stopped_by
+    if stop == Stop.ALL_VIOLATED:
+        return "stopped early: all properties violated"
+    if stop == Stop.MAX_STATES:
+        return "stopped early: --max-states reached"
+    if stop == Stop.TIMEOUT:
+        return "stopped early: --timeout reached"
+    if stop == Stop.DEPTH_LIMIT:
+        return "stopped at --depth before a proof"
+    if stop == Stop.MODEL_BOUND:
+        return "incomplete: a run reached a bound of the model"
+    if stats.complete:
+        if stats.engine == "symbolic":
+            return "every reachable state lies within that depth"
+        return "the bounded state space was exhausted"
+    return ""

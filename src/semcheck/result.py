@@ -1,0 +1,60 @@
+"""What ``semcheck.verify`` returns: one search's results with the configuration and bounds checked."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from .checker.result import DISAGREE, INCONCLUSIVE, VIOLATED, PropertyResult, Stats
+
+
+@dataclass
+class Result:
+    config: dict[str, Any]  # the effective Kafka settings, by Kafka key
+    notes: tuple[str, ...]  # why some values differ from what was asked
+    bounds: dict[str, Any]
+    engine: str
+    stats: Stats
+    results: list[PropertyResult] = field(default_factory=list)
+    graph: Any = None  # the explored state space, when the engine kept it (see state_graph())
+    engine_stats: list[Stats] = field(default_factory=list)  # with --engine both: one per engine
+
+    def verdict(self, prop: str) -> str:
+        return self[prop].verdict
+
+    def __getitem__(self, prop: str) -> PropertyResult:
+        for r in self.results:
+            if r.property == prop:
+                return r
+        raise KeyError(prop)
+
+    def explain(self, prop: str) -> str:
+        """What the verdict of ``prop`` rests on, in one sentence (as the text report says it)."""
+        from .report.words import explain
+
+        return explain(self[prop].reason)
+
+    @property
+    def exit_code(self) -> int:
+        """0 all hold, 1 some property violated, 3 inconclusive (and none violated), 4 the two
+        engines disagree (a bug in semcheck, reported before anything else)."""
+        verdicts = {r.verdict for r in self.results}
+        if DISAGREE in verdicts:
+            return 4
+        if VIOLATED in verdicts:
+            return 1
+        if INCONCLUSIVE in verdicts:
+            return 3
+        return 0
+
+    def state_graph(self):
+        """The explored state space as a ``networkx.DiGraph`` (needs ``keep_graph=True``)."""
+        if self.graph is None:
+            raise ValueError("the state graph was not kept: call verify(..., keep_graph=True)")
+        return self.graph
+
+    def as_dict(self) -> dict[str, Any]:
+        """The JSON report's object (``semcheck.report.json``)."""
+        from .report.json import result_as_dict
+
+        return result_as_dict(self)

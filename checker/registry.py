@@ -8,18 +8,23 @@ from __future__ import annotations
 
 from .both import BothEngines
 from .explicit import ExplicitSearch
+from .replay import ReplayStrategy
 from .search import Strategy
 from .symbolic import SymbolicSearch
 
-STRATEGIES: dict[str, type[Strategy]] = {s.name: s for s in (ExplicitSearch, SymbolicSearch, BothEngines)}
+STRATEGIES: dict[str, type[Strategy]] = {
+    s.name: s for s in (ExplicitSearch, SymbolicSearch, BothEngines, ReplayStrategy)}
+
+# the strategies that search from scratch (``--engine``); the others need a stored trace
+SEARCHES: dict[str, type[Strategy]] = {name: s for name, s in STRATEGIES.items() if not s.needs_trace}
 
 
 class UnknownStrategy(ValueError):
     pass
 
 
-def strategy_named(name: str) -> type[Strategy]:
+def strategy_named(name: str, among: dict[str, type[Strategy]] = SEARCHES) -> type[Strategy]:
     try:
-        return STRATEGIES[name]
+        return among[name]
     except KeyError:
-        raise UnknownStrategy(f"unknown engine {name!r}: choose from {', '.join(STRATEGIES)}") from None
+        raise UnknownStrategy(f"unknown engine {name!r}: choose from {', '.join(among)}") from None

@@ -45,6 +45,9 @@ class Why(str, Enum):
     CUT = "cut"  # the search stopped (details: stop, and the counters at that point)
     FAIRNESS_UNDECIDED = "fairness-undecided"  # a cycle keeps it false; leaving it could not be decided
     CYCLES_CUT_SHORT = "cycles-cut-short"  # time ran out while judging the cycles (details: stop)
+    # replay (checker/replay.py)
+    REPLAY_DIVERGED = "replay-diverged"  # details: step, problem, and what differs
+    NOT_REPLAYED = "not-replayed"  # the stored trace has no counterexample for this property
     # --engine both
     ENGINES_AGREE = "engines-agree"  # details: one Reason per engine
     ONE_ENGINE_DECIDED = "one-engine-decided"  # details: decided_by, inconclusive

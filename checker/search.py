@@ -36,6 +36,7 @@ class Strategy:
 
     name: ClassVar[str]
     summary: ClassVar[str]  # one line, for --help and the docs
+    needs_trace: ClassVar[bool] = False  # runs from a stored trace (settings.trace), not from scratch
 
     def __init__(self, model: Model, properties: Sequence[Property], settings: SearchSettings = SearchSettings()):
         self.model = model

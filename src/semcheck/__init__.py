@@ -6,10 +6,10 @@
     'violated'
 """
 
-from .api import build_model, verify
+from .api import build_model, replay, verify
 from .checker.result import HOLDS, INCONCLUSIVE, VIOLATED
 from .model.config import ConfigError
 from .result import Result
 
-__all__ = ["verify", "build_model", "Result", "ConfigError", "HOLDS", "VIOLATED", "INCONCLUSIVE"]
+__all__ = ["verify", "replay", "build_model", "Result", "ConfigError", "HOLDS", "VIOLATED", "INCONCLUSIVE"]
 __version__ = "0.1.0"

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 from typing import Callable, Iterable, Mapping
 
-from .checker.registry import STRATEGIES, UnknownStrategy, strategy_named
+from .checker.registry import SEARCHES, UnknownStrategy, strategy_named
+from .checker.replay import ReplayStrategy, model_fingerprint
 from .checker.result import Stats
 from .checker.search import SearchSettings
 from .model.bounds import FAULT_CLASSES, Bounds
@@ -13,8 +15,9 @@ from .model.kafka import KafkaModel
 from .model.merges import MERGE_NAMES, merges_without
 from .properties import ALL_PROPERTIES
 from .result import Result
+from .tracefile import read_trace_file
 
-ENGINES = tuple(STRATEGIES)
+ENGINES = tuple(SEARCHES)
 MAX_DEPTH = 500  # symbolic unrolling depth; beyond this the formulas are absurdly large
 
 
@@ -74,6 +77,31 @@ def verify(
     settings = SearchSettings(max_states=max_states, depth=depth, timeout=timeout, keep_graph=keep_graph,
                               progress=progress)
     found = strategy(model, chosen, settings).run()
+    return _result(model, engine, found)
+
+
+def replay(source: str | os.PathLike | Mapping) -> Result:
+    """Re-run the counterexamples of a saved trace file (``verify(..., save_trace=...)``, ``semcheck
+    verify --save-trace``) against today's model, step by step (``checker/replay.py``).
+
+    ``source`` is the file's path or its parsed JSON.  Each property of the file is ``violated`` when
+    its counterexample is still a run of the model that breaks it, else ``inconclusive`` with the
+    first step that differs.  Raises ConfigError for an unreadable file or another format version."""
+    stored = read_trace_file(source)
+    model = build_model(stored.settings, commit=stored.commit, processing=stored.processing,
+                        messages=stored.messages, max_faults=stored.max_faults, faults=stored.faults,
+                        split=stored.split)
+    chosen = _choose_properties([t.property for t in stored.traces] or None)
+    found = ReplayStrategy(model, chosen, SearchSettings(trace=stored.traces)).run()
+    result = _result(model, ReplayStrategy.name, found)
+    fingerprint = model_fingerprint(model)
+    if stored.fingerprint != fingerprint:
+        result.notes = (*result.notes, f"the model changed since the trace was saved (model fingerprint "
+                                       f"{stored.fingerprint} then, {fingerprint} now)")
+    return result
+
+
+def _result(model: KafkaModel, engine: str, found) -> Result:
     config: KafkaConfig = model.config
     return Result(
         config=config.kafka_settings(),
@@ -84,6 +112,7 @@ def verify(
         results=found.results,
         graph=found.graph,
         engine_stats=found.engine_stats,
+        model=model,
     )
 
 

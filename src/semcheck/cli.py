@@ -12,8 +12,9 @@ import sys
 
 import click
 
-from .api import ENGINES, verify as run_verify
-from .checker.registry import STRATEGIES
+from .api import ENGINES, replay as run_replay, verify as run_verify
+from .checker.result import VIOLATED
+from .checker.registry import SEARCHES
 from .model.bounds import FAULT_CLASSES, parse_faults
 from .model.config import ConfigError
 from .model.merges import MERGE_NAMES
@@ -115,14 +116,15 @@ def _parse_properties(names: tuple[str, ...]) -> list[str] | None:
     return out
 
 
-def _check_dot_path(path: str) -> None:
+def _check_writable(option: str, path: str) -> None:
+    """Before a long search: the output file of ``option`` can be written."""
     directory = os.path.dirname(os.path.abspath(path))
     if os.path.isdir(path):
-        raise InputError(f"--dot {path!r} is a directory")
+        raise InputError(f"{option} {path!r} is a directory")
     if not os.path.isdir(directory):
-        raise InputError(f"--dot {path!r}: directory {directory!r} does not exist")
+        raise InputError(f"{option} {path!r}: directory {directory!r} does not exist")
     if not os.access(directory, os.W_OK) or (os.path.exists(path) and not os.access(path, os.W_OK)):
-        raise InputError(f"--dot {path!r}: not writable")
+        raise InputError(f"{option} {path!r}: not writable")
 
 
 @click.group(cls=SemcheckGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -162,7 +164,7 @@ def main():
 @click.option("--property", "property_names", multiple=True, metavar="NAME",
               help="Check only this property (repeatable): " + ", ".join(ALL_PROPERTIES) + ". Default all.")
 @click.option("--engine", default="explicit", show_default=True, metavar="|".join(ENGINES),
-              help="; ".join(f"{name}: {strategy.summary}" for name, strategy in STRATEGIES.items())
+              help="; ".join(f"{name}: {strategy.summary}" for name, strategy in SEARCHES.items())
                    + " (exit status 4).")
 @click.option("--depth", type=int, metavar="N",
               help="Symbolic engine: deepest unrolling tried before giving up (default 60).")
@@ -176,8 +178,11 @@ def main():
               help="Write the explored state graph as Graphviz DOT to FILE. Meant for small bounds "
                    "(e.g. --messages 1 --max-faults 1): it keeps the whole graph in memory and "
                    "explores the full space even after every property is violated.")
+@click.option("--save-trace", "trace_path", metavar="FILE",
+              help="Write every counterexample found to FILE (versioned JSON), to re-check later with "
+                   "`semcheck replay FILE`.")
 def verify(config_path, acks, retries, defines, commit, processing, messages, faults_text, max_faults, split_names,
-           property_names, engine, depth, fmt, max_states, timeout, dot_path):
+           property_names, engine, depth, fmt, max_states, timeout, dot_path, trace_path):
     """Check what a Kafka configuration guarantees.
 
     Exit status: 0 every checked property holds, 1 a property is violated, 2 bad input,
@@ -197,7 +202,9 @@ def verify(config_path, acks, retries, defines, commit, processing, messages, fa
         except ConfigError as err:
             raise InputError(str(err)) from None
     if dot_path is not None:
-        _check_dot_path(dot_path)
+        _check_writable("--dot", dot_path)
+    if trace_path is not None:
+        _check_writable("--save-trace", trace_path)
     progress = make_progress(sys.stderr)
     try:
         faults = parse_faults(faults_text)
@@ -218,5 +225,32 @@ def verify(config_path, acks, retries, defines, commit, processing, messages, fa
             write_dot(result.state_graph(), dot_path)
         except OSError as err:
             raise InputError(f"--dot {dot_path!r}: {err.strerror or err}") from None
+    if trace_path is not None:
+        try:
+            result.save_trace(trace_path)
+        except OSError as err:
+            raise InputError(f"--save-trace {trace_path!r}: {err.strerror or err}") from None
     click.echo(render(result, fmt), nl=False)
     return result.exit_code
+
+
+@main.command()
+@click.argument("trace_path", metavar="FILE")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="Report format.")
+def replay(trace_path, fmt):
+    """Re-check stored counterexamples against this semcheck's model.
+
+    FILE is a trace file written by `semcheck verify --save-trace FILE`.  Each counterexample is
+    re-run step by step from the configuration and bounds stored with it; the report names the
+    first step that is no longer enabled or ends in a different state.
+
+    Exit status: 0 every counterexample is reproduced (it is still a run that breaks its property),
+    1 some counterexample is not, 2 bad input (an unreadable file, another trace format version).
+    """
+    try:
+        result = run_replay(trace_path)
+    except ConfigError as err:
+        raise InputError(str(err)) from None
+    click.echo(render(result, fmt), nl=False)
+    return 0 if all(r.verdict == VIOLATED for r in result.results) else 1

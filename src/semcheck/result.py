@@ -18,6 +18,7 @@ class Result:
     results: list[PropertyResult] = field(default_factory=list)
     graph: Any = None  # the explored state space, when the engine kept it (see state_graph())
     engine_stats: list[Stats] = field(default_factory=list)  # with --engine both: one per engine
+    model: Any = field(default=None, repr=False)  # the model checked (decode states, describe steps)
 
     def verdict(self, prop: str) -> str:
         return self[prop].verdict
@@ -52,6 +53,13 @@ class Result:
         if self.graph is None:
             raise ValueError("the state graph was not kept: call verify(..., keep_graph=True)")
         return self.graph
+
+    def save_trace(self, path) -> None:
+        """Write every counterexample of this result to ``path`` as a versioned trace file, for
+        ``semcheck.replay`` / ``semcheck replay`` (``semcheck/tracefile.py``)."""
+        from .tracefile import write_trace_file
+
+        write_trace_file(self, path)
 
     def as_dict(self) -> dict[str, Any]:
         """The JSON report's object (``semcheck.report.json``)."""

@@ -13,8 +13,10 @@ from .words import explain, stop_phrase
 def render_text(result: Result) -> str:
     from .. import __version__
 
+    replaying = result.engine == "replay"
     engines = "explicit and symbolic engines" if result.engine == "both" else f"{result.engine} engine"
-    out: list[str] = [f"semcheck {__version__}: Kafka delivery check ({engines})", ""]
+    title = "replay of stored counterexamples" if replaying else f"Kafka delivery check ({engines})"
+    out: list[str] = [f"semcheck {__version__}: {title}", ""]
     out.append("Effective configuration")
     out.append("  " + "  ".join(f"{key}={_kafka_value(value)}" for key, value in result.config.items()))
     if result.notes:
@@ -25,7 +27,7 @@ def render_text(result: Result) -> str:
     if merged is not None:
         out.append("Merged steps: " + _merged(merged))
     out.append("")
-    out.extend(_table(result.results))
+    out.extend(_table(result.results, replaying))
     for stats in result.engine_stats or [result.stats]:
         out.append(_stats_line(stats))
 
@@ -58,6 +60,9 @@ def render_text(result: Result) -> str:
             inconclusive.setdefault(explain(r.reason), []).append(r.property)
     for reason, names in inconclusive.items():
         out.append("")
+        if replaying:
+            out.append(f"Not reproduced ({', '.join(names)}): {reason}.")
+            continue
         out.append(f"Inconclusive ({', '.join(names)}): {reason}.")
         out.append("  Not proven either way: raise --max-states / --timeout / --depth or lower the bounds.")
 
@@ -100,11 +105,14 @@ def _merged(merged: list) -> str:
     return f"{', '.join(merged)} on; {', '.join(split)} split"
 
 
-def _table(results: list[PropertyResult]) -> list[str]:
-    rows = [("Property", "Verdict", "Shortest counterexample")]
+def _table(results: list[PropertyResult], replaying: bool = False) -> list[str]:
+    rows = [("Property", "Replay", "Counterexample") if replaying else ("Property", "Verdict", "Shortest counterexample")]
     for r in results:
+        if replaying and r.verdict != VIOLATED:
+            rows.append((r.property, "NOT REPRODUCED", "-"))
+            continue
         if r.verdict == VIOLATED:
-            verdict = "VIOLATED"
+            verdict = "reproduced" if replaying else "VIOLATED"
             if r.trace is None:
                 example = "-"
             else:
@@ -124,6 +132,8 @@ def _table(results: list[PropertyResult]) -> list[str]:
 
 def _stats_line(stats: Stats) -> str:
     seconds = f"{stats.seconds:.2f}" if stats.seconds < 1 else f"{stats.seconds:.1f}"
+    if stats.engine == "replay":
+        return f"Replayed {stats.transitions:,} steps in {seconds} s"
     if stats.engine == "symbolic":
         line = f"Symbolic engine: paths unrolled to depth {stats.depth} in {seconds} s"
     else:

@@ -41,6 +41,10 @@ def explain(reason: Reason | None) -> str:
     if kind == Why.CYCLES_CUT_SHORT:
         return ("stopped at --timeout while judging the cycles that could keep it false; every "
                 "reachable state is within the completeness threshold, and none settles breaking it")
+    if kind == Why.REPLAY_DIVERGED:
+        return _diverged(d)
+    if kind == Why.NOT_REPLAYED:
+        return "the trace file holds no counterexample for it"
     if kind == Why.ENGINES_AGREE:
         said = next((explain(r) for r in d["reasons"].values() if explain(r)), "")
         return f"both engines agree; {said}".rstrip("; ")
@@ -77,6 +81,34 @@ def _cut(d) -> str:
         return (f"no counterexample up to {d['depth']} steps, but no proof either: the completeness "
                 f"threshold lies beyond --depth {d['limit']}")
     return "the search did not cover the bounded state space"
+
+
+REPLAY_PROBLEMS = {
+    "not-initial": "the stored initial state is not an initial state of the model",
+    "no-such-action": "the model has no such action",
+    "not-enabled": "the action is not enabled there",
+    "different-state": "the action leads to a different state",
+    "loop-not-closed": "the loop does not come back to the state it started from",
+    "property-holds": "the run no longer breaks the property",
+    "not-settled": "the run does not settle there any more (a normal step is enabled)",
+}
+
+
+def _diverged(d) -> str:
+    """Where a stored counterexample stops being a run of the model, and how."""
+    where = "the initial state" if d["step"] == 0 else f"step {d['step']}"
+    if "action" in d:
+        params = ", ".join(f"{k}={v}" for k, v in d.get("params", {}).items())
+        where += f" ({d['actor']}: {d['action']}{f' [{params}]' if params else ''})"
+    text = f"not reproduced: at {where} {REPLAY_PROBLEMS[d['problem']]}"
+    fields = d.get("fields")
+    if fields:
+        text += "; " + ", ".join(f"{name} {want} in the trace, {got} now" for name, (want, got) in fields.items())
+    if d.get("fields_only_in_trace"):
+        text += f" (fields no longer in the model, not compared: {', '.join(d['fields_only_in_trace'])})"
+    if d.get("fields_only_in_model"):
+        text += f" (fields new in the model, not compared: {', '.join(d['fields_only_in_model'])})"
+    return text
 
 
 def stop_phrase(stats: Stats) -> str:

@@ -41,10 +41,13 @@ import json, sys
 import semcheck
 from semcheck.checker.explicit import ExplicitSearch
 from semcheck.model.api import StatePredicate
-from semcheck.model.bounds import FAULT_CLASSES
 from semcheck.properties.base import INVARIANT, Property
 messages, faults = int(sys.argv[1]), int(sys.argv[2])
-model = semcheck.build_model({}, messages=messages, max_faults=faults, faults=FAULT_CLASSES)
+try:
+    model = semcheck.build_model({}, messages=messages, max_faults=faults, faults="all")
+except semcheck.ConfigError:  # before "all" was a value of faults= (issue 9): the tuple of every class
+    from semcheck.model.bounds import FAULT_CLASSES
+    model = semcheck.build_model({}, messages=messages, max_faults=faults, faults=FAULT_CLASSES)
 prop = Property("explore-all", INVARIANT, "always true", lambda m: StatePredicate("true", lambda s: True))
 found = ExplicitSearch(model, [prop]).run()
 stats = found[0] if isinstance(found, tuple) else found.stats  # before 0.1.0's search interface: a tuple

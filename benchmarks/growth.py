@@ -29,11 +29,10 @@ from common import EXPLORE_ALL
 import semcheck
 from semcheck.checker.explicit import ExplicitSearch
 from semcheck.checker.search import SearchSettings
-from semcheck.model.bounds import FAULT_CLASSES
 
 
 def run_cell(settings: dict, messages: int, faults: int, timeout: float) -> dict:
-    model = semcheck.build_model(settings, messages=messages, max_faults=faults, faults=FAULT_CLASSES)
+    model = semcheck.build_model(settings, messages=messages, max_faults=faults, faults="all")
     stats = ExplicitSearch(model, [EXPLORE_ALL], SearchSettings(timeout=timeout)).run().stats
     return {"messages": messages, "faults": faults, "states": stats.states,
             "transitions": stats.transitions, "depth": stats.depth, "seconds": round(stats.seconds, 3),

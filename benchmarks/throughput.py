@@ -27,7 +27,6 @@ from common import EXPLORE_ALL, machine
 
 import semcheck
 from semcheck.checker.explicit import ExplicitSearch
-from semcheck.model.bounds import FAULT_CLASSES
 
 CLI_ARGS = ["verify", "--acks=1", "--retries=3", "--format", "json"]
 CLI_TARGET_SECONDS = 2.0
@@ -36,7 +35,7 @@ CLI_TARGET_SECONDS = 2.0
 def engine_runs(messages: int, max_faults: int, split, repeat: int) -> list:
     runs = []
     for i in range(repeat):
-        model = semcheck.build_model({}, messages=messages, max_faults=max_faults, faults=FAULT_CLASSES,
+        model = semcheck.build_model({}, messages=messages, max_faults=max_faults, faults="all",
                                      split=split)
         st = ExplicitSearch(model, [EXPLORE_ALL]).run().stats
         if not st.complete:

@@ -24,7 +24,6 @@ import time
 import semcheck
 from semcheck.checker.explicit import ExplicitSearch
 from semcheck.checker.search import SearchSettings
-from semcheck.model.bounds import FAULT_CLASSES
 
 from growth import EXPLORE_ALL
 
@@ -39,7 +38,7 @@ VARIANTS = [
 
 
 def explore(settings: dict, options: dict, messages: int, faults: int, timeout: float):
-    model = semcheck.build_model(settings, messages=messages, max_faults=faults, faults=FAULT_CLASSES, **options)
+    model = semcheck.build_model(settings, messages=messages, max_faults=faults, faults="all", **options)
     stats = ExplicitSearch(model, [EXPLORE_ALL], SearchSettings(timeout=timeout)).run().stats
     return stats
 

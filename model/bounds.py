@@ -49,13 +49,25 @@ class Bounds:
         return {"messages": self.messages, "max_faults": self.max_faults, "faults": list(self.faults)}
 
 
-def parse_faults(text: str) -> tuple[str, ...]:
-    """``"network,broker-crash"`` -> tuple; ``"all"`` -> every class; ``"none"`` or ``""`` -> none."""
+# ``faults="all"``: every fault class that applies to the configuration (producer-zombie only with a
+# transactional.id, the only thing that fences an old instance).  A list is taken as written, so
+# naming producer-zombie without a transactional.id is an error however many classes are listed.
+ALL_FAULTS = "all"
+
+
+def applicable_faults(transactional: bool) -> tuple[str, ...]:
+    """What ``--faults all`` means for a configuration."""
+    return FAULT_CLASSES if transactional else tuple(f for f in FAULT_CLASSES if f != "producer-zombie")
+
+
+def parse_faults(text: str) -> tuple[str, ...] | str:
+    """``"network,broker-crash"`` -> tuple; ``"all"`` -> ``ALL_FAULTS`` (every class that applies,
+    decided with the configuration); ``"none"`` or ``""`` -> none."""
     text = text.strip()
     if text in ("", "none"):
         return ()
-    if text == "all":
-        return FAULT_CLASSES
+    if text == ALL_FAULTS:
+        return ALL_FAULTS
     names = tuple(part.strip() for part in text.split(","))
     if any(not n for n in names):
         raise ConfigError(f"--faults: empty fault class in {text!r}")

@@ -216,6 +216,25 @@ def test_zombie_fault_class_needs_a_transactional_id():
         semcheck.verify({}, faults=["producer-zombie"])
     # "all" without a transactional.id simply leaves it out
     assert "producer-zombie" not in semcheck.verify({"acks": "0"}, messages=1, max_faults=1).bounds["faults"]
+    # ...but a list is taken as written: naming it among all seven classes is the same error as
+    # naming it alone (issue 9: it used to be dropped silently when all seven were listed)
+    from semcheck.model.bounds import FAULT_CLASSES
+
+    with pytest.raises(ConfigError, match="producer-zombie needs a transactional.id"):
+        semcheck.build_model({}, faults=FAULT_CLASSES)
+    assert semcheck.build_model({"transactional.id": "t"}, faults="all").bounds.faults == FAULT_CLASSES
+
+
+def test_listing_every_fault_class_on_the_command_line_follows_the_same_rule():
+    from click.testing import CliRunner
+
+    from semcheck.cli import main
+
+    every = ",".join(["network", "follower-lag", "broker-crash", "power-loss", "producer-crash",
+                      "consumer-crash", "producer-zombie"])
+    run = CliRunner().invoke(main, ["verify", "--faults", every, "--messages", "1", "--max-faults", "1"])
+    assert run.exit_code == 2 and "producer-zombie needs a transactional.id" in run.output
+    assert len(run.output.strip().splitlines()) == 1
 
 
 def test_a_zombie_request_meeting_a_full_log_cuts_the_run_instead_of_vanishing():

@@ -9,7 +9,7 @@ from .checker.registry import SEARCHES, UnknownStrategy, strategy_named
 from .checker.replay import ReplayStrategy, model_fingerprint
 from .checker.result import Stats
 from .checker.search import SearchSettings
-from .model.bounds import FAULT_CLASSES, Bounds
+from .model.bounds import ALL_FAULTS, Bounds, applicable_faults
 from .model.config import ConfigError, KafkaConfig, resolve_config
 from .model.kafka import KafkaModel
 from .model.merges import MERGE_NAMES, merges_without
@@ -23,16 +23,13 @@ MAX_DEPTH = 500  # symbolic unrolling depth; beyond this the formulas are absurd
 
 def build_model(settings: Mapping[str, object] | None = None, *, commit: str | None = None,
                 processing: str | None = None, messages: int = 3, max_faults: int = 2,
-                faults: Iterable[str] = FAULT_CLASSES, split: Iterable[str] | str | None = None) -> KafkaModel:
+                faults: Iterable[str] | str = ALL_FAULTS, split: Iterable[str] | str | None = None) -> KafkaModel:
     """The Kafka model for these settings and bounds (raises ConfigError on bad input).
 
     ``split`` names merged steps to take apart (``model/merges.py``; ``"all"``: the fine model)."""
     config = resolve_config(settings, commit=commit, processing=processing)
-    faults = tuple(faults)
-    if not config.transactional and set(faults) == set(FAULT_CLASSES):
-        # "all" means every class that applies: a zombie producer is modelled only where a
-        # transactional.id fences it (listing it explicitly without one is an error)
-        faults = tuple(f for f in faults if f != "producer-zombie")
+    # "all" means every class that applies; a list is taken as written (model/bounds.py)
+    faults = applicable_faults(config.transactional) if faults == ALL_FAULTS else tuple(faults)
     bounds = Bounds(messages=messages, max_faults=max_faults, faults=faults)
     return KafkaModel(config, bounds, merges_without(split))
 
@@ -44,7 +41,7 @@ def verify(
     processing: str | None = None,
     messages: int = 3,
     max_faults: int = 2,
-    faults: Iterable[str] = FAULT_CLASSES,
+    faults: Iterable[str] | str = ALL_FAULTS,
     split: Iterable[str] | str | None = None,
     properties: Iterable[str] | None = None,
     engine: str = "explicit",

@@ -103,7 +103,6 @@ class _CEmitter(_Emitter):
     def __init__(self, domains: list[int]):
         super().__init__(domains)
         self.size = len(domains)
-        self.max_domain = max(domains, default=1)
         self.cranges: dict[int, tuple[int, int]] = {}
 
     # ---- sound ranges -----------------------------------------------------------------------

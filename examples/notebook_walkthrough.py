@@ -68,7 +68,7 @@ for note in chosen.notes:
 crash = semcheck.verify({"acks": "1", "retries": "3"}, messages=1, max_faults=1,
                         faults=["broker-crash"], properties=["no-acked-loss"])
 lost = crash["no-acked-loss"]
-print(f"no-acked-loss: {lost.verdict} ({crash.explain("no-acked-loss")}), {len(lost.trace)} steps")
+print(f"no-acked-loss: {lost.verdict} ({crash.explain('no-acked-loss')}), {len(lost.trace)} steps")
 print("initial state:")
 for part, text in lost.trace.initial.items():
     print(f"    {part}: {text}")

@@ -163,17 +163,6 @@ def _binary(op: str, a, b):
     return _BINARY[op](a, b)
 
 
-def Div(a, b):
-    """Integer division (floor, for the positive divisors models use) on any kind of value.
-    Python's ``//`` operator does not exist on Z3 terms, so models call this instead."""
-    return _binary("//", a, b)
-
-
-def Mod(a, b):
-    """Remainder, matching :func:`Div`."""
-    return _binary("%", a, b)
-
-
 def If(cond, then, other):
     """``then`` if ``cond`` else ``other``, on any kind of value."""
     if isinstance(cond, Expr):
@@ -317,16 +306,6 @@ class Layout:
         self.fields[name] = f
         self.size += f.size
 
-    def slot_names(self) -> list[str]:
-        names = []
-        for f in self.fields.values():
-            if not f.shape:
-                names.append(f.name)
-            else:
-                for i in range(f.size):
-                    names.append(f"{f.name}{list(_unravel(i, f.shape))}")
-        return names
-
     def decode(self, state: bytes) -> dict[str, Any]:
         """Named, nested-list form of a concrete state (for traces and notebooks)."""
         out = {}
@@ -347,14 +326,6 @@ class Layout:
                     raise ModelError(f"field {name}: value {x} outside range({f.domain})")
                 buf[f.first_slot + i] = int(x)
         return bytes(buf)
-
-
-def _unravel(i: int, shape: tuple[int, ...]) -> tuple[int, ...]:
-    idx = []
-    for d in reversed(shape):
-        idx.append(i % d)
-        i //= d
-    return tuple(reversed(idx))
 
 
 def _nest(flat: list, shape: tuple[int, ...]):

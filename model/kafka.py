@@ -257,10 +257,6 @@ class KafkaModel(ProducerMixin, BrokerMixin, ConsumerMixin, FaultsMixin, Transac
     # ------------------------------------------------------------------------------------------
     # derived values (DSL expressions over a state view)
     # ------------------------------------------------------------------------------------------
-    def message_of(self, record):
-        """The message a record holds (``log`` slots store message + 1)."""
-        return record - 1
-
     def is_data(self, record):
         """A record holding a message (not an empty slot, not a transaction marker)."""
         if not self.transactional:

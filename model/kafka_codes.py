@@ -16,7 +16,6 @@ STATUS_NAMES = {QUEUED: "queued", INFLIGHT: "in flight", ACKED: "acked", FAILED:
 #   WAIT+o  appended at offset o; the response waits (acks=all: for the ISR; acks=1 only while the
 #           append-and-respond merge is off)
 REQ, OK, ERR, OOS, FENCED, LOST, CLOSED, WAIT = 0, 1, 2, 3, 4, 5, 6, 7
-ANSWERED = (OK, ERR, OOS, FENCED)  # a response the client can read
 
 # the transactional producer's transaction, as its coordinator sees it (transactional.id only)
 ONGOING, COMMITTING, COMMITTED, ABORTING, ABORTED = 0, 1, 2, 3, 4

@@ -4,8 +4,8 @@ request) that the actions' own descriptions (``Action.says``, next to each actio
 from __future__ import annotations
 
 from .dsl import ConcreteLeaves, StateView
-from .kafka_codes import (C_DOWN, C_JOINING, CLOSED, COMMITTING, ERR, FAILED, FENCED, LOST, OK, ONGOING, OOS, QUEUED,
-                          REQ, STATUS_NAMES, TXN_NAMES, WAIT)
+from .kafka_codes import (C_DOWN, C_JOINING, CLOSED, ERR, FAILED, FENCED, LOST, OK, OOS, QUEUED, REQ, STATUS_NAMES,
+                          TXN_NAMES, WAIT)
 
 
 def _msg(m: int) -> str:

@@ -35,7 +35,6 @@ class Progress:
             self._write("\r" + " " * self._width + "\r")
             self._width = 0
 
-    finish = close
 
     def __enter__(self):
         return self

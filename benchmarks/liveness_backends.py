@@ -1,16 +1,20 @@
-"""Why liveness uses SciPy, not networkx: time both on the same normal-step graph.
+"""Why liveness uses SciPy, not networkx, and plain Python below a size: time them on one graph.
 
     python benchmarks/liveness_backends.py [--messages 3] [--max-faults 2]
 
-Builds the graph of normal steps of the default configuration (exhaustively, by checking only the
-invariant in-order with keep_graph), then finds its strongly connected components with
-scipy.sparse.csgraph (what checker/liveness.py uses) and with networkx.
+Builds the graph of normal steps of the default configuration (exhaustively), then finds its
+strongly connected components with scipy.sparse.csgraph (what checker/liveness.py uses for large
+graphs), with checker/liveness.py's own Tarjan in plain Python (small graphs), and with networkx;
+and, in a fresh interpreter, what importing SciPy's graph module costs (paid once per process).
 """
 
 from __future__ import annotations
 
 import argparse
+import subprocess
+import sys
 import time
+from array import array
 
 import numpy as np
 import networkx as nx
@@ -19,6 +23,7 @@ from scipy.sparse.csgraph import connected_components
 
 import semcheck
 from semcheck.checker.compile import compile_model
+from semcheck.checker.liveness import _components_python
 from semcheck.properties import ALL_PROPERTIES
 
 
@@ -50,6 +55,15 @@ def main() -> None:
     g = csr_matrix((np.ones(len(s), dtype=np.int8), (s, d)), shape=(len(states), len(states)))
     count, _ = connected_components(g, directed=True, connection="strong")
     print(f"scipy:    {time.perf_counter() - t:.3f} s for {count:,} components (incl. building the matrix)")
+
+    t = time.perf_counter()
+    count = max(_components_python(len(states), array("l", src), array("l", dst))[0], default=-1) + 1
+    print(f"python:   {time.perf_counter() - t:.3f} s for {count:,} components (checker/liveness.py's Tarjan)")
+
+    code = "import time; t = time.perf_counter(); import scipy.sparse.csgraph; print(time.perf_counter() - t)"
+    imports = sorted(float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout)
+                     for _ in range(3))
+    print(f"importing scipy.sparse.csgraph in a fresh interpreter: {imports[1]:.3f} s (median of 3)")
 
     t = time.perf_counter()
     graph = nx.DiGraph()

@@ -6,15 +6,22 @@ normal steps.  An "eventually" property is violated when some reachable bottom c
 state that breaks it.  Quiescent states (no normal step at all) are one-state bottom components; the
 search checks those as it meets them, so only components with a cycle are left for this module.
 
-The graph can have tens of millions of edges, so the components are computed by SciPy's compiled
-Tarjan implementation rather than by networkx (measured: see docs/performance.md).
+The graph can have tens of millions of edges, so large graphs go to SciPy's compiled Tarjan
+implementation (38x faster than networkx here: docs/performance.md).  Importing SciPy costs about
+half a second, more than a whole small check, so graphs below ``SCIPY_FROM_EDGES`` are analysed by
+the Tarjan below in plain Python; both give the same answer (tests/test_liveness.py).
 """
 
 from __future__ import annotations
 
+import sys
 from array import array
 from typing import Callable
 
+# Below this many normal-step edges the pure-Python analysis (about 0.9 us per edge) is faster than
+# importing SciPy (0.25-0.3 s) and using it (0.1 us per edge): benchmarks/liveness_backends.py,
+# docs/performance.md, "Liveness".
+SCIPY_FROM_EDGES = 200_000
 
 
 def find_bad_bottom_component(
@@ -23,12 +30,19 @@ def find_bad_bottom_component(
     edge_dst: array,
     states: list[bytes],
     holds: Callable[[bytes], bool],
+    use_scipy: bool | None = None,
 ):
     """Return ``(state id, component ids)`` for the first (lowest-numbered, so closest to an initial
-    state) state of a cyclic bottom component that breaks ``holds``; ``None`` if there is none."""
+    state) state of a cyclic bottom component that breaks ``holds``; ``None`` if there is none.
+    ``use_scipy`` forces one implementation (None: by the size of the graph)."""
     if len(edge_src) == 0:
         return None
-    # imported here: most checks stop at a counterexample and never need the graph analysis
+    if use_scipy is None:  # SciPy once it is loaded (a notebook's second check), or when it pays
+        use_scipy = "scipy.sparse.csgraph" in sys.modules or len(edge_src) >= SCIPY_FROM_EDGES
+    return (_find_scipy if use_scipy else _find_python)(n_states, edge_src, edge_dst, states, holds)
+
+
+def _find_scipy(n_states: int, edge_src: array, edge_dst: array, states: list[bytes], holds):
     import numpy as np
     from scipy.sparse import csr_matrix
     from scipy.sparse.csgraph import connected_components
@@ -48,3 +62,67 @@ def find_bad_bottom_component(
             members = np.nonzero(labels == labels[sid])[0].tolist()
             return sid, frozenset(members)
     return None
+
+
+def _find_python(n_states: int, edge_src: array, edge_dst: array, states: list[bytes], holds):
+    labels, bottom = _components_python(n_states, edge_src, edge_dst)
+    has_step = bytearray(n_states)
+    for s in edge_src:
+        has_step[s] = 1
+    for sid in range(n_states):  # ascending ids: BFS order
+        if has_step[sid] and bottom[labels[sid]] and not holds(states[sid]):
+            label = labels[sid]
+            return sid, frozenset(i for i in range(n_states) if labels[i] == label)
+    return None
+
+
+def _components_python(n_states: int, edge_src: array, edge_dst: array):
+    """The same, by an iterative Tarjan (no recursion: components can be thousands of states deep)."""
+    successors: list[list[int]] = [[] for _ in range(n_states)]
+    for s, d in zip(edge_src, edge_dst):
+        successors[s].append(d)
+    index = [-1] * n_states
+    low = [0] * n_states
+    labels = [-1] * n_states
+    on_stack = bytearray(n_states)
+    stack: list[int] = []
+    counter = count = 0
+    for root in range(n_states):
+        if index[root] != -1:
+            continue
+        work = [(root, 0)]
+        while work:
+            v, i = work.pop()
+            if i == 0:
+                index[v] = low[v] = counter
+                counter += 1
+                stack.append(v)
+                on_stack[v] = 1
+            succ = successors[v]
+            while i < len(succ):
+                w = succ[i]
+                i += 1
+                if index[w] == -1:
+                    work.append((v, i))
+                    work.append((w, 0))
+                    break
+                if on_stack[w] and index[w] < low[v]:
+                    low[v] = index[w]
+            else:
+                if low[v] == index[v]:
+                    while True:
+                        w = stack.pop()
+                        on_stack[w] = 0
+                        labels[w] = count
+                        if w == v:
+                            break
+                    count += 1
+                if work:
+                    parent = work[-1][0]
+                    if low[v] < low[parent]:
+                        low[parent] = low[v]
+    bottom = [True] * count
+    for s, d in zip(edge_src, edge_dst):
+        if labels[s] != labels[d]:
+            bottom[labels[s]] = False
+    return labels, bottom

@@ -1,8 +1,8 @@
 """Compile a model's actions and predicates into plain Python functions over ``bytes`` states.
 
 Each action of the model is run once with tracing values (``dsl.Expr``); the recorded guard and
-writes are turned into the source text of one ``successors(state)`` function, with the
-configuration already folded in.  This is what makes the explicit engine fast: per state it runs
+writes are turned into the source text of one step function (``make_expand``, which
+``successors(state)`` also runs), with the configuration already folded in.  This is what makes the explicit engine fast: per state it runs
 straight-line code that reads bytes, instead of interpreting the model.
 
 Evaluation order follows the model exactly: ``And``/``Or``/``If`` short-circuit, so a guarded
@@ -14,12 +14,17 @@ once per state at the top of the function.
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 from dataclasses import dataclass
 from typing import Callable
 
 from ..model.api import (Action, Expr, Model, ModelError, NextState, StatePredicate, StateView, TracingLeaves,
                          clear_intern_table)
+
+# Set to 1 (the test suite does, tests/conftest.py) to range-check every write of the generated code,
+# not only those the range analysis cannot prove: a check of the analysis itself.
+CHECK_EVERY_WRITE_ENV = "SEMCHECK_CHECK_EVERY_WRITE"
 
 _PY_BINARY = {"+": "+", "-": "-", "*": "*", "//": "//", "%": "%", "==": "==", "!=": "!=", "<": "<", "<=": "<="}
 
@@ -29,7 +34,7 @@ class CompiledModel:
 
     ``successors(state)`` returns ``[(action_index, next_state), ...]`` in action order;
     ``predicates[i](state)`` evaluates the i-th compiled predicate; ``make_expand(index_get,
-    add_state, src_append, dst_append)`` builds the search's fused expand-and-deduplicate step.
+    add_state, edge)`` builds the search's fused expand-and-deduplicate step (``_python_code``).
     ``source`` is kept for debugging.
 
     The Python code is generated and compiled on first use of any of these: a search in the
@@ -45,7 +50,8 @@ class CompiledModel:
 
     def _compiled(self) -> dict:
         if self._namespace is None:
-            self._source, self._namespace = _python_code(self._traced)
+            check = os.environ.get(CHECK_EVERY_WRITE_ENV) == "1"
+            self._source, self._namespace = _python_code(self._traced, check_every_write=check)
         return self._namespace
 
     @property
@@ -143,14 +149,26 @@ def compile_traced(traced: TracedModel) -> CompiledModel:
     return CompiledModel(traced)
 
 
-def _python_code(traced: TracedModel) -> tuple[str, dict]:
-    """The source text of a traced model's Python functions, and the namespace they run in."""
+def _python_code(traced: TracedModel, check_every_write: bool = False) -> tuple[str, dict]:
+    """The source text of a traced model's one Python step function, and the namespace it runs in.
+
+    ``make_expand(index_get, add_state, edge)`` builds ``expand(s, sid, keep_edges, keep_faults)``,
+    the search's inner loop fused with deduplication (no successor list is built): for each enabled
+    action in order it numbers the successor (``add_state`` for a new one) and, when asked, reports
+    the edge (``edge(sid, t, action)``: normal steps with ``keep_edges``, fault steps with
+    ``keep_faults``); it returns (quiescent, number of transitions).  ``successors(s)`` is the
+    same function run with a collector, so every consumer of the model runs this one code.
+
+    A write the range analysis cannot prove inside its field and its field's domain is checked and
+    raises :class:`ModelError` (as the DSL's concrete evaluation and the C backend do); with
+    ``check_every_write`` every write is checked (``SEMCHECK_CHECK_EVERY_WRITE=1``, set by the tests).
+    """
     actions, pred_exprs = traced.actions, traced.predicates
     emitter = _Emitter(traced.domains)
     plan_hoisting(traced, emitter)
 
     prelude = emitter.prelude()
-    blocks = []  # (conjuncts as source text, index, write lines) per action that can be enabled
+    blocks = []  # (conjuncts as source text, body lines) per action that can be enabled
     for index, conjuncts, writes in traced.enabled_blocks():
         action = actions[index]
         body = [f"# {index}: {action.actor} {action.name} {action.params}"]
@@ -162,44 +180,34 @@ def _python_code(traced: TracedModel) -> tuple[str, dict]:
             emitter.hoisted[id(node)] = f"w{n}"
         body.append("b = bytearray(s)")
         for field, offset, value in writes:
-            if isinstance(offset, Expr):
-                target = f"{field.first_slot} + {emitter.expr(offset)}"
+            if not check_every_write and emitter.write_is_safe(field, offset, value):
+                target = (f"{field.first_slot} + {emitter.expr(offset)}" if isinstance(offset, Expr)
+                          else str(field.first_slot + int(offset)))
+                body.append(f"b[{target}] = {emitter.expr(value)}")
             else:
-                target = str(field.first_slot + int(offset))
-            body.append(f"b[{target}] = {emitter.expr(value)}")
+                body.append(f"wv = {emitter.expr(value)}")
+                body.append(f"wk = {emitter.expr(offset)}")
+                body.append(f"if not (0 <= wk < {field.size} and 0 <= wv < {field.domain}): "
+                            f"bad_write({index}, {field.name!r}, wk, wv)")
+                body.append(f"b[{field.first_slot} + wk] = wv")
         for node in temps:
             del emitter.hoisted[id(node)]
-        blocks.append(([emitter.expr(c) for c in conjuncts], index, body))
+        tail = ["n = bytes(b)", "t = index_get(n)", "if t is None:", f"    t = add_state(n, sid, {index})",
+                "count += 1"]
+        if action.is_fault:
+            tail += ["if keep_faults:", f"    edge(sid, t, {index})"]
+        else:
+            tail += ["quiescent = False", "if keep_edges:", f"    edge(sid, t, {index})"]
+        blocks.append(([emitter.expr(c) for c in conjuncts], body + tail))
 
-    # successors(s): the plain form, for traces, tests and graph export.
-    lines = ["def successors(s):", "    out = []", "    ap = out.append"]
-    lines += ["    " + line for line in prelude]
-    lines += _nest_guards([(c, body + [f"ap(({i}, bytes(b)))"]) for c, i, body in blocks], depth=1)
-    lines.append("    return out")
-
-    # expand(s, sid, keep_edges): the search's inner loop, fused with deduplication so that no
-    # successor list is built.  Returns (quiescent, number of transitions).
-    fused_start = len(lines)
-    lines += [
-        "def make_expand(index_get, add_state, src_append, dst_append):",
-        "    def expand(s, sid, keep_edges):",
+    lines = [
+        "def make_expand(index_get, add_state, edge):",
+        "    def expand(s, sid, keep_edges, keep_faults):",
         "        quiescent = True",
         "        count = 0",
     ]
     lines += ["        " + line for line in prelude]
-    fused = []
-    for c, i, body in blocks:
-        tail = [
-            "n = bytes(b)",
-            "t = index_get(n)",
-            "if t is None:",
-            f"    t = add_state(n, sid, {i})",
-            "count += 1",
-        ]
-        if not actions[i].is_fault:
-            tail += ["quiescent = False", "if keep_edges:", "    src_append(sid)", "    dst_append(t)"]
-        fused.append((c, body + tail))
-    lines += _nest_guards(fused, depth=2)
+    lines += _nest_guards(blocks, depth=2)
     lines += ["        return quiescent, count", "    return expand"]
 
     pred_lines = []
@@ -208,20 +216,30 @@ def _python_code(traced: TracedModel) -> tuple[str, dict]:
         pred_lines += [f"def predicate_{i}(s):", f"    return bool({body})"]
 
     source = "\n".join(lines + pred_lines) + "\n"
-    # The fused expand is half the source and only the Python search needs it (traces and the
-    # liveness analysis use successors and the predicates): Python compiles it on first use.
-    namespace: dict = {}
-    exec(compile("\n".join(lines[:fused_start] + pred_lines) + "\n", "<semcheck-compiled-model>", "exec"),
-         namespace)
-    fused_source = "\n".join(lines[fused_start:]) + "\n"
 
-    def make_expand(*args):
-        if "make_expand_fused" not in namespace:
-            exec(compile(fused_source, "<semcheck-compiled-model>", "exec"), namespace)
-            namespace["make_expand_fused"] = namespace["make_expand"]
-        return namespace["make_expand_fused"](*args)
+    def bad_write(index: int, field: str, offset: int, value: int):
+        action = actions[index]
+        raise ModelError(f"{action.actor} {action.name}{action.params}: writes {value} to {field}[{offset}], "
+                         "outside the field or its domain")
 
-    namespace["make_expand"] = make_expand
+    namespace: dict = {"bad_write": bad_write}
+    exec(compile(source, "<semcheck-compiled-model>", "exec"), namespace)
+    collected: list = []
+
+    def collect(n, sid, index):
+        collected.append((index, n))
+        return -1
+
+    expand_all = namespace["make_expand"](lambda n: None, collect, None)
+
+    def successors(s: bytes) -> list:
+        """``[(action index, next state), ...]`` in action order."""
+        expand_all(s, -1, False, False)
+        out = collected[:]
+        collected.clear()
+        return out
+
+    namespace["successors"] = successors
     return source, namespace
 
 
@@ -313,6 +331,12 @@ class _Emitter:
                 known = (min(p[0] for p in parts), max(p[1] for p in parts))
         self.ranges[id(e)] = known
         return known
+
+    def write_is_safe(self, field, offset, value) -> bool:
+        """The range analysis proves the write inside its field and the field's domain in every state."""
+        lo, hi = self.value_range(offset)
+        vlo, vhi = self.value_range(value)
+        return 0 <= lo and hi < field.size and 0 <= vlo and vhi < field.domain and self.is_safe(offset)
 
     def is_safe(self, e) -> bool:
         """True when evaluating ``e`` can never fail, in any state: every state-indexed read stays

@@ -217,6 +217,7 @@ class ExplicitSearch(Strategy):
         # ---- breadth-first exploration (the hot loop) -------------------------------------------
         stats = Stats(backend="python")
         keep_edges = bool(eventually_ids) or self.keep_graph
+        keep_graph = self.keep_graph  # every edge, fault steps too (store.all_edges)
         max_states = self.max_states if self.max_states is not None else float("inf")
         states = store.states
         head, level_end, transitions, stopped_by = 0, len(states), 0, None
@@ -228,7 +229,7 @@ class ExplicitSearch(Strategy):
             head += 1
             if cut and sid in cut:
                 continue
-            quiescent, count = expand(state, sid, keep_edges)
+            quiescent, count = expand(state, sid, keep_edges, keep_graph)
             transitions += count
             if quiescent:
                 for i in eventually_ids:
@@ -259,35 +260,29 @@ class ExplicitSearch(Strategy):
         return store, found, stats, exhausted, len(cut)
 
     def _expander(self, compiled: CompiledModel, store: StateStore, add_state):
-        """The per-state step: generate successors, number new ones, record edges.
-
-        Normally the compiled, fused ``expand``; with ``keep_graph`` a plain loop that also records
+        """The per-state step: the compiled ``expand`` (generate successors, number new ones),
+        told where edges go: normal-step edges to the liveness graph, and with ``keep_graph``
         every edge with its action, for the networkx graph."""
+        src_append, dst_append = store.edge_src.append, store.edge_dst.append
         if not self.keep_graph:
-            return compiled.make_expand(store.index.get, add_state, store.edge_src.append,
-                                        store.edge_dst.append)
+            def edge(sid, tid, action):
+                src_append(sid)
+                dst_append(tid)
+
+            return compiled.make_expand(store.index.get, add_state, edge)
         store.all_edges = (array("l"), array("l"), array("l"))
         all_src, all_dst, all_act = store.all_edges
         is_fault = [a.is_fault for a in compiled.actions]
 
-        def expand(state, sid, keep_edges):
-            quiescent, count = True, 0
-            for action, nxt in compiled.successors(state):
-                tid = store.index.get(nxt)
-                if tid is None:
-                    tid = add_state(nxt, sid, action)
-                if not is_fault[action]:
-                    quiescent = False
-                    if keep_edges:
-                        store.edge_src.append(sid)
-                        store.edge_dst.append(tid)
-                all_src.append(sid)
-                all_dst.append(tid)
-                all_act.append(action)
-                count += 1
-            return quiescent, count
+        def edge_of_graph(sid, tid, action):
+            if not is_fault[action]:
+                src_append(sid)
+                dst_append(tid)
+            all_src.append(sid)
+            all_dst.append(tid)
+            all_act.append(action)
 
-        return expand
+        return compiled.make_expand(store.index.get, add_state, edge_of_graph)
 
     @staticmethod
     def _cut_reason(stats: Stats, overflow) -> Reason:

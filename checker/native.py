@@ -38,7 +38,7 @@ import tempfile
 from pathlib import Path
 
 from ..model.api import Expr
-from .compile import MAX_NESTING, TracedModel, _Emitter, plan_hoisting
+from .compile import CHECK_EVERY_WRITE_ENV, MAX_NESTING, TracedModel, _Emitter, plan_hoisting
 
 BACKEND_ENV = "SEMCHECK_BACKEND"
 RUNTIME = Path(__file__).with_name("native_bfs.c")
@@ -49,7 +49,7 @@ LIMIT = 1 << 62  # every intermediate value must stay within +-LIMIT (int64, wit
 STOP_EXHAUSTED, STOP_ALL_FOUND, STOP_MAX_STATES, STOP_PROGRESS, STOP_ERROR = range(5)
 N_STATES, TRANSITIONS, DEPTH, HEAD, N_EDGES, N_CUT, ERROR, ERROR_STATE, STATE_SIZE = range(9)
 STATES, PARENT, VIA, EDGE_SRC, EDGE_DST = range(5)
-ERRORS = {1: "state-indexed read outside the state", 2: "write outside the state",
+ERRORS = {1: "state-indexed read outside the state", 2: "write outside its field",
           3: "written value outside 0..255", 4: "written value outside its slot's domain",
           5: "division by zero", 6: "out of memory"}
 
@@ -100,10 +100,11 @@ class _CEmitter(_Emitter):
     expressions as the Python code; ``crange`` is the sound interval analysis used to decide
     which operations need a run-time check."""
 
-    def __init__(self, domains: list[int]):
+    def __init__(self, domains: list[int], check_every_write: bool = False):
         super().__init__(domains)
         self.size = len(domains)
         self.cranges: dict[int, tuple[int, int]] = {}
+        self.check_every_write = check_every_write
 
     # ---- sound ranges -----------------------------------------------------------------------
     def crange(self, e) -> tuple[int, int]:
@@ -242,20 +243,16 @@ class _CEmitter(_Emitter):
 
     # ---- statements -------------------------------------------------------------------------
     def write(self, field, offset, value) -> str:
-        """``b[slot] = value``, checked unless the slot is proven inside the state and the value
-        inside that slot's domain."""
+        """``b[slot] = value``, checked unless the offset is proven inside the field and the value
+        inside the field's domain (the rule of the Python code and of the DSL's own evaluation)."""
         vlo, vhi = self.crange(value)
-        if isinstance(offset, Expr):
-            lo, hi = self.crange(offset)
-            klo, khi = field.first_slot + lo, field.first_slot + hi
-            target = f"{field.first_slot} + {self.expr(offset)}"
-        else:
-            klo = khi = field.first_slot + int(offset)
-            target = str(klo)
+        lo, hi = self.crange(offset)
         text = self.expr(value)
-        if 0 <= klo and khi < self.size and 0 <= vlo and vhi < min(self.domains[klo:khi + 1]):
+        if not self.check_every_write and 0 <= lo and hi < field.size and 0 <= vlo and vhi < field.domain:
+            target = (f"{field.first_slot} + {self.expr(offset)}" if isinstance(offset, Expr)
+                      else str(field.first_slot + int(offset)))
             return f"b[{target}] = {text};"
-        return f"PUT({target}, {text});"
+        return f"PUT({field.first_slot}, {field.size}, {self.expr(offset)}, {text});"
 
     @staticmethod
     def function(signature: str, body: list[str]) -> list[str]:
@@ -412,7 +409,7 @@ def generate_source(traced: TracedModel, names: list[str], invariants: list[int]
     ``names`` are the predicates' names (for comments); ``invariants`` and ``eventually`` the
     indices of the properties of each kind (property i is predicate i); ``overflow`` the index of
     the capacity predicate, if any."""
-    emitter = _CEmitter(traced.domains)
+    emitter = _CEmitter(traced.domains, check_every_write=os.environ.get(CHECK_EVERY_WRITE_ENV) == "1")
     plan_hoisting(traced, emitter)
     n_props = len(invariants) + len(eventually)
     out = [

@@ -38,9 +38,9 @@ typedef int64_t V;             /* every value of the model's expressions (ranges
 /* search_run's answers; the numbers are mirrored in native.py */
 enum { STOP_EXHAUSTED = 0, STOP_ALL_FOUND = 1, STOP_MAX_STATES = 2, STOP_PROGRESS = 3, STOP_ERROR = 4 };
 
-/* What went wrong: where the Python code would raise (or, for ERR_DOMAIN, store a value outside
- * its slot's range, which the C code's range proofs do not allow).  Python then redoes the
- * search with its own code, which gives exactly today's behaviour. */
+/* What went wrong: where the Python code raises (a read outside the state, a write outside its
+ * field or its field's domain, a division by zero).  Python then redoes the search with its own
+ * code, which raises the same error with the action's name. */
 enum { ERR_NONE = 0, ERR_READ = 1, ERR_WRITE_INDEX = 2, ERR_WRITE_VALUE = 3, ERR_DOMAIN = 4,
        ERR_ZERO_DIVISION = 5, ERR_NO_MEMORY = 6 };
 
@@ -96,14 +96,13 @@ static inline V rd(Search *c, const uint8_t *s, V k)
 
 static const uint8_t DOMAIN[STATE_SIZE];  /* slot -> number of values it can hold (generated) */
 
-/* b[k] = v as Python's bytearray does it, and the value must also fit slot k's domain.  Returns 0
- * when it fails: the expansion then ends at once (see PUT), so no later write runs on a path
- * where the range proofs do not hold. */
-static inline int put(Search *c, uint8_t *b, V k, V v)
+/* b[first + k] = v for slot k of a field of `size` slots: the offset must be inside the field and
+ * the value inside the field's domain, or the model is broken (the Python code and the DSL raise
+ * ModelError there; Python redoes the search to raise it).  Returns 0 when it fails: the expansion
+ * then ends at once (see PUT), so no later write runs on a path where the range proofs fail. */
+static inline int put(Search *c, uint8_t *b, V first, V size, V k, V v)
 {
-    if (k < 0)
-        k += STATE_SIZE;
-    if (k < 0 || k >= STATE_SIZE) {
+    if (k < 0 || k >= size) {
         fail(c, ERR_WRITE_INDEX);
         return 0;
     }
@@ -111,15 +110,15 @@ static inline int put(Search *c, uint8_t *b, V k, V v)
         fail(c, ERR_WRITE_VALUE);
         return 0;
     }
-    if (v >= DOMAIN[k]) {
+    if (v >= DOMAIN[first]) {
         fail(c, ERR_DOMAIN);
         return 0;
     }
-    b[k] = (uint8_t)v;
+    b[first + k] = (uint8_t)v;
     return 1;
 }
 /* (in the functions of expand: what they return no longer matters, the search stops) */
-#define PUT(k, v) if (!put(c, b, (k), (v))) return 0
+#define PUT(first, size, k, v) if (!put(c, b, (first), (size), (k), (v))) return 0
 
 /* Python's // and %: the quotient rounds towards minus infinity, the remainder has the divisor's sign */
 static inline V py_floordiv(Search *c, V a, V b)

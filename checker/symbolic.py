@@ -20,8 +20,9 @@ from __future__ import annotations
 
 import time
 
-from ..model.api import Model, NextState, StateView, Z3Leaves
+from ..model.api import Model, ModelError, NextState, StateView, Z3Leaves
 from ..properties.base import EVENTUALLY, INVARIANT
+from .compile import _Emitter, compile_model, trace_model
 from .lemmas import candidate_facts, fact_formula, prove_lemmas, sample_states
 from .result import Reason, SearchResult, Stats, Stop, Why
 from .search import Strategy
@@ -33,6 +34,7 @@ COMPLETENESS_EVERY = 3  # depths between completeness-threshold queries
 # Depth from which every query uses inferred lemmas (lemmas.py).  Inferring them costs seconds, so
 # searches that end within a few steps never pay for it.
 LEMMAS_FROM_DEPTH = 6
+BAD_WRITE = "bad write"  # the key of "a write outside its field or domain" among the per-depth questions
 
 
 def _z3():
@@ -46,6 +48,15 @@ def _solver():
     # the number of actions), so Z3's finite-domain solver applies; it bit-blasts to SAT and is
     # 20-40x faster here than the default arithmetic solver (measured: benchmarks/engines.py).
     return _z3().SolverFor("QF_FD")
+
+
+def _unproved_writes(model: Model) -> list[set[int]] | None:
+    """Per action, the positions of its writes that the range analysis of the compiled code cannot
+    prove inside their field and domain (None: check them all)."""
+    traced = trace_model(model, [])
+    emitter = _Emitter(traced.domains)
+    return [{n for n, (f, off, val) in enumerate(writes) if not emitter.write_is_safe(f, off, val)}
+            for _guard, writes in traced.effects]
 
 
 class Encoding:
@@ -65,12 +76,34 @@ class Encoding:
         self.a = z3.Int("act")
         self.actions = model.actions()
         self.guards, self.updates = [], []
-        for action in self.actions:
+        bad_writes = []  # per action: its guard and some write outside its field or domain
+        unproved = _unproved_writes(model)
+        for index, action in enumerate(self.actions):
             leaves = Z3Leaves(self.x)
             nxt = NextState(layout, leaves)
             guard = action.effect(StateView(layout, leaves), nxt)
             self.guards.append(self.boolean(guard))
             self.updates.append(self._apply(nxt.writes))
+            outside = [self._outside(f, off, val) for n, (f, off, val) in enumerate(nxt.writes)
+                       if unproved is None or n in unproved[index]]
+            if outside:
+                bad_writes.append(z3.And(self.guards[-1], z3.Or(outside)))
+        # Most of those are safe in every state whose slots are in their domains (the guard bounds
+        # the value: "log_len + 1 where log_len < capacity"), which one small query per action shows;
+        # only the rest need the search to show them unreachable.
+        local = _solver()
+        local.add(*[z3.And(v >= 0, v < d) for v, d in zip(self.x, self.domains)])
+        bad_writes = [b for b in bad_writes if local.check(b) != z3.unsat]
+        # A write outside its field or domain is a broken model: the compiled code and the DSL
+        # raise ModelError there.  The transition relation cannot take such a step (the next
+        # state's slots are kept in their domains), so the search looks for a reachable state
+        # where one is enabled instead, at every depth it unrolls, and raises too
+        # (SymbolicSearch.run).  Up to the completeness threshold that covers every reachable
+        # state; a k-induction proof that ends the search sooner is a proof about the steps the
+        # model can take, like the explicit engine's (which raises on the first bad write it
+        # meets): docs/engines.md, "Writes outside a field".
+        self.bad_write = z3.simplify(z3.Or(bad_writes)) if bad_writes else z3.BoolVal(False)
+        self.has_bad_writes = not z3.is_false(self.bad_write)
         self.normal = [i for i, a in enumerate(self.actions) if not a.is_fault]
 
         chosen = z3.Or([z3.And(self.a == i, g) for i, g in enumerate(self.guards)])
@@ -101,6 +134,11 @@ class Encoding:
         if z3.is_bool(value):
             return value
         return value != 0
+
+    def _outside(self, field, offset, value):
+        z3 = self.z3
+        value = int(value) if isinstance(value, bool) else (z3.If(value, 1, 0) if z3.is_bool(value) else value)
+        return z3.Not(z3.And(0 <= offset, offset < field.size, 0 <= value, value < field.domain))
 
     def _apply(self, writes) -> list:
         z3 = self.z3
@@ -253,14 +291,21 @@ class SymbolicSearch(Strategy):
             stats.depth = depth
             # counterexamples of exactly this length: first one question for every open property
             # (where they all hold, the usual case at most depths, one unsatisfiable query instead
-            # of one per property), then one per property only when some counterexample exists
+            # of one per property), then one per property only when some counterexample exists.
+            # A reachable write outside its field or domain is asked in the same question: it
+            # means a broken model, and raises ModelError (see Encoding.bad_write).
             open_bad = {i: self._broken_at(i, depth) for i in range(len(props))
                         if i not in found and i not in proved}
+            if enc.has_bad_writes:
+                open_bad[BAD_WRITE] = enc.at(enc.bad_write, depth)
             verdict = self._check(bmc, z3.Or(list(open_bad.values()))) if len(open_bad) > 1 else "sat"
             if verdict == "unknown":
                 stopped = Stop.TIMEOUT
                 break
             for i, bad in open_bad.items() if verdict == "sat" else ():
+                if i == BAD_WRITE:
+                    self._no_bad_write_at(bmc, depth)
+                    continue
                 verdict = self._check(bmc, bad, on_sat=lambda m: enc.read_path(m, depth))
                 if verdict == "unknown":
                     stopped = Stop.TIMEOUT
@@ -392,6 +437,19 @@ class SymbolicSearch(Strategy):
             return verdict
         finally:
             solver.add(z3.Not(switch))
+
+    def _no_bad_write_at(self, bmc, depth: int) -> None:
+        """Raise ModelError if a state at ``depth`` enables a write outside its field or domain: the
+        compiled code, run on that state, raises it with the action's name, as the explicit
+        engine would."""
+        enc = self.enc
+        found = self._check(bmc, enc.at(enc.bad_write, depth), on_sat=lambda m: enc.read_path(m, depth))
+        if found in ("unsat", "unknown"):
+            return
+        states, _ = found
+        compile_model(self.model, []).successors(states[-1])
+        raise ModelError(f"a write outside its field or domain is enabled {depth} steps from the initial state "
+                         "(the compiled model did not reproduce it: a bug in semcheck's encoding)")
 
     def _broken_at(self, i: int, depth: int):
         """The state at ``depth`` is a counterexample to property ``i``: an invariant false there, or

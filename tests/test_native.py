@@ -121,9 +121,9 @@ def test_without_the_c_runtime_the_python_search_runs(monkeypatch, cache_dir, tm
 
 
 def test_a_failed_check_in_c_hands_the_search_back_to_python(monkeypatch, cache_dir):
-    """Where the C code cannot prove a write stays in its slot's domain it checks it, and when a
-    check fails the Python search redoes the whole search (it raises or continues as it always
-    did).  Forced here by making every generated write a checked one."""
+    """Where the C code cannot prove a write stays in its field and domain it checks it, and when a
+    check fails the Python search redoes the whole search (which raises ModelError where the model
+    is broken: tests/test_broken_models.py).  Forced here by making every C write a failing one."""
     monkeypatch.setenv("SEMCHECK_BACKEND", "native")
     monkeypatch.setenv("XDG_CACHE_HOME", str(cache_dir))
     monkeypatch.setattr(native._CEmitter, "write", _write_checked_against_a_tiny_domain)
@@ -137,6 +137,4 @@ def test_a_failed_check_in_c_hands_the_search_back_to_python(monkeypatch, cache_
 def _write_checked_against_a_tiny_domain(self, field, offset, value):
     # every write goes through put(), and a value above 0 fails the check (as a value outside
     # the slot's domain would)
-    target = (f"{field.first_slot} + {self.expr(offset)}" if hasattr(offset, "op")
-              else str(field.first_slot + int(offset)))
-    return f"PUT({target}, ({self.expr(value)}) > 0 ? 256 : 0);"
+    return f"PUT({field.first_slot}, {field.size}, {self.expr(offset)}, ({self.expr(value)}) > 0 ? 256 : 0);"

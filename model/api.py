@@ -10,13 +10,14 @@ This module is the only door from ``properties/`` and ``checker/`` into ``model/
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
 from .dsl import (And, Expr, If, Layout, ModelError, NextState, Not, Or, StateView, TracingLeaves, Z3Leaves,
                   clear_intern_table)
 
-__all__ = ["Action", "Model", "StatePredicate", "And", "Expr", "If", "Layout", "ModelError", "NextState",
+__all__ = ["Action", "Model", "StatePredicate", "replace_action", "And", "Expr", "If", "Layout", "ModelError", "NextState",
            "Not", "Or", "StateView", "TracingLeaves", "Z3Leaves", "clear_intern_table"]
 
 
@@ -59,6 +60,20 @@ class Action:
         if isinstance(self.says, str):  # a step that always reads the same
             return self.says
         return self.says(self, before, after)
+
+
+def replace_action(actions: list[Action], name: str, *, actor: str | None = None, **changes) -> list[Action]:
+    """``actions`` with each action called ``name`` (by ``actor``, if given) changed by ``changes``
+    (its fields, e.g. a new ``effect`` or ``says``), in place in the list's order.  For a model
+    variant's ``actions()`` (docs/extending.md); a name that matches nothing is an error, not a no-op."""
+    out, matched = [], False
+    for action in actions:
+        if action.name == name and actor in (None, action.actor):
+            action, matched = dataclasses.replace(action, **changes), True
+        out.append(action)
+    if not matched:
+        raise ModelError(f"no action {name!r}" + (f" of {actor!r}" if actor else "") + " to replace")
+    return out
 
 
 @dataclass(frozen=True)

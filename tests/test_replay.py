@@ -21,6 +21,7 @@ from semcheck.checker.replay import ReplayStrategy, stored_trace_of
 from semcheck.checker.result import Why
 from semcheck.checker.search import SearchSettings
 from semcheck.cli import main
+from semcheck.report import explain
 from semcheck.tracefile import trace_file_of
 
 from test_symbolic_fairness import DELIVERED, LeaderDown
@@ -57,7 +58,7 @@ def test_a_step_that_ends_in_a_different_state_is_named(saved):
     assert r.verdict == INCONCLUSIVE and r.reason.kind == Why.REPLAY_DIVERGED
     assert r.reason.details["step"] == 5 and r.reason.details["problem"] == "different-state"
     assert set(r.reason.details["fields"]) == {"log_len"}
-    assert "step 5" in semcheck.report.explain(r.reason)
+    assert "step 5" in explain(r.reason)
 
 
 def test_a_step_that_is_not_enabled_is_named(saved):
@@ -149,4 +150,4 @@ def test_the_stored_example_traces_still_reproduce(path):
     `semcheck verify --save-trace`; after any change to the model they must still be runs of it."""
     result = semcheck.replay(path)
     assert result.results and all(r.verdict == VIOLATED for r in result.results), \
-        [semcheck.report.explain(r.reason) for r in result.results]
+        [explain(r.reason) for r in result.results]

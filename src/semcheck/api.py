@@ -13,7 +13,7 @@ from .model.bounds import ALL_FAULTS, Bounds, applicable_faults
 from .model.config import ConfigError, KafkaConfig, resolve_config
 from .model.kafka import KafkaModel
 from .model.merges import MERGE_NAMES, merges_without
-from .properties import ALL_PROPERTIES
+from .properties import ALL_PROPERTIES, Property
 from .result import Result
 from .tracefile import read_trace_file
 
@@ -23,15 +23,20 @@ MAX_DEPTH = 500  # symbolic unrolling depth; beyond this the formulas are absurd
 
 def build_model(settings: Mapping[str, object] | None = None, *, commit: str | None = None,
                 processing: str | None = None, messages: int = 3, max_faults: int = 2,
-                faults: Iterable[str] | str = ALL_FAULTS, split: Iterable[str] | str | None = None) -> KafkaModel:
+                faults: Iterable[str] | str = ALL_FAULTS, split: Iterable[str] | str | None = None,
+                variant: type[KafkaModel] | None = None) -> KafkaModel:
     """The Kafka model for these settings and bounds (raises ConfigError on bad input).
 
-    ``split`` names merged steps to take apart (``model/merges.py``; ``"all"``: the fine model)."""
+    ``split`` names merged steps to take apart (``model/merges.py``; ``"all"``: the fine model).
+    ``variant`` is a subclass of :class:`~semcheck.model.kafka.KafkaModel` to build instead: a
+    protocol variant written outside the package (docs/extending.md)."""
     config = resolve_config(settings, commit=commit, processing=processing)
     # "all" means every class that applies; a list is taken as written (model/bounds.py)
     faults = applicable_faults(config.transactional) if faults == ALL_FAULTS else tuple(faults)
     bounds = Bounds(messages=messages, max_faults=max_faults, faults=faults)
-    return KafkaModel(config, bounds, merges_without(split))
+    if variant is not None and not (isinstance(variant, type) and issubclass(variant, KafkaModel)):
+        raise ConfigError(f"variant must be a subclass of semcheck.model.kafka.KafkaModel, got {variant!r}")
+    return (variant or KafkaModel)(config, bounds, merges_without(split))
 
 
 def verify(
@@ -43,7 +48,8 @@ def verify(
     max_faults: int = 2,
     faults: Iterable[str] | str = ALL_FAULTS,
     split: Iterable[str] | str | None = None,
-    properties: Iterable[str] | None = None,
+    variant: type[KafkaModel] | None = None,
+    properties: Iterable[str | Property] | None = None,
     engine: str = "explicit",
     depth: int | None = None,
     max_states: int | None = None,
@@ -57,9 +63,12 @@ def verify(
     :class:`~semcheck.result.Result` with one verdict per property (``holds`` only when the
     bounded state space was exhausted), a shortest trace for each violation, and statistics.
     ``split`` takes merged steps apart by name, or ``"all"`` of them (docs/model.md, "Merged steps").
+    ``variant`` checks a subclass of the Kafka model instead (one rule changed, one action
+    replaced), and ``properties`` may hold :class:`~semcheck.properties.base.Property` objects
+    besides names: docs/extending.md.
     """
     model = build_model(settings, commit=commit, processing=processing, messages=messages,
-                        max_faults=max_faults, faults=faults, split=split)
+                        max_faults=max_faults, faults=faults, split=split, variant=variant)
     chosen = _choose_properties(properties)
     try:
         strategy = strategy_named(engine)
@@ -77,18 +86,30 @@ def verify(
     return _result(model, engine, found)
 
 
-def replay(source: str | os.PathLike | Mapping) -> Result:
+def replay(source: str | os.PathLike | Mapping, *, variant: type[KafkaModel] | None = None,
+           properties: Iterable[Property] = ()) -> Result:
     """Re-run the counterexamples of a saved trace file (``verify(..., save_trace=...)``, ``semcheck
     verify --save-trace``) against today's model, step by step (``checker/replay.py``).
 
     ``source`` is the file's path or its parsed JSON.  Each property of the file is ``violated`` when
     its counterexample is still a run of the model that breaks it, else ``inconclusive`` with the
-    first step that differs.  Raises ConfigError for an unreadable file or another format version."""
+    first step that differs.  Raises ConfigError for an unreadable file or another format version.
+    A trace of a model variant needs that ``variant`` again, and one of your own properties needs
+    its ``Property`` in ``properties`` (docs/extending.md)."""
     stored = read_trace_file(source)
+    if stored.variant and variant is None:
+        raise ConfigError(f"the trace comes from the model variant {stored.variant}: replay it with "
+                          "semcheck.replay(path, variant=...)")
     model = build_model(stored.settings, commit=stored.commit, processing=stored.processing,
                         messages=stored.messages, max_faults=stored.max_faults, faults=stored.faults,
-                        split=stored.split)
-    chosen = _choose_properties([t.property for t in stored.traces] or None)
+                        split=stored.split, variant=variant)
+    own = {p.name: p for p in properties}
+    names = [t.property for t in stored.traces]
+    missing = [n for n in names if n not in ALL_PROPERTIES and n not in own]
+    if missing:
+        raise ConfigError(f"the trace checks properties semcheck does not know ({', '.join(missing)}): pass "
+                          "them with semcheck.replay(path, properties=[...])")
+    chosen = _choose_properties([own.get(n, n) for n in names] or None)
     found = ReplayStrategy(model, chosen, SearchSettings(trace=stored.traces)).run()
     result = _result(model, ReplayStrategy.name, found)
     fingerprint = model_fingerprint(model)
@@ -100,9 +121,14 @@ def replay(source: str | os.PathLike | Mapping) -> Result:
 
 def _result(model: KafkaModel, engine: str, found) -> Result:
     config: KafkaConfig = model.config
+    notes = config.notes
+    if type(model) is not KafkaModel:
+        cls = type(model)
+        notes = (f"model variant {cls.__module__}.{cls.__qualname__}: not semcheck's own Kafka model",
+                 *notes)
     return Result(
         config=config.kafka_settings(),
-        notes=config.notes,
+        notes=notes,
         bounds={**model.bounds.as_dict(), "merged_steps": [m for m in MERGE_NAMES if model.merged(m)]},
         engine=engine,
         stats=found.stats,
@@ -113,17 +139,21 @@ def _result(model: KafkaModel, engine: str, found) -> Result:
     )
 
 
-def _choose_properties(names: Iterable[str] | None):
+def _choose_properties(names: Iterable[str | Property] | None):
     if names is None:
         return list(ALL_PROPERTIES.values())
     names = list(names)
     if not names:
         return list(ALL_PROPERTIES.values())
     chosen = []
-    for name in names:
+    own = [p for p in names if isinstance(p, Property)]  # a researcher's own, after semcheck's
+    if len({p.name for p in own} | set(ALL_PROPERTIES)) != len(own) + len(ALL_PROPERTIES):
+        raise ConfigError("a property of your own needs a name of its own: "
+                          f"{', '.join(sorted(p.name for p in own))} (semcheck's: {', '.join(ALL_PROPERTIES)})")
+    for name in (n for n in names if not isinstance(n, Property)):
         if name not in ALL_PROPERTIES:
             raise ConfigError(f"unknown property {name!r}: choose from {', '.join(ALL_PROPERTIES)}")
         if ALL_PROPERTIES[name] not in chosen:
             chosen.append(ALL_PROPERTIES[name])
     # report in the canonical order, whatever order they were asked in
-    return [p for p in ALL_PROPERTIES.values() if p in chosen]
+    return [p for p in ALL_PROPERTIES.values() if p in chosen] + own

@@ -21,7 +21,7 @@ from .model.merges import MERGE_NAMES
 from .progress import make_progress
 from .properties_file import read_properties
 from .properties import ALL_PROPERTIES
-from .report import render
+from .report import FORMATS, render
 
 EXIT_BAD_INPUT = 2
 
@@ -168,7 +168,7 @@ def main():
                    + " (exit status 4).")
 @click.option("--depth", type=int, metavar="N",
               help="Symbolic engine: deepest unrolling tried before giving up (default 60).")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
               help="Report format.")
 @click.option("--max-states", type=int, metavar="N",
               help="Stop after this many distinct states (unfinished properties are inconclusive).")
@@ -236,7 +236,7 @@ def verify(config_path, acks, retries, defines, commit, processing, messages, fa
 
 @main.command()
 @click.argument("trace_path", metavar="FILE")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
               help="Report format.")
 def replay(trace_path, fmt):
     """Re-check stored counterexamples against this semcheck's model.

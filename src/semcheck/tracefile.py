@@ -8,6 +8,7 @@ One JSON object::
      "commit": "auto", "processing": "sync",
      "bounds": {"messages": 2, "max_faults": 1, "faults": ["broker-crash"]},
      "split": [],                             # merged steps taken apart (docs/model.md)
+     "variant": null,                         # or the class of a model variant (docs/extending.md)
      "counterexamples": [
         {"property": "no-acked-loss", "loop_start": null,
          "initial_state": {<field>: <value>, ...},
@@ -46,6 +47,7 @@ class TraceFile:
     split: list[str]
     fingerprint: str
     traces: tuple[StoredTrace, ...]
+    variant: str | None = None  # the model variant's class, when not semcheck's own Kafka model
 
 
 def trace_file_of(result) -> dict[str, Any]:
@@ -80,8 +82,16 @@ def trace_file_of(result) -> dict[str, Any]:
         "processing": config.processing,
         "bounds": model.bounds.as_dict(),
         "split": [m for m in MERGE_NAMES if not model.merged(m)],
+        "variant": _variant_name(model),
         "counterexamples": counterexamples,
     }
+
+
+def _variant_name(model) -> str | None:
+    from .model.kafka import KafkaModel
+
+    cls = type(model)
+    return None if cls is KafkaModel else f"{cls.__module__}.{cls.__qualname__}"
 
 
 def _setting(value) -> str:
@@ -127,6 +137,7 @@ def read_trace_file(source: str | os.PathLike | Mapping) -> TraceFile:
             split=list(_get(data, "split", list)),
             fingerprint=_get(data, "model_fingerprint", str),
             traces=traces,
+            variant=data.get("variant") if isinstance(data.get("variant"), str) else None,
         )
     except _Malformed as err:
         raise ConfigError(f"{where}: malformed trace file: {err}") from None

@@ -7,16 +7,18 @@ from .json import render_json
 from .text import render_text
 from .words import explain
 
-FORMATS = ("text", "json")
+# format name -> renderer; the CLI's --format choices are these keys
+RENDERERS = {"text": render_text, "json": render_json}
+FORMATS = tuple(RENDERERS)
 
 
 def render(result: Result, fmt: str = "text") -> str:
     """The report in ``fmt`` (one of :data:`FORMATS`)."""
-    if fmt == "text":
-        return render_text(result)
-    if fmt == "json":
-        return render_json(result)
-    raise ValueError(f"unknown report format {fmt!r}: choose from {', '.join(FORMATS)}")
+    try:
+        renderer = RENDERERS[fmt]
+    except KeyError:
+        raise ValueError(f"unknown report format {fmt!r}: choose from {', '.join(FORMATS)}") from None
+    return renderer(result)
 
 
-__all__ = ["FORMATS", "explain", "render", "render_json", "render_text"]
+__all__ = ["FORMATS", "RENDERERS", "explain", "render", "render_json", "render_text"]

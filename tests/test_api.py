@@ -85,3 +85,22 @@ def test_bad_input_raises_config_error():
         semcheck.verify({}, properties=["no-such-property"])
     with pytest.raises(semcheck.ConfigError):
         semcheck.verify({"retries": "51"})
+
+
+def test_every_reason_and_stop_has_its_words():
+    """A new Why or Stop without its sentence in semcheck/report/words.py fails here, not in a report."""
+    from semcheck.checker.result import Reason, Stats, Stop, Why
+    from semcheck.report.words import FIXED_SENTENCES, STOP_PHRASES, explain, stop_phrase
+
+    assert set(STOP_PHRASES) == set(Stop)
+    numbers = {Why.COMPLETENESS_THRESHOLD: {"steps": 3}, Why.K_INDUCTION: {"k": 2},
+               Why.CUT: {"stop": Stop.TIMEOUT, "depth": 4},
+               Why.ENGINES_AGREE: {"reasons": {"explicit": Reason(Why.EXHAUSTED), "symbolic": None}},
+               Why.ONE_ENGINE_DECIDED: {"reason": Reason(Why.BAD_STATE), "inconclusive": "symbolic"},
+               Why.ENGINES_DISAGREE: {"verdicts": {"explicit": "holds", "symbolic": "violated"}},
+               Why.REPLAY_DIVERGED: {"step": 2, "problem": "not-enabled"}}
+    for why in Why:
+        assert why in FIXED_SENTENCES or why in numbers, why
+        assert explain(Reason(why, numbers.get(why, {}))).strip()
+    for stop in Stop:
+        assert stop_phrase(Stats(stopped_by=stop)) == STOP_PHRASES[stop]

@@ -13,20 +13,37 @@ from ..checker.result import Reason, Stats, Stop, Why
 DEFAULT_BOUND = "a fixed-size part of its state"
 
 
+# the reasons whose sentence has no numbers in it
+FIXED_SENTENCES = {
+    Why.BAD_STATE: "a reachable state breaks it",
+    Why.SETTLES_BAD: "the system settles (no normal step is enabled) in a state that breaks it",
+    Why.FAIR_CYCLE: "the system can cycle forever, under fairness, without it ever becoming true",
+    Why.EXHAUSTED: "every reachable state was explored",
+    Why.FAIRNESS_UNDECIDED: ("a cycle of normal steps keeps it false, but semcheck could not show that fairness "
+                             "can or cannot leave it within the bound"),
+    Why.CYCLES_CUT_SHORT: ("stopped at --timeout while judging the cycles that could keep it false; every "
+                           "reachable state is within the completeness threshold, and none settles breaking it"),
+    Why.NOT_REPLAYED: "the trace file holds no counterexample for it",
+}
+
+# how a search that stopped early says so on the statistics line
+STOP_PHRASES = {
+    Stop.ALL_VIOLATED: "stopped early: all properties violated",
+    Stop.MAX_STATES: "stopped early: --max-states reached",
+    Stop.TIMEOUT: "stopped early: --timeout reached",
+    Stop.DEPTH_LIMIT: "stopped at --depth before a proof",
+    Stop.MODEL_BOUND: "incomplete: a run reached a bound of the model",
+}
+
+
 def explain(reason: Reason | None) -> str:
     """One phrase: what a verdict rests on (empty when there is nothing to say)."""
     if reason is None:
         return ""
     d = reason.details
     kind = reason.kind
-    if kind == Why.BAD_STATE:
-        return "a reachable state breaks it"
-    if kind == Why.SETTLES_BAD:
-        return "the system settles (no normal step is enabled) in a state that breaks it"
-    if kind == Why.FAIR_CYCLE:
-        return "the system can cycle forever, under fairness, without it ever becoming true"
-    if kind == Why.EXHAUSTED:
-        return "every reachable state was explored"
+    if kind in FIXED_SENTENCES:
+        return FIXED_SENTENCES[kind]
     if kind == Why.COMPLETENESS_THRESHOLD:
         return f"every reachable state is within {d['steps']} steps (completeness threshold)"
     if kind == Why.K_INDUCTION:
@@ -35,16 +52,8 @@ def explain(reason: Reason | None) -> str:
         return f"proved by {d['k']}-induction"
     if kind == Why.CUT:
         return _cut(d)
-    if kind == Why.FAIRNESS_UNDECIDED:
-        return ("a cycle of normal steps keeps it false, but semcheck could not show that fairness "
-                "can or cannot leave it within the bound")
-    if kind == Why.CYCLES_CUT_SHORT:
-        return ("stopped at --timeout while judging the cycles that could keep it false; every "
-                "reachable state is within the completeness threshold, and none settles breaking it")
     if kind == Why.REPLAY_DIVERGED:
         return _diverged(d)
-    if kind == Why.NOT_REPLAYED:
-        return "the trace file holds no counterexample for it"
     if kind == Why.ENGINES_AGREE:
         said = next((explain(r) for r in d["reasons"].values() if explain(r)), "")
         return f"both engines agree; {said}".rstrip("; ")
@@ -113,17 +122,8 @@ def _diverged(d) -> str:
 
 def stop_phrase(stats: Stats) -> str:
     """How a search ended, for the statistics line (empty when it simply ran to its end)."""
-    stop = stats.stopped_by
-    if stop == Stop.ALL_VIOLATED:
-        return "stopped early: all properties violated"
-    if stop == Stop.MAX_STATES:
-        return "stopped early: --max-states reached"
-    if stop == Stop.TIMEOUT:
-        return "stopped early: --timeout reached"
-    if stop == Stop.DEPTH_LIMIT:
-        return "stopped at --depth before a proof"
-    if stop == Stop.MODEL_BOUND:
-        return "incomplete: a run reached a bound of the model"
+    if stats.stopped_by is not None:
+        return STOP_PHRASES[stats.stopped_by]
     if stats.complete:
         if stats.engine == "symbolic":
             return "every reachable state lies within that depth"

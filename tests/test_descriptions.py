@@ -30,7 +30,7 @@ MODELS = [
     ({**TXN, "retries": "1"}, dict(messages=1, max_faults=1, faults=FAULT_CLASSES)),
     (TXN, dict(messages=1, max_faults=1, faults=["consumer-crash"], commit="transactional")),
 ]
-MOST_STATES = 20_000
+MOST_STATES = 5_000
 
 
 def _id(row):

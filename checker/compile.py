@@ -34,7 +34,8 @@ class CompiledModel:
 
     ``successors(state)`` returns ``[(action_index, next_state), ...]`` in action order;
     ``predicates[i](state)`` evaluates the i-th compiled predicate; ``make_expand(index_get,
-    add_state, edge)`` builds the search's fused expand-and-deduplicate step (``_python_code``).
+    add_state, src_append, dst_append, all_edge)`` builds the search's fused expand-and-deduplicate
+    step (``_python_code``).
     ``source`` is kept for debugging.
 
     The Python code is generated and compiled on first use of any of these: a search in the
@@ -152,11 +153,12 @@ def compile_traced(traced: TracedModel) -> CompiledModel:
 def _python_code(traced: TracedModel, check_every_write: bool = False) -> tuple[str, dict]:
     """The source text of a traced model's one Python step function, and the namespace it runs in.
 
-    ``make_expand(index_get, add_state, edge)`` builds ``expand(s, sid, keep_edges, keep_faults)``,
-    the search's inner loop fused with deduplication (no successor list is built): for each enabled
-    action in order it numbers the successor (``add_state`` for a new one) and, when asked, reports
-    the edge (``edge(sid, t, action)``: normal steps with ``keep_edges``, fault steps with
-    ``keep_faults``); it returns (quiescent, number of transitions).  ``successors(s)`` is the
+    ``make_expand(index_get, add_state, src_append, dst_append, all_edge)`` builds ``expand(s, sid,
+    keep_edges, keep_all)``, the search's inner loop fused with deduplication (no successor list is
+    built): for each enabled action in order it numbers the successor (``add_state`` for a new one),
+    appends normal-step edges to the liveness graph with ``keep_edges`` (two C-level appends, no
+    Python call: this is the hot loop), and with ``keep_all`` reports every edge with its action
+    (``all_edge(sid, t, action)``, for the networkx graph); it returns (quiescent, transitions).  ``successors(s)`` is the
     same function run with a collector, so every consumer of the model runs this one code.
 
     A write the range analysis cannot prove inside its field and its field's domain is checked and
@@ -194,15 +196,14 @@ def _python_code(traced: TracedModel, check_every_write: bool = False) -> tuple[
             del emitter.hoisted[id(node)]
         tail = ["n = bytes(b)", "t = index_get(n)", "if t is None:", f"    t = add_state(n, sid, {index})",
                 "count += 1"]
-        if action.is_fault:
-            tail += ["if keep_faults:", f"    edge(sid, t, {index})"]
-        else:
-            tail += ["quiescent = False", "if keep_edges:", f"    edge(sid, t, {index})"]
+        if not action.is_fault:
+            tail += ["quiescent = False", "if keep_edges:", "    src_append(sid)", "    dst_append(t)"]
+        tail += ["if keep_all:", f"    all_edge(sid, t, {index})"]
         blocks.append(([emitter.expr(c) for c in conjuncts], body + tail))
 
     lines = [
-        "def make_expand(index_get, add_state, edge):",
-        "    def expand(s, sid, keep_edges, keep_faults):",
+        "def make_expand(index_get, add_state, src_append, dst_append, all_edge):",
+        "    def expand(s, sid, keep_edges, keep_all):",
         "        quiescent = True",
         "        count = 0",
     ]
@@ -230,7 +231,7 @@ def _python_code(traced: TracedModel, check_every_write: bool = False) -> tuple[
         collected.append((index, n))
         return -1
 
-    expand_all = namespace["make_expand"](lambda n: None, collect, None)
+    expand_all = namespace["make_expand"](lambda n: None, collect, None, None, None)
 
     def successors(s: bytes) -> list:
         """``[(action index, next state), ...]`` in action order."""

@@ -265,24 +265,16 @@ class ExplicitSearch(Strategy):
         every edge with its action, for the networkx graph."""
         src_append, dst_append = store.edge_src.append, store.edge_dst.append
         if not self.keep_graph:
-            def edge(sid, tid, action):
-                src_append(sid)
-                dst_append(tid)
-
-            return compiled.make_expand(store.index.get, add_state, edge)
+            return compiled.make_expand(store.index.get, add_state, src_append, dst_append, None)
         store.all_edges = (array("l"), array("l"), array("l"))
         all_src, all_dst, all_act = store.all_edges
-        is_fault = [a.is_fault for a in compiled.actions]
 
-        def edge_of_graph(sid, tid, action):
-            if not is_fault[action]:
-                src_append(sid)
-                dst_append(tid)
+        def all_edge(sid, tid, action):
             all_src.append(sid)
             all_dst.append(tid)
             all_act.append(action)
 
-        return compiled.make_expand(store.index.get, add_state, edge_of_graph)
+        return compiled.make_expand(store.index.get, add_state, src_append, dst_append, all_edge)
 
     @staticmethod
     def _cut_reason(stats: Stats, overflow) -> Reason:

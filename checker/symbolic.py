@@ -25,7 +25,7 @@ from ..properties.base import EVENTUALLY, INVARIANT
 from .compile import _Emitter, compile_model, trace_model
 from .lemmas import candidate_facts, fact_formula, prove_lemmas, sample_states
 from .result import Reason, SearchResult, Stats, Stop, Why
-from .search import Strategy
+from .search import SearchSettings, Strategy
 from .trace import trace_from_path
 from .verdicts import PropertyLedger
 
@@ -50,9 +50,9 @@ def _solver():
     return _z3().SolverFor("QF_FD")
 
 
-def _unproved_writes(model: Model) -> list[set[int]] | None:
+def _unproved_writes(model: Model) -> list[set[int]]:
     """Per action, the positions of its writes that the range analysis of the compiled code cannot
-    prove inside their field and domain (None: check them all)."""
+    prove inside their field and domain."""
     traced = trace_model(model, [])
     emitter = _Emitter(traced.domains)
     return [{n for n, (f, off, val) in enumerate(writes) if not emitter.write_is_safe(f, off, val)}
@@ -85,7 +85,7 @@ class Encoding:
             self.guards.append(self.boolean(guard))
             self.updates.append(self._apply(nxt.writes))
             outside = [self._outside(f, off, val) for n, (f, off, val) in enumerate(nxt.writes)
-                       if unproved is None or n in unproved[index]]
+                       if n in unproved[index]]
             if outside:
                 bad_writes.append(z3.And(self.guards[-1], z3.Or(outside)))
         # Most of those are safe in every state whose slots are in their domains (the guard bounds
@@ -231,8 +231,8 @@ class SymbolicSearch(Strategy):
     name = "symbolic"
     summary = "Z3 bounded model checking with k-induction and fair lassos over the same actions"
 
-    def __init__(self, model, properties, settings=None):
-        super().__init__(model, properties, *(() if settings is None else (settings,)))
+    def __init__(self, model, properties, settings: SearchSettings = SearchSettings()):
+        super().__init__(model, properties, settings)
         self.max_depth = DEFAULT_DEPTH if self.settings.depth is None else self.settings.depth
         self.timeout = self.settings.timeout
         self.progress = self.settings.progress

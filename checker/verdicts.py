@@ -42,13 +42,6 @@ class PropertyLedger:
         """The search cannot decide property ``i`` even if it covers the whole space."""
         self._undecided[i] = reason
 
-    # ---- what is left ------------------------------------------------------------------------
-    def is_open(self, i: int) -> bool:
-        return i not in self._violations and i not in self._proofs and i not in self._undecided
-
-    def open(self, kind: str | None = None) -> list[int]:
-        return [i for i, p in enumerate(self.properties) if self.is_open(i) and kind in (None, p.kind)]
-
     # ---- verdicts ------------------------------------------------------------------------------
     def results(self, complete: bool, proof: Reason | None, cut: Callable[[int], Reason]) -> list[PropertyResult]:
         """One result per property.  ``complete``: the search covered the whole bounded space, which

@@ -32,11 +32,11 @@ class BrokerMixin:
             if self.idempotent:
                 dedupe = self._duplicate(c)
                 acts.append(Action("leader", "dedupe", then(dedupe, self._respond(c)) if respond_at_once else dedupe,
-                                   params=slot, says=self._says_dedupe))
+                                   params=slot, says=self._says_idempotence_check))
                 acts.append(Action("leader", "reject: out of order sequence", self._out_of_order(c), params=slot,
-                                   says=self._says_out_of_order))
+                                   says=self._says_idempotence_check))
                 acts.append(Action("leader", "reject: invalid producer epoch", self._fenced(c), params=slot,
-                                   says=self._says_fenced))
+                                   says=self._says_idempotence_check))
             append = self._append(c)
             acts.append(Action("leader", "append", then(append, self._respond(c)) if respond_at_once else append,
                                params=slot, says=self._says_append))
@@ -99,20 +99,19 @@ class BrokerMixin:
         return (f"{t.leader(b)} rejects {t.msg(b['req_msg'][c] - 1)}: NOT_ENOUGH_REPLICAS "
                 f"(ISR has {sum(b['isr'])}, min.insync.replicas={self.config.min_insync_replicas})")
 
-    def _says_dedupe(self, action, b, a) -> str:
-        t, c = self.text, action.args["slot"]
-        return (f"{t.leader(b)} sees {t.request(b, c)} again: a duplicate of one of the producer's last five "
-                f"batches, answered as a success without appending")
+    # what the leader's idempotence check answers a batch, by action ({} is the request)
+    IDEMPOTENCE_ANSWERS = {
+        "dedupe": "sees {} again: a duplicate of one of the producer's last five batches, answered as a "
+                  "success without appending",
+        "reject: out of order sequence": "rejects {}: OUT_OF_ORDER_SEQUENCE_NUMBER (not the next sequence of "
+                                         "the producer's state)",
+        "reject: invalid producer epoch": "rejects {}: INVALID_PRODUCER_EPOCH (the producer already wrote with "
+                                          "a newer epoch)",
+    }
 
-    def _says_out_of_order(self, action, b, a) -> str:
-        t, c = self.text, action.args["slot"]
-        return (f"{t.leader(b)} rejects {t.request(b, c)}: OUT_OF_ORDER_SEQUENCE_NUMBER (not the next sequence "
-                "of the producer's state)")
-
-    def _says_fenced(self, action, b, a) -> str:
-        t, c = self.text, action.args["slot"]
-        return (f"{t.leader(b)} rejects {t.request(b, c)}: INVALID_PRODUCER_EPOCH (the producer already "
-                "wrote with a newer epoch)")
+    def _says_idempotence_check(self, action, b, a) -> str:
+        t = self.text
+        return f"{t.leader(b)} " + self.IDEMPOTENCE_ANSWERS[action.name].format(t.request(b, action.args["slot"]))
 
     def _says_append(self, action, b, a) -> str:
         t, c = self.text, action.args["slot"]

@@ -1,8 +1,10 @@
 """The consumer in the Kafka model: one member of a consumer group, its polls, processing and
 commits.
 
-A mixin of ``KafkaModel`` (``kafka.py``).  Sources: the KafkaConsumer javadoc ("Automatic Offset
-Committing", "Manual Offset Control"), the consumer configs ``enable.auto.commit`` and
+State (``declare_consumer_fields``): process state, position, committed offset, a one-record
+hand-off buffer, an "uncommitted processing" flag, the KIP-320 leader epochs, and the
+application's output summarised per message.  Sources: the KafkaConsumer javadoc ("Automatic
+Offset Committing", "Manual Offset Control"), the consumer configs ``enable.auto.commit`` and
 ``auto.offset.reset``; the classic consumer commits automatically only inside ``poll()``
 (ConsumerCoordinator.maybeAutoCommitOffsetsAsync), committing the position the previous poll reached.
 """
@@ -14,9 +16,41 @@ from .compose import then, then_if
 from .dsl import And, If, Min, Or
 from .kafka_codes import C_DOWN, C_JOINING, C_UP
 
+# The rules this actor uses from the others (their public methods).  kafka.py's shared sizes,
+# merged(), text and overflow_unless() need no entry; tests/test_architecture.py checks this
+# table against the code, so a new call across actors is a visible change here.
+REQUIRES = {
+    "kafka_cluster": ("high_watermark", "leader_len", "leader_up"),
+    "kafka_transactions": ("commit_consumer_transaction", "delivered", "read_limit"),
+}
+
 
 class ConsumerMixin:
-    def _consumer_actions(self) -> list[Action]:
+    # ---- state -------------------------------------------------------------------------------
+    def declare_consumer_fields(self, lay) -> None:
+        cap = self.capacity
+        lay.scalar("c_alive", 3)
+        lay.scalar("c_pos", cap + 1)
+        lay.scalar("c_committed", cap + 2)  # 0 = none, k + 1 = offset k
+        lay.scalar("c_buf", self.n_messages + 1)
+        lay.scalar("c_dirty", 2)
+        # KIP-320: the leader epoch of the last record consumed and of the committed offset
+        # (leader epoch + 1; 0 = none), and whether the position awaits validation after a leader
+        # change
+        lay.scalar("c_epoch", self.leader_epochs + 1)
+        lay.scalar("c_committed_epoch", self.leader_epochs + 1)
+        lay.scalar("c_pending", 2)
+        # the application's output: per message 0, 1 or 2 (= more than once) times processed, and
+        # whether a message was first processed after a later one
+        lay.array("out_count", (self.n_messages,), 3)
+        lay.scalar("out_reordered", 2)
+
+    def initial_consumer_values(self) -> dict:
+        # The consumer joins before the first send with no committed offset: auto.offset.reset
+        # (latest or earliest) both give offset 0 on an empty log.
+        return {"c_alive": C_UP, "c_pos": 0, "c_committed": 0, "out_count": [0] * self.n_messages}
+
+    def consumer_actions(self) -> list[Action]:
         commit, processing = self.config.commit, self.config.processing
         acts = []
         poll, process = self._poll_to_buffer, self._process_buffer
@@ -27,7 +61,7 @@ class ConsumerMixin:
             # consume-transform-produce: poll, process into an open transaction, then commit the
             # output and the offsets together
             acts.append(polls)
-            acts.append(Action("consumer", "commit transaction", self._commit_consumer_transaction,
+            acts.append(Action("consumer", "commit transaction", self.commit_consumer_transaction,
                                says=self._says_commit_transaction))
         elif commit == "before-process" or (commit == "auto" and processing == "async"):
             acts += [polls, processes]
@@ -101,7 +135,7 @@ class ConsumerMixin:
         return And(s.c_alive == C_UP, s.c_pending == 0, self.leader_up(s), s.c_pos < self.read_limit(s))
 
     # ---- KIP-320: detecting a truncated log after a leader change ----------------------------
-    def _consumer_sees_new_leader(self, s, nx):
+    def consumer_sees_new_leader(self, s, nx):
         """A new leader epoch: a consumer's position must be validated before it fetches again (its
         fetches carry the leader epoch, and the new leader answers FENCED_LEADER_EPOCH until it has
         the new metadata; SubscriptionState.maybeValidatePositionForCurrentLeader).  Taken in the
@@ -136,7 +170,7 @@ class ConsumerMixin:
         """The leader epoch of the record at the consumer's position, as the position keeps it."""
         return s.log_lepoch[s.leader][s.c_pos] + 1
 
-    def _output(self, s, nx, msg, when=True):
+    def output(self, s, nx, msg, when=True):
         """The application processes ``msg`` (if ``when``): count it, and note if a later message
         came first."""
         seen = s.out_count[msg]
@@ -163,7 +197,7 @@ class ConsumerMixin:
         return guard
 
     def _process_buffer(self, s, nx):
-        self._output(s, nx, s.c_buf - 1)
+        self.output(s, nx, s.c_buf - 1)
         nx.c_buf = 0
         if self.config.commit == "after-process":
             nx.c_dirty = 1

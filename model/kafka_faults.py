@@ -1,12 +1,13 @@
 """Faults in the Kafka model.  Each spends one unit of ``--max-faults`` (DESIGN.md, "Faults").
 
-A mixin of ``KafkaModel`` (``kafka.py``).  How a broker's death reaches the producer follows the Java
-client (audited at 3.7.0, docs/model.md): a process crash resets the connection, which the client
-sees at once and fails every request on it (NetworkClient.handleDisconnections); a broker that
-loses power closes nothing, so its requests fail only when the oldest passes request.timeout.ms
-(NetworkClient.handleTimedOutRequests).  In that window the client may learn the new leader and send
-to it.  Responses the dead broker had not yet written are gone; one already read by the client is
-handled before the crash, which the interleavings cover.
+State (``declare_fault_fields``): the number of faults spent.  How a broker's death reaches the
+producer follows the Java client (audited at 3.7.0, docs/model.md): a process crash resets the
+connection, which the client sees at once and fails every request on it
+(NetworkClient.handleDisconnections); a broker that loses power closes nothing, so its requests fail
+only when the oldest passes request.timeout.ms (NetworkClient.handleTimedOutRequests).  In that
+window the client may learn the new leader and send to it.  Responses the dead broker had not yet
+written are gone; one already read by the client is handled before the crash, which the
+interleavings cover.
 """
 
 from __future__ import annotations
@@ -17,9 +18,26 @@ from .dsl import And, Count, If, Or
 from .kafka_codes import (ABORTED, ABORTING, ACKED, C_DOWN, CLOSED, COMMITTED, COMMITTING, FAILED, INFLIGHT, LOST,
                           ONGOING, QUEUED, REQ)
 
+# The rules this actor uses from the others (their public methods).  kafka.py's shared sizes,
+# merged(), text and overflow_unless() need no entry; tests/test_architecture.py checks this
+# table against the code, so a new call across actors is a visible change here.
+REQUIRES = {
+    "kafka_cluster": ("fence_effect", "high_watermark", "leader_up"),
+    "kafka_connection": ("add_orphan", "next_on_connection", "remove_orphans", "remove_requests", "request_fields"),
+    "kafka_producer": ("connection_closed", "current_metadata", "forget_leader"),
+    "kafka_transactions": ("second_zombie", "zombie_restart"),
+}
+
 
 class FaultsMixin:
-    def _fault_actions(self) -> list[Action]:
+    # ---- state -------------------------------------------------------------------------------
+    def declare_fault_fields(self, lay) -> None:
+        lay.scalar("faults", self.bounds.max_faults + 1)  # faults spent so far
+
+    def initial_fault_values(self) -> dict:
+        return {}
+
+    def fault_actions(self) -> list[Action]:
         b = self.bounds
         acts = []
         if b.enabled("network"):
@@ -40,7 +58,7 @@ class FaultsMixin:
             for r in range(self.n_replicas):
                 crash = self._crash(r, None)
                 if self.merged("crash-closes-connection"):
-                    crash = then_if(crash, self._connection_closed(r))
+                    crash = then_if(crash, self.connection_closed(r))
                 acts.append(Action(f"broker {r + 1}", "crashes", self._fault(crash), "broker-crash", {"broker": r},
                                    says=self._says_broker_crash))
         if b.enabled("power-loss"):
@@ -49,13 +67,13 @@ class FaultsMixin:
                     acts.append(Action(f"broker {r + 1}", "loses power", self._fault(self._crash(r, k)), "power-loss",
                                        {"broker": r, "kept": k}, says=self._says_broker_crash))
         if b.enabled("producer-crash"):
-            acts.append(Action("producer", "crashes and restarts", self._fault(self._producer_crash), "producer-crash",
+            acts.append(Action("producer", "crashes and restarts", self._fault(self.producer_crash), "producer-crash",
                                says=self._says_producer_crash))
         if self.zombies:
             acts.append(Action("producer", "restarted while the old instance still runs",
-                               self._fault(self._zombie_restart), "producer-zombie", says=self._says_zombie_restart))
+                               self._fault(self.zombie_restart), "producer-zombie", says=self._says_zombie_restart))
             acts.append(Action("producer", "restarted while two old instances still run",
-                               self._fault(self._second_zombie), "producer-zombie",
+                               self._fault(self.second_zombie), "producer-zombie",
                                says=lambda action, b, a: (
                                    "the producing application is restarted again while an earlier instance is "
                                    "still paused: two paused instances are beyond the model, so this run is not "
@@ -152,15 +170,15 @@ class FaultsMixin:
             if self.acks == 0:
                 # nothing waits for an answer: the unread records are simply gone
                 unread = [And(on_r[c], s.req_stage[c] == REQ) for c in range(self.slots)]
-                self._remove_requests(s, nx, unread)
+                self.remove_requests(s, nx, unread)
                 return Or(unread)
             live = [And(on_r[c], s.req_stage[c] != LOST, s.req_stage[c] != CLOSED) for c in range(self.slots)]
             for c in range(self.slots):
                 nx.req_stage[c] = If(live[c], LOST, s.req_stage[c])
             if not after_read:
                 return Or(live)
-            read = [And(on_r[c], self._next_on_connection(s, c)) for c in range(self.slots)]
-            self._add_orphan(s, nx, read, r)
+            read = [And(on_r[c], self.next_on_connection(s, c)) for c in range(self.slots)]
+            self.add_orphan(s, nx, read, r)
             # (a request read by a broker that does not lead is answered NOT_LEADER_OR_FOLLOWER and
             # changes nothing: the plain break covers it)
             return And(Or(read), self.leader_up(s), s.leader == r)
@@ -186,18 +204,18 @@ class FaultsMixin:
                 # last checkpoint kept; the model keeps the upper bound)
                 nx.hw_local[r] = If(And(s.has_leader == 1, s.leader == r), self.high_watermark(s), s.hw_local[r])
             if self.merged("fence-on-crash"):
-                self._fence_effect(s, nx, r)
+                self.fence_effect(s, nx, r)
             on_r = [And(s.req_msg[c] != 0, s.req_broker[c] == r) for c in range(self.slots)]
             if self.acks == 0:
                 # nothing waits for an answer: the records on the wire are simply gone
-                self._remove_requests(s, nx, on_r)
+                self.remove_requests(s, nx, on_r)
             else:
                 # a process crash resets the connection; a power loss leaves it silent
                 for c in range(self.slots):
                     nx.req_stage[c] = If(on_r[c], LOST if keep is not None else CLOSED, s.req_stage[c])
             if self.orphans:
                 # a request read but not yet handled dies with the broker's process
-                self._remove_orphans(s, nx, [s.o_broker[k] == r for k in range(self.n_orphans)])
+                self.remove_orphans(s, nx, [s.o_broker[k] == r for k in range(self.n_orphans)])
             if keep is None:
                 # the client sees even an idle connection to r close, and asks for new metadata
                 known = self.current_metadata(nx) if self.merged("metadata-refresh") else self.no_broker
@@ -213,7 +231,7 @@ class FaultsMixin:
 
         return effect
 
-    def _producer_crash(self, s, nx):
+    def producer_crash(self, s, nx):
         # The application restarts: a new producer (new producer id) re-sends, in order, every
         # message it has no acknowledgement for.  Requests on the old connections are gone.
         if self.transactional:
@@ -242,7 +260,7 @@ class FaultsMixin:
                 for m in reversed(range(self.n_messages)):
                     value = If(And(unacked[m], Count(unacked[:m]) == j), m + 1, value)
                 nx.queue[j] = value
-        for name in self._request_fields():
+        for name in self.request_fields():
             for c in range(self.slots):
                 getattr(nx, name)[c] = 0
         self.forget_leader(nx, s)  # a new client fetches metadata before its first send

@@ -1,8 +1,10 @@
 """The producer in the Kafka model: the accumulator, its sends, responses, timeouts and metadata.
 
-A mixin of ``KafkaModel`` (``kafka.py``), which defines the state and the derived values used here.
-Sources (audited at Kafka 3.7.0, docs/model.md): clients/producer/internals/Sender.java,
-RecordAccumulator.java, TransactionManager.java; clients/NetworkClient.java, InFlightRequests.java.
+State (``declare_producer_fields``): per message a status, retries spent and sequence number; the
+producer id and epoch; without idempotence the accumulator's queue order; the broker its metadata
+names as leader.  Sources (audited at Kafka 3.7.0, docs/model.md): clients/producer/internals/
+Sender.java, RecordAccumulator.java, TransactionManager.java; clients/NetworkClient.java,
+InFlightRequests.java.
 
 * The application hands m1..mN to the client in order; one record per batch.  The Sender drains
   the head of the partition's queue to the broker its metadata names as leader, at most
@@ -21,11 +23,60 @@ from __future__ import annotations
 
 from .api import Action
 from .dsl import And, Count, If, Max, Not, Or
-from .kafka_codes import ACKED, CLOSED, ERR, FAILED, FENCED, INFLIGHT, LOST, OK, ONGOING, OOS, QUEUED, REQ
+from .kafka_codes import ACKED, CLOSED, COMMITTED, ERR, FAILED, FENCED, INFLIGHT, LOST, OK, ONGOING, OOS, QUEUED, REQ
+
+# The rules this actor uses from the others (their public methods).  kafka.py's shared sizes,
+# merged(), text and overflow_unless() need no entry; tests/test_architecture.py checks this
+# table against the code, so a new call across actors is a visible change here.
+REQUIRES = {
+    "kafka_connection": ("connection_head", "on_connection", "remove_request", "remove_requests", "request_is"),
+    "kafka_transactions": ("abort_transaction", "commit_transaction"),
+}
 
 
 class ProducerMixin:
-    def _producer_actions(self) -> list[Action]:
+    # ---- state -------------------------------------------------------------------------------
+    def declare_producer_fields(self, lay) -> None:
+        n = self.n_messages
+        lay.array("status", (n,), 4)
+        lay.array("tries", (n,), self.retries + 1)
+        lay.array("seq", (n,), n + 1)  # sequence number + 1 under the current epoch; 0 = none yet
+        lay.scalar("next_seq", n + 1)
+        lay.scalar("pid", self.pids)
+        lay.scalar("epoch", self.epochs)
+        if not self.idempotent:
+            # the accumulator's queue, head first (message + 1; 0 = empty): a retried batch goes
+            # back to the front (RecordAccumulator.reenqueue, deque.addFirst).  With idempotence the
+            # queue is always in sequence order (insertInSequenceOrder), so the lowest queued
+            # message is its head and nothing needs storing.
+            lay.array("queue", (n,), n + 1)
+        lay.scalar("meta", self.n_replicas + 1)  # the broker the producer's metadata names as leader; r = none
+
+    def initial_producer_values(self) -> dict:
+        n = self.n_messages
+        values = {"status": [QUEUED] * n, "tries": [0] * n, "seq": [0] * n,
+                  "meta": 0}  # the producer has fetched metadata before its first send
+        if not self.idempotent:
+            values["queue"] = [m + 1 for m in range(n)]
+        return values
+
+    def acknowledged(self, s, m):
+        """The application was told message ``m`` is delivered: its send succeeded or, with a
+        transactional producer, the transaction holding it committed."""
+        if self.transactional:
+            return And(s.status[m] == ACKED, s.txn == COMMITTED)
+        return s.status[m] == ACKED
+
+    def current_metadata(self, view):
+        """What a metadata response says leads the partition: its leader, or none while offline."""
+        return If(view.has_leader == 1, view.leader, self.no_broker)
+
+    def forget_leader(self, nx, view):
+        """The client no longer trusts its metadata and asks for more.  With the metadata-refresh
+        merge it has the answer in the same step (``view``: the state the answer describes)."""
+        nx.meta = self.current_metadata(view) if self.merged("metadata-refresh") else self.no_broker
+
+    def producer_actions(self) -> list[Action]:
         acts = []
         for i in range(self.n_messages):
             for c in range(self.slots):
@@ -56,14 +107,14 @@ class ProducerMixin:
                                    says=self._says_connection_failed))
         if not self.merged("crash-closes-connection"):
             for b in range(self.n_replicas):
-                acts.append(Action("producer", "sees the connection close", self._connection_closed(b),
+                acts.append(Action("producer", "sees the connection close", self.connection_closed(b),
                                    params={"broker": b}, says=self._says_connection_failed))
         if self.transactional:
-            acts.append(Action("producer", "commit transaction", self._guarded(self._commit_transaction),
+            acts.append(Action("producer", "commit transaction", self._guarded(self.commit_transaction),
                                says=lambda action, b, a: ("calls commitTransaction(): every send is acknowledged, "
                                                           "the coordinator decides COMMIT")))
             if not self.unlimited_retries:
-                acts.append(Action("producer", "abort transaction", self._guarded(self._abort_transaction),
+                acts.append(Action("producer", "abort transaction", self._guarded(self.abort_transaction),
                                    says=lambda action, b, a: ("a send failed for good: the application aborts "
                                                               "the transaction (abortTransaction)")))
         return acts
@@ -166,61 +217,23 @@ class ProducerMixin:
             nx.tries[m] = If(And(when, can), s.tries[m] + 1, s.tries[m])
         return status
 
-    def _request_is(self, s, c, m):
-        return s.req_msg[c] == m + 1
-
     def _fail_requests(self, s, nx, failing: list, retriable=True) -> list:
         """The requests of the slots where ``failing[c]`` holds fail at once, oldest first; each is
         retried (if the error is ``retriable`` and retries remain) or its send fails.  Without idempotence each retried batch goes to the queue's
         front, so of several the newest ends up first.  Returns every message's status afterwards."""
         statuses = []
         for m in range(self.n_messages):
-            fails = Or([And(failing[c], self._request_is(s, c, m)) for c in range(self.slots)])
+            fails = Or([And(failing[c], self.request_is(s, c, m)) for c in range(self.slots)])
             statuses.append(self._retry_or_fail(s, nx, m, fails, retriable))
         if not self.idempotent and self.acks != 0:
             queue = [s.queue[j] for j in range(self.n_messages)]
             for c in range(self.slots):
-                retried = Or([And(failing[c], self._request_is(s, c, m), self._can_retry(s, m))
+                retried = Or([And(failing[c], self.request_is(s, c, m), self._can_retry(s, m))
                               for m in range(self.n_messages)])
                 queue = self._push_front(queue, s.req_msg[c], retried)
             self._write_queue(nx, queue)
-        self._remove_requests(s, nx, failing)
+        self.remove_requests(s, nx, failing)
         return statuses
-
-    def _request_fields(self):
-        fields = ["req_msg", "req_stage", "req_broker"]
-        if self.idempotent:
-            fields += ["req_epoch", "req_seq"]
-        return fields
-
-    def _remove_requests(self, s, nx, removed: list) -> None:
-        """Take the slots where ``removed[c]`` holds off the connections; the others keep their
-        order, packed to the front."""
-        kept = [And(s.req_msg[c] != 0, Not(removed[c])) for c in range(self.slots)]
-        for name in self._request_fields():
-            current = getattr(s, name)
-            target = getattr(nx, name)
-            for j in range(self.slots):
-                value = 0
-                for c in reversed(range(j, self.slots)):
-                    value = If(And(kept[c], Count(kept[:c]) == j), current[c], value)
-                target[j] = value
-
-    def _remove_request(self, s, nx, c) -> None:
-        """Request ``c`` leaves its connection; the ones behind it move up."""
-        for name in self._request_fields():
-            current, target = getattr(s, name), getattr(nx, name)
-            for j in range(c, self.slots - 1):
-                target[j] = current[j + 1]
-            target[self.slots - 1] = 0
-
-    def _on_connection(self, s, c, b):
-        return And(s.req_msg[c] != 0, s.req_broker[c] == b)
-
-    def _connection_head(self, s, c):
-        """Slot ``c`` holds the oldest request of its connection: responses arrive in request
-        order, and NetworkClient matches each to the oldest request (InFlightRequests.completeNext)."""
-        return And(s.req_msg[c] != 0, [s.req_broker[j] != s.req_broker[c] for j in range(c)])
 
     # ---- idempotence: sequence numbers as the client sees them ------------------------------
     def _last_acked_sequence(self, s):
@@ -232,7 +245,7 @@ class ProducerMixin:
     def _send(self, i, c):
         def effect(s, nx):
             target = s.meta
-            in_flight_there = Count([self._on_connection(s, j, target) for j in range(self.slots)])
+            in_flight_there = Count([self.on_connection(s, j, target) for j in range(self.slots)])
             guard = And(
                 self._is_head(s, i),
                 s.req_msg[c] == 0,
@@ -243,7 +256,7 @@ class ProducerMixin:
                 in_flight_there < self.config.max_in_flight,
                 # not onto a connection the client will find broken: sending there is the same as
                 # sending before the break (kafka_faults.py, _break_connection)
-                Not(Or([And(self._on_connection(s, j, target), s.req_stage[j] == LOST) for j in range(self.slots)])),
+                Not(Or([And(self.on_connection(s, j, target), s.req_stage[j] == LOST) for j in range(self.slots)])),
                 # a retried batch (it has a sequence) waits until it has the lowest unfinished
                 # sequence: no batch with a lower one still in flight (RecordAccumulator.
                 # shouldStopDrainBatchesForPartition: "reduces our in flight request count to 1")
@@ -290,8 +303,8 @@ class ProducerMixin:
     def _receive_ok(self, c):
         def effect(s, nx):
             nx.status[s.req_msg[c] - 1] = ACKED
-            self._remove_request(s, nx, c)
-            return And(self._connection_head(s, c), s.req_stage[c] == OK)
+            self.remove_request(s, nx, c)
+            return And(self.connection_head(s, c), s.req_stage[c] == OK)
 
         return effect
 
@@ -303,7 +316,7 @@ class ProducerMixin:
             from_leader = And(s.has_leader == 1, s.leader == s.req_broker[c])
             known = self.current_metadata(s) if self.merged("metadata-refresh") else self.no_broker
             nx.meta = If(from_leader, s.meta, known)
-            return And(self._connection_head(s, c), s.req_stage[c] == ERR)
+            return And(self.connection_head(s, c), s.req_stage[c] == ERR)
 
         return effect
 
@@ -330,18 +343,18 @@ class ProducerMixin:
             #    next expected sequence (a batch before it failed), is simply retried;
             #  - the next expected sequence means the broker lost records: the idempotent producer
             #    bumps its epoch and retries; the transactional one fails the batch.
-            msg_seq = Max([If(self._request_is(s, c, m), s.seq[m] - 1, -1) for m in range(self.n_messages)])
+            msg_seq = Max([If(self.request_is(s, c, m), s.seq[m] - 1, -1) for m in range(self.n_messages)])
             reset = s.req_epoch[c] != s.epoch
             is_next = msg_seq == self._last_acked_sequence(s) + 1
             plain_retry = Or(reset, Not(is_next))
             statuses = self._fail_requests(s, nx, [j == c for j in range(self.slots)],
                                            retriable=True if not self.transactional else plain_retry)
             if not self.transactional:
-                retried = Or([And(self._request_is(s, c, m), self._can_retry(s, m)) for m in range(self.n_messages)])
+                retried = Or([And(self.request_is(s, c, m), self._can_retry(s, m)) for m in range(self.n_messages)])
                 # retried as the next sequence: bump; failed for good with this error: bump too
                 # (TransactionManager.handleFailedBatch, OutOfOrderSequenceException)
                 self._bump_epoch(s, nx, statuses, Or(Not(retried), Not(plain_retry)))
-            return And(self._connection_head(s, c), s.req_stage[c] == OOS)
+            return And(self.connection_head(s, c), s.req_stage[c] == OOS)
 
         return effect
 
@@ -352,9 +365,9 @@ class ProducerMixin:
             # (TransactionManager.handleFailedBatch with adjustSequenceNumbers).
             statuses = self._fail_requests(s, nx, [j == c for j in range(self.slots)], retriable=False)
             if not self.transactional:
-                had_retries = Or([And(self._request_is(s, c, m), self._can_retry(s, m)) for m in range(self.n_messages)])
+                had_retries = Or([And(self.request_is(s, c, m), self._can_retry(s, m)) for m in range(self.n_messages)])
                 self._bump_epoch(s, nx, statuses, had_retries)
-            return And(self._connection_head(s, c), s.req_stage[c] == FENCED)
+            return And(self.connection_head(s, c), s.req_stage[c] == FENCED)
 
         return effect
 
@@ -363,18 +376,18 @@ class ProducerMixin:
             # The oldest request on broker b's connection passed request.timeout.ms (its request
             # or response was lost, or the broker lost power): NetworkClient.handleTimedOutRequests
             # closes the connection, which fails every request on it, and asks for new metadata.
-            self._fail_requests(s, nx, [self._on_connection(s, c, b) for c in range(self.slots)])
+            self._fail_requests(s, nx, [self.on_connection(s, c, b) for c in range(self.slots)])
             self.forget_leader(nx, s)
-            return Or([And(self._on_connection(s, c, b), s.req_stage[c] == LOST) for c in range(self.slots)])
+            return Or([And(self.on_connection(s, c, b), s.req_stage[c] == LOST) for c in range(self.slots)])
 
         return effect
 
-    def _connection_closed(self, b):
+    def connection_closed(self, b):
         def effect(s, nx):
             # broker b's process died: the client sees its connection close and fails every request
             # on it (NetworkClient.handleDisconnections), then asks for new metadata
-            self._fail_requests(s, nx, [self._on_connection(s, c, b) for c in range(self.slots)])
+            self._fail_requests(s, nx, [self.on_connection(s, c, b) for c in range(self.slots)])
             self.forget_leader(nx, s)
-            return Or([And(self._on_connection(s, c, b), s.req_stage[c] == CLOSED) for c in range(self.slots)])
+            return Or([And(self.on_connection(s, c, b), s.req_stage[c] == CLOSED) for c in range(self.slots)])
 
         return effect

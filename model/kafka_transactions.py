@@ -1,33 +1,72 @@
 """Transactions in the Kafka model: the transactional producer and its coordinator, markers, the
 last stable offset and read_committed, the consume-transform-produce commit, and the zombie producer.
 
-A mixin of ``KafkaModel`` (``kafka.py``), kept apart so that the idempotent model reads on its own;
-it uses the same state and helpers.  Sources: KIP-98 (transactions, zombie fencing), KIP-447
-(offsets in the producer's transaction), KIP-618 (exactly-once source connectors), the
-KafkaProducer javadoc and the isolation.level consumer docs.  The decisions are in docs/model.md,
-"Transactions".
+State (``declare_transaction_fields``): the transaction's state; the zombie's requests are
+connection state (kafka_connection.py).  Kept apart so that the idempotent model reads on its own.
+Sources: KIP-98 (transactions, zombie fencing), KIP-447 (offsets in the producer's transaction),
+KIP-618 (exactly-once source connectors), the KafkaProducer javadoc and the isolation.level consumer
+docs.  The decisions are in docs/model.md, "Transactions".
 """
 
 from __future__ import annotations
 
 from .api import Action
 from .dsl import And, Count, If, Not, Or
-from .kafka_codes import ABORTED, ABORTING, ACKED, C_UP, COMMITTED, COMMITTING, FAILED, ONGOING, QUEUED, REQ
+from .kafka_codes import ABORTED, ABORTING, ACKED, C_UP, COMMITTED, COMMITTING, FAILED, ONGOING, QUEUED, REQ, TXN_NAMES
+
+# The rules this actor uses from the others (their public methods).  kafka.py's shared sizes,
+# merged(), text and overflow_unless() need no entry; tests/test_architecture.py checks this
+# table against the code, so a new call across actors is a visible change here.
+REQUIRES = {
+    "kafka_broker": ("enough_isr", "producer_state", "says_log_full"),
+    "kafka_cluster": ("append_record", "high_watermark", "is_data", "is_marker", "leader_len", "leader_up"),
+    "kafka_consumer": ("output",),
+    "kafka_faults": ("producer_crash",),
+}
 
 
 class TransactionsMixin:
-    # ---- the producer's transaction and its coordinator ------------------------------------
-    # The application puts all its messages in one transaction: initTransactions and
-    # beginTransaction happen before the first send, commitTransaction after the last send is
-    # acknowledged.  The coordinator is not a failure point of the model (its own log is
-    # replicated like any topic); its decision, the markers it writes to the partition and the
-    # epoch it bumps on a restart are.
-    def _commit_transaction(self, s, nx):
+    # ---- state -------------------------------------------------------------------------------
+    def declare_transaction_fields(self, lay) -> None:
+        if self.transactional:
+            lay.scalar("txn", len(TXN_NAMES))
+
+    def initial_transaction_values(self) -> dict:
+        return {}  # ONGOING: initTransactions and beginTransaction happen before the first send
+
+    def transaction_actions(self) -> list[Action]:
+        """The zombie producer instance's requests and the transaction coordinator's steps."""
+        acts = []
+        if self.zombies:
+            acts += self._zombie_actions()
+        if self.transactional:
+            acts.append(Action("coordinator", "write marker", self._write_marker, says=self._says_write_marker))
+            acts.append(Action("coordinator", "log full", self._marker_log_full,
+                               says=lambda action, b, a: (f"broker {b['leader'] + 1}'s log reached the model's "
+                                                          f"capacity ({self.capacity}) with a marker: run not "
+                                                          "explored further")))
+            acts.append(Action("coordinator", "complete transaction", self._complete_transaction,
+                               says=self._says_complete_transaction))
+        return acts
+
+    def _says_write_marker(self, action, b, a) -> str:
+        marker = "COMMIT" if b["txn"] == COMMITTING else "ABORT"
+        return (f"the transaction coordinator writes the {marker} marker to {self.text.leader(b)} at offset "
+                f"{b['log_len'][b['leader']]}")
+
+    def _says_complete_transaction(self, action, b, a) -> str:
+        if b["txn"] == COMMITTING:
+            return "the COMMIT marker is replicated: commitTransaction() returns, the messages are acknowledged"
+        if a["txn"] == ONGOING:
+            return "the ABORT marker is replicated: the restarted producer begins a new transaction"
+        return "the ABORT marker is replicated: the transaction is aborted"
+
+    def commit_transaction(self, s, nx):
         # commitTransaction() flushes first: every send has completed successfully
         nx.txn = COMMITTING
         return And(s.txn == ONGOING, [s.status[m] == ACKED for m in range(self.n_messages)])
 
-    def _abort_transaction(self, s, nx):
+    def abort_transaction(self, s, nx):
         # a send failed for good (retries spent): an abortable error, so the application aborts
         # and gives up, as it gives up on a failed send without transactions
         nx.txn = ABORTING
@@ -53,7 +92,7 @@ class TransactionsMixin:
         deciding = Or(s.txn == COMMITTING, s.txn == ABORTING)
         # markers are written with acks=all (as every transactional produce), so
         # min.insync.replicas applies as to any produce
-        return And(deciding, self.leader_up(s), self._enough_isr(s), Not(self._marker_is_last(s)))
+        return And(deciding, self.leader_up(s), self.enough_isr(s), Not(self._marker_is_last(s)))
 
     def _write_marker(self, s, nx):
         length = self.leader_len(s)
@@ -109,23 +148,23 @@ class TransactionsMixin:
             fate = If(And(s.c_pos < j, j < hw, self.is_marker(log[j])), log[j], fate)
         return And(self.is_data(record), fate != self.abort_marker)
 
-    def _commit_consumer_transaction(self, s, nx):
+    def commit_consumer_transaction(self, s, nx):
         # The output records and the consumed offsets (sendOffsetsToTransaction) commit together,
         # at the coordinator's decision: the output becomes part of the processed sequence and the
         # group's committed offset moves past the record at the same step.  A crash before it
         # aborts both (the restarted instance's initTransactions fences and aborts the old one).
-        self._output(s, nx, s.c_buf - 1)
+        self.output(s, nx, s.c_buf - 1)
         nx.c_committed = s.c_pos + 1
         nx.c_committed_epoch = s.c_epoch
         nx.c_buf = 0
         return And(s.c_alive == C_UP, s.c_buf != 0)
 
     # ---- the zombie producer (producer-zombie) ------------------------------------------------
-    def _zombie_restart(self, s, nx):
+    def zombie_restart(self, s, nx):
         # The application is restarted (same transactional.id) while the old instance is paused,
         # not dead: the new instance starts exactly as after a crash, and the old instance's
         # requests that the broker has not read yet are still on their way.
-        guard = self._producer_crash(s, nx)
+        guard = self.producer_crash(s, nx)
         pending = [And(s.req_msg[c] != 0, s.req_stage[c] == REQ) for c in range(self.slots)]
         # keep them in order, packed to the front
         for z in range(self.slots):
@@ -139,11 +178,11 @@ class TransactionsMixin:
         nx.z_epoch = s.epoch
         return And(guard, Or(pending), s.z_msg[0] == 0)
 
-    def _second_zombie(self, s, nx):
+    def second_zombie(self, s, nx):
         # Two paused instances at once are beyond the model (it keeps one old instance's
         # requests).  Rather than leave such runs out unseen, the run is cut like a full log, so a
         # search that meets one says inconclusive, never holds.
-        guard = self._producer_crash(s, nx)
+        guard = self.producer_crash(s, nx)
         nx.overflow = 1
         pending = [And(s.req_msg[c] != 0, s.req_stage[c] == REQ) for c in range(self.slots)]
         return And(guard, Or(pending), s.z_msg[0] != 0)
@@ -152,7 +191,7 @@ class TransactionsMixin:
         return [Action("leader", "fences the old instance", self._zombie_fenced, says=self._says_zombie_fenced),
                 Action("leader", "appends the old instance's request", self._zombie_append,
                        says=self._says_zombie_append),
-                Action("leader", "log full", self._zombie_log_full, says=self._says_log_full),
+                Action("leader", "log full", self._zombie_log_full, says=self.says_log_full),
                 Action("leader", "drops the old instance's request", self._zombie_dropped,
                        says=lambda action, b, a: (f"{self.text.leader(b)} answers the old instance's request for "
                                                   f"{self.text.msg(b['z_msg'][0] - 1)} with an error"))]
@@ -174,7 +213,7 @@ class TransactionsMixin:
 
     def _zombie_state(self, s):
         """The leader's producer state on the old instance's next request (kafka_broker.py)."""
-        return self._producer_state(s, s.pid, s.z_epoch, s.z_seq[0])
+        return self.producer_state(s, s.pid, s.z_epoch, s.z_seq[0])
 
     def _pop_zombie(self, s, nx):
         for z in range(self.slots - 1):
@@ -187,7 +226,7 @@ class TransactionsMixin:
         """The leader reads the old instance's next request and the ISR check passes.  With too few
         replicas, NOT_ENOUGH_REPLICAS makes the old instance retry later, so the request simply
         waits: its retry is the same request read later."""
-        return And(self._zombie_arrives(s), self._enough_isr(s))
+        return And(self._zombie_arrives(s), self.enough_isr(s))
 
     def _zombie_fenced(self, s, nx):
         # INVALID_PRODUCER_EPOCH (KIP-98 fencing): a newer epoch is known.  A retry of the request

@@ -25,8 +25,8 @@ from semcheck.properties import ALL_PROPERTIES
 class LeaderForgetsSequences(KafkaModel):
     """The leader never finds an earlier sequence of the producer id: it appends retries again."""
 
-    def _producer_state(self, s, pid, epoch, seq):
-        _, offset, fenced, _ = super()._producer_state(s, pid, epoch, seq)
+    def producer_state(self, s, pid, epoch, seq):
+        _, offset, fenced, _ = super().producer_state(s, pid, epoch, seq)
         return False, offset, fenced, True
 
 
@@ -48,8 +48,8 @@ class LeaderIgnoresProducerEpochs(KafkaModel):
     """The leader never fences: a paused old producer instance's request is appended even after
     the new instance's epoch is known (KIP-98's zombie fencing removed)."""
 
-    def _producer_state(self, s, pid, epoch, seq):
-        duplicate, offset, _, in_sequence = super()._producer_state(s, pid, epoch, seq)
+    def producer_state(self, s, pid, epoch, seq):
+        duplicate, offset, _, in_sequence = super().producer_state(s, pid, epoch, seq)
         return duplicate, offset, False, True
 
 

@@ -22,8 +22,8 @@ class NoDuplicateWindow(KafkaModel):
     """One rule changed: the leader's idempotence check never finds an earlier batch, so a retry
     of a batch whose answer was lost is appended again (what Kafka does without idempotence)."""
 
-    def _producer_state(self, s, pid, epoch, seq):
-        _, offset, fenced, _ = super()._producer_state(s, pid, epoch, seq)
+    def producer_state(self, s, pid, epoch, seq):
+        _, offset, fenced, _ = super().producer_state(s, pid, epoch, seq)
         return False, offset, fenced, True
 
 

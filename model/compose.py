@@ -29,6 +29,12 @@ def _run_after(s: StateView, nx: NextState, step: Effect):
     return guard, later.writes, middle
 
 
+def state_after(s: StateView, nx: NextState) -> StateView:
+    """The state ``nx``'s writes so far leave behind, read without applying them."""
+    layout = object.__getattribute__(s, "_layout")
+    return StateView(layout, OverlayLeaves(object.__getattribute__(s, "_leaves"), nx.writes))
+
+
 def then(first: Effect, *rest: Effect) -> Effect:
     """``first`` and then each of ``rest``, in one step; every guard must hold (each on the state
     the steps before it leave behind)."""

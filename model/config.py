@@ -16,9 +16,8 @@ import re
 from dataclasses import dataclass
 from typing import Callable, Mapping
 
-
-class ConfigError(ValueError):
-    """Bad user input. str(err) is ONE line naming the problem (the CLI prints it and exits 2)."""
+from .errors import ConfigError
+from .versions import NEWEST, BrokerLine, broker_line
 
 
 # The Kafka keys ``-X`` accepts, in the order kafka_settings() reports them.
@@ -65,10 +64,16 @@ class KafkaConfig:
     processing: str                # "sync" | "async"
     transactional_id: str | None = None  # set: the producers are transactional
     notes: tuple[str, ...] = ()    # one sentence per value that differs from what the user asked or was derived
+    broker: BrokerLine = NEWEST    # the brokers' release line (model/versions.py)
 
     @property
     def transactional(self) -> bool:
         return self.transactional_id is not None
+
+    @property
+    def effective_min_isr(self) -> int:
+        """The ISR size acks=all needs on this broker line (3.7+: capped at the replica count)."""
+        return self.broker.effective_min_isr(self.min_insync_replicas, self.replication_factor)
 
     @property
     def unlimited_retries(self) -> bool:
@@ -222,8 +227,10 @@ def _as_text(value: object) -> str:
 # ---------------------------------------------------------------------------------------------
 
 def resolve_config(settings: Mapping[str, str] | None = None, *, commit: str | None = None,
-                   processing: str | None = None) -> KafkaConfig:
-    """Parse the user's Kafka settings and consumer choices into the effective configuration."""
+                   processing: str | None = None, broker_version: str | None = None) -> KafkaConfig:
+    """Parse the user's Kafka settings, consumer choices and broker release into the effective
+    configuration."""
+    broker = broker_line(broker_version)
     raw = {key: _as_text(value) for key, value in (settings or {}).items()}
     for key in raw:
         if key not in _PARSERS:
@@ -234,7 +241,7 @@ def resolve_config(settings: Mapping[str, str] | None = None, *, commit: str | N
 
     idempotence = _resolve_idempotence(v, given, notes)
     _check_transactional_id(idempotence, given)
-    _topic_notes(v, given, notes)
+    _topic_notes(v, given, notes, broker)
     auto_commit, commit, processing = _resolve_consumer(v, given, commit, processing, notes)
 
     return KafkaConfig(
@@ -244,7 +251,7 @@ def resolve_config(settings: Mapping[str, str] | None = None, *, commit: str | N
         max_in_flight=v["max.in.flight.requests.per.connection"],
         replication_factor=v["replication.factor"],
         min_insync_replicas=v["min.insync.replicas"],
-        unclean_leader_election=v["unclean.leader.election.enable"],
+        unclean_leader_election=v["unclean.leader.election.enable"] and broker.unclean_election_in_kraft,
         enable_auto_commit=auto_commit,
         isolation_level=v["isolation.level"],
         auto_offset_reset=v["auto.offset.reset"],
@@ -252,6 +259,7 @@ def resolve_config(settings: Mapping[str, str] | None = None, *, commit: str | N
         processing=processing,
         transactional_id=given.get("transactional.id"),
         notes=tuple(notes),
+        broker=broker,
     )
 
 
@@ -302,16 +310,24 @@ def _check_transactional_id(idempotence: bool, given: dict) -> None:
                           "Cannot set a transactional.id without also enabling idempotence.")
 
 
-def _topic_notes(v: dict, given: dict, notes: list[str]) -> None:
+def _topic_notes(v: dict, given: dict, notes: list[str], broker: BrokerLine) -> None:
     if "replication.factor" not in given:
         notes.append("replication.factor=3: semcheck's default; Kafka's own broker default "
                      "(default.replication.factor) is 1")
     rf, min_isr = v["replication.factor"], v["min.insync.replicas"]
-    if min_isr > rf:
+    if min_isr > rf and broker.min_isr_capped_by_replicas:
+        # KAFKA-15583 (3.7.0): Partition.effectiveMinIsr = min(min.insync.replicas, replica count)
+        notes.append(f"min.insync.replicas={min_isr} exceeds replication.factor={rf}: brokers {broker.name} "
+                     f"use min(min.insync.replicas, replicas) = {rf} (KAFKA-15583, Kafka 3.7+)")
+    elif min_isr > rf:
         # Legal in Kafka (a topic-level setting is not checked against the replica count), but every
         # acks=all produce then fails with NOT_ENOUGH_REPLICAS.
         notes.append(f"min.insync.replicas={min_isr} exceeds replication.factor={rf}: "
-                     "acks=all can then never succeed (NOT_ENOUGH_REPLICAS)")
+                     f"acks=all can then never succeed on brokers {broker.name} (NOT_ENOUGH_REPLICAS)")
+    if v["unclean.leader.election.enable"] and not broker.unclean_election_in_kraft:
+        notes.append(f"unclean.leader.election.enable=false: the KRaft controller of brokers {broker.name} "
+                     "ignores the topic setting (ConfigurationControlManager; KAFKA-12670 honours it "
+                     "from 3.9)")
 
 
 def _resolve_consumer(v: dict, given: dict, commit: str | None, processing: str | None,

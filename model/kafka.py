@@ -103,6 +103,9 @@ class KafkaModel(ProducerMixin, ConnectionMixin, BrokerMixin, ClusterMixin, Cons
         # epochs is cut
         self.leader_epochs = 1 + faults
         self.power_losses = bounds.enabled("power-loss")
+        # 3.7+: the high watermark stops while the ISR is below the min ISR (kafka_cluster.py); the
+        # ISR is never empty, so only a min ISR of 2 or more can freeze it
+        self.hw_freezes = config.broker.hw_frozen_under_min_isr and config.effective_min_isr >= 2
         self.no_broker = self.n_replicas  # the value of ``meta`` when no leader is known
         self.layout = self._declare_layout()
 
@@ -159,5 +162,8 @@ class KafkaModel(ProducerMixin, ConnectionMixin, BrokerMixin, ClusterMixin, Cons
     # which of several equally short counterexamples is shown
     # ------------------------------------------------------------------------------------------
     def actions(self) -> list[Action]:
-        return (self.producer_actions() + self.broker_actions() + self.cluster_actions() + self.orphan_actions()
+        acts = (self.producer_actions() + self.broker_actions() + self.cluster_actions() + self.orphan_actions()
                 + self.transaction_actions() + self.consumer_actions() + self.fault_actions())
+        if self.hw_freezes:
+            acts = [self.keep_high_watermark(action) for action in acts]
+        return acts

@@ -78,7 +78,7 @@ class BrokerMixin:
     def _says_reject_ner(self, action, b, a) -> str:
         t, c = self.text, action.args["slot"]
         return (f"{t.leader(b)} rejects {t.msg(b['req_msg'][c] - 1)}: NOT_ENOUGH_REPLICAS "
-                f"(ISR has {sum(b['isr'])}, min.insync.replicas={self.config.min_insync_replicas})")
+                f"(ISR has {sum(b['isr'])}, {self.text.min_isr()})")
 
     # what the leader's idempotence check answers a batch, by action ({} is the request)
     IDEMPOTENCE_ANSWERS = {
@@ -116,7 +116,7 @@ class BrokerMixin:
             return (f"{t.leader(b)} answers {m}: the high watermark passed offset {b['req_stage'][c] - WAIT} "
                     "(acks=all); the connection is read again")
         return (f"{t.leader(b)} answers {m} with NOT_ENOUGH_REPLICAS_AFTER_APPEND: the ISR shrank below "
-                f"min.insync.replicas={self.config.min_insync_replicas} while it waited")
+                f"{t.min_isr()} while it waited")
 
     def _says_orphan_append(self, action, b, a) -> str:
         t = self.text
@@ -149,10 +149,11 @@ class BrokerMixin:
 
     def enough_isr(self, s):
         """acks=all: the ISR has at least min.insync.replicas members (checked before the append,
-        Partition.appendRecordsToLeader, and again when the answer is due)."""
+        Partition.appendRecordsToLeader, and again when the answer is due); from 3.7 at most as many
+        as there are replicas (Partition.effectiveMinIsr, KAFKA-15583)."""
         if self.acks != -1:
             return True
-        return self.isr_size(s) >= self.config.min_insync_replicas
+        return self.isr_size(s) >= self.config.effective_min_isr
 
     def _reject_ner(self, c):
         def effect(s, nx):

@@ -13,7 +13,10 @@ and PartitionChangeBuilder (fencing, election, unclean.leader.election.enable).
 
 from __future__ import annotations
 
+import dataclasses
+
 from .api import Action
+from .compose import state_after
 from .dsl import And, Count, If, Max, Min, Not, Or
 
 # The rules this actor uses from the others (their public methods).  kafka.py's shared sizes,
@@ -57,6 +60,10 @@ class ClusterMixin:
             lay.array("known", (r,), cap + 2)
             lay.scalar("hw_floor", cap + 1)
             lay.array("hw_local", (r,), cap + 1)
+        if self.hw_freezes:
+            # 3.7+: the high watermark while the ISR is below the min ISR, which does not advance
+            # (0 while the ISR is large enough: one state, not one per stale value)
+            lay.scalar("hw_frozen", cap + 1)
 
     def initial_cluster_values(self) -> dict:
         r, cap = self.n_replicas, self.capacity
@@ -137,6 +144,17 @@ class ClusterMixin:
             getattr(nx, field)[dst][k] = If(keep, own, value) if keep is not False else value
 
     def high_watermark(self, s):
+        """The partition's high watermark.  From 3.7 it does not advance while the ISR is smaller
+        than the min ISR (Partition.maybeIncrementLeaderHW returns early while isUnderMinIsr,
+        KAFKA-15583): it keeps the value it had, which ``keep_high_watermark`` stores."""
+        if not self.hw_freezes:
+            return self._advancing_high_watermark(s)
+        return If(self.under_min_isr(s), s.hw_frozen, self._advancing_high_watermark(s))
+
+    def under_min_isr(self, s):
+        return self.isr_size(s) < self.config.effective_min_isr
+
+    def _advancing_high_watermark(self, s):
         """The smallest log end among the ISR, as the leader knows it: a follower that has not yet
         truncated a divergent suffix counts only as far as it agrees with the leader (the leader
         learns its log end from its next, non-diverging, fetch).  With hw-at-once off the leader
@@ -153,6 +171,35 @@ class ClusterMixin:
         else:
             ends = [self.common_prefix_length(s, r, s.leader) for r in range(self.n_replicas)]
         return Min([If(s.isr[r] == 1, ends[r], self.capacity) for r in range(self.n_replicas)])
+
+    # the fields a step must write to change whether the partition is under the min ISR, or the
+    # high watermark it would keep there
+    _HW_INPUTS = frozenset({"isr", "leader", "leader_epoch", "log_len", "hw_floor"})
+
+    def keep_high_watermark(self, action: Action) -> Action:
+        """``action``, and then (3.7+) the high watermark a partition under the min ISR keeps.
+
+        Whatever the step (an ISR shrink by a lagging or fenced follower, an election, a restart
+        after a power loss), the partition is under the min ISR afterwards or it is not.  If it is,
+        its high watermark is the one it had before the step, which stops there; a new leader
+        brings its own (Partition.makeLeader keeps the replica's high watermark: with hw-at-once
+        the partition's, else ``hw_floor``), and no leader's high watermark exceeds its log end
+        (UnifiedLog caps a recovered checkpoint at the log end).  One rule after every action
+        rather than a line in each that changes the ISR, so a variant's new action keeps it too."""
+        effect = action.effect
+
+        def wrapped(s, nx):
+            guard = effect(s, nx)
+            if not any(field.name in self._HW_INPUTS for field, _, _ in nx.writes):
+                return guard  # neither the ISR nor the leader or its log changed
+            after = state_after(s, nx)
+            kept = self.high_watermark(s)
+            if not self.merged("hw-at-once"):
+                kept = If(after.leader_epoch != s.leader_epoch, after.hw_floor, kept)
+            nx.hw_frozen = If(self.under_min_isr(after), Min(kept, after.log_len[after.leader]), 0)
+            return guard
+
+        return dataclasses.replace(action, effect=wrapped)
 
     def isr_size(self, s):
         return Count([s.isr[r] == 1 for r in range(self.n_replicas)])

@@ -58,6 +58,14 @@ class KafkaText:
     def hw(self, d) -> int:
         return self.evaluate(d, self.model.high_watermark)
 
+    def min_isr(self) -> str:
+        """The min ISR the broker applies: ``min.insync.replicas=2``, or its capped value (3.7+)."""
+        config = self.model.config
+        if config.effective_min_isr != config.min_insync_replicas:
+            return (f"effective min ISR {config.effective_min_isr} (min.insync.replicas="
+                    f"{config.min_insync_replicas} capped at the replica count)")
+        return f"min.insync.replicas={config.min_insync_replicas}"
+
     def stage(self, stage: int) -> str:
         if stage == REQ:
             return "request in transit"
@@ -132,6 +140,8 @@ class KafkaText:
         isr = "{" + ",".join(str(r + 1) for r in range(model.n_replicas) if d["isr"][r]) + "}"
         if d["has_leader"]:
             out["partition"] = f"leader broker {d['leader'] + 1}, ISR {isr}, high watermark {self.hw(d)}"
+            if model.hw_freezes and sum(d["isr"]) < model.config.effective_min_isr:
+                out["partition"] += " (frozen: the ISR is below the min ISR)"
             if model.transactional and model.config.isolation_level == "read_committed":
                 out["partition"] += f", last stable offset {self.evaluate(d, self.model.read_limit)}"
         else:

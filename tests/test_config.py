@@ -281,11 +281,15 @@ def test_replica_counts_accepted():
 
 
 def test_min_insync_above_replication_factor_is_kept_with_note():
-    # Kafka accepts a topic min.insync.replicas above the replica count; acks=all produce requests
-    # then fail with NOT_ENOUGH_REPLICAS [DOCS #brokerconfigs_min.insync.replicas].
-    cfg = resolve_config({"replication.factor": "1", "min.insync.replicas": "2"})
-    assert cfg.min_insync_replicas == 2
-    assert any("acks=all can then never succeed" in n for n in cfg.notes)
+    # Kafka accepts a topic min.insync.replicas above the replica count; up to 3.6 acks=all produce
+    # requests then fail with NOT_ENOUGH_REPLICAS [DOCS #brokerconfigs_min.insync.replicas]; from 3.7
+    # the broker uses min(min.insync.replicas, replicas) (KAFKA-15583, Partition.effectiveMinIsr).
+    cfg = resolve_config({"replication.factor": "1", "min.insync.replicas": "2"}, broker_version="3.6")
+    assert (cfg.min_insync_replicas, cfg.effective_min_isr) == (2, 2)
+    assert any("acks=all can then never succeed on brokers 3.6" in n for n in cfg.notes)
+    cfg = resolve_config({"replication.factor": "1", "min.insync.replicas": "2"}, broker_version="3.7")
+    assert (cfg.min_insync_replicas, cfg.effective_min_isr) == (2, 1)
+    assert any("use min(min.insync.replicas, replicas) = 1" in n for n in cfg.notes)
 
 
 @pytest.mark.parametrize("raw", ["READ_COMMITTED", "committed", "read-committed"])

@@ -32,6 +32,8 @@ SETTINGS = [
     ({"replication.factor": "1"}, {}),
     ({"replication.factor": "2", "acks": "1"}, {}),
     ({"min.insync.replicas": "2"}, {}),
+    # 3.7+ (the default line): the high watermark stops while the ISR is below the min ISR
+    ({"replication.factor": "2", "min.insync.replicas": "2", "acks": "1"}, {}),
     ({"unclean.leader.election.enable": "true", "replication.factor": "2"}, {}),
     ({"retries": "1"}, {}),
     (EARLIEST, {"commit": "after-process"}),
@@ -66,6 +68,7 @@ FAST = [
     ({"replication.factor": "1"}, {"faults": ["power-loss", "producer-crash"]}),
     ({"replication.factor": "2", "acks": "1"}, {"faults": ["follower-lag", "broker-crash"]}),
     ({"min.insync.replicas": "2"}, {"faults": ["network", "consumer-crash"]}),
+    ({"replication.factor": "2", "min.insync.replicas": "2", "acks": "1"}, {"faults": ["follower-lag", "power-loss"]}),
     ({"unclean.leader.election.enable": "true", "replication.factor": "2"}, {"faults": ["follower-lag", "broker-crash"]}),
     (EARLIEST, {"commit": "after-process", "faults": ["producer-crash", "consumer-crash"]}),
     (EARLIEST, {"commit": "before-process", "faults": ["producer-crash", "consumer-crash"]}),

@@ -18,6 +18,7 @@ from .checker.registry import SEARCHES
 from .model.bounds import FAULT_CLASSES, parse_faults
 from .model.config import ConfigError
 from .model.merges import MERGE_NAMES
+from .model.versions import NEWEST, SUPPORTED
 from .progress import make_progress
 from .properties_file import read_properties
 from .properties import ALL_PROPERTIES
@@ -152,6 +153,9 @@ def main():
                    "Default: auto, or after-process when enable.auto.commit=false.")
 @click.option("--processing", type=click.Choice(["sync", "async"]),
               help="Consumer processing: sync (default) or async (needs --commit auto).")
+@click.option("--broker-version", metavar="VERSION",
+              help=f"The brokers' Kafka release, e.g. 3.8 or 3.8.1 (modelled: {SUPPORTED}; KRaft mode). "
+                   f"Default: {NEWEST.name}, the newest modelled; every report names it.")
 @click.option("--messages", type=int, default=3, show_default=True, metavar="N",
               help="Messages the application sends.")
 @click.option("--faults", "faults_text", default="all", show_default=True, metavar="LIST",
@@ -181,8 +185,8 @@ def main():
 @click.option("--save-trace", "trace_path", metavar="FILE",
               help="Write every counterexample found to FILE (versioned JSON), to re-check later with "
                    "`semcheck replay FILE`.")
-def verify(config_path, acks, retries, defines, commit, processing, messages, faults_text, max_faults, split_names,
-           property_names, engine, depth, fmt, max_states, timeout, dot_path, trace_path):
+def verify(config_path, acks, retries, defines, commit, processing, broker_version, messages, faults_text, max_faults,
+           split_names, property_names, engine, depth, fmt, max_states, timeout, dot_path, trace_path):
     """Check what a Kafka configuration guarantees.
 
     Exit status: 0 every checked property holds, 1 a property is violated, 2 bad input,
@@ -209,7 +213,8 @@ def verify(config_path, acks, retries, defines, commit, processing, messages, fa
     try:
         faults = parse_faults(faults_text)
         result = run_verify(
-            settings, commit=commit, processing=processing, messages=messages, max_faults=max_faults,
+            settings, commit=commit, processing=processing, broker_version=broker_version, messages=messages,
+            max_faults=max_faults,
             faults=faults, split=list(split_names) or None, properties=_parse_properties(property_names),
             engine=engine, depth=depth,
             max_states=max_states, timeout=timeout, keep_graph=dot_path is not None, progress=progress)

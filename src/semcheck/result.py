@@ -19,6 +19,7 @@ class Result:
     graph: Any = None  # the explored state space, when the engine kept it (see state_graph())
     engine_stats: list[Stats] = field(default_factory=list)  # with --engine both: one per engine
     model: Any = field(default=None, repr=False)  # the model checked (decode states, describe steps)
+    broker: str = ""  # the brokers' release line checked ("3.9", "3.7-3.8"; model/versions.py)
 
     def verdict(self, prop: str) -> str:
         return self[prop].verdict

@@ -6,6 +6,7 @@ One JSON object::
      "model_fingerprint": "3f9c...",          # checker/replay.py: the model's semantics, digested
      "settings": {"acks": "1", ...},          # the effective Kafka settings, by Kafka key
      "commit": "auto", "processing": "sync",
+     "broker_version": "3.9",                 # the brokers' release line (model/versions.py)
      "bounds": {"messages": 2, "max_faults": 1, "faults": ["broker-crash"]},
      "split": [],                             # merged steps taken apart (docs/model.md)
      "variant": null,                         # or the class of a model variant (docs/extending.md)
@@ -48,6 +49,7 @@ class TraceFile:
     fingerprint: str
     traces: tuple[StoredTrace, ...]
     variant: str | None = None  # the model variant's class, when not semcheck's own Kafka model
+    broker_version: str | None = None  # the brokers' release line (None in files saved before it existed: the newest)
 
 
 def trace_file_of(result) -> dict[str, Any]:
@@ -80,6 +82,7 @@ def trace_file_of(result) -> dict[str, Any]:
         "settings": settings,
         "commit": config.commit,
         "processing": config.processing,
+        "broker_version": config.broker.releases[0],
         "bounds": model.bounds.as_dict(),
         "split": [m for m in MERGE_NAMES if not model.merged(m)],
         "variant": _variant_name(model),
@@ -138,6 +141,7 @@ def read_trace_file(source: str | os.PathLike | Mapping) -> TraceFile:
             fingerprint=_get(data, "model_fingerprint", str),
             traces=traces,
             variant=data.get("variant") if isinstance(data.get("variant"), str) else None,
+            broker_version=_get(data, "broker_version", str) if "broker_version" in data else None,
         )
     except _Malformed as err:
         raise ConfigError(f"{where}: malformed trace file: {err}") from None

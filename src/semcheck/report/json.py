@@ -33,6 +33,7 @@ def property_as_dict(r: PropertyResult) -> dict[str, Any]:
 def result_as_dict(result: Result) -> dict[str, Any]:
     return {
         "config": result.config,
+        "broker_version": result.broker,
         "notes": list(result.notes),
         "bounds": result.bounds,
         "engine": result.engine,
@@ -43,6 +44,6 @@ def result_as_dict(result: Result) -> dict[str, Any]:
 
 
 def render_json(result: Result) -> str:
-    """One JSON object with ``config``, ``notes``, ``bounds``, ``engine``, ``stats`` and ``results``,
+    """One JSON object with ``config``, ``broker_version``, ``notes``, ``bounds``, ``engine``, ``stats`` and ``results``,
     keys in a fixed order, ending in a newline."""
     return json.dumps(result_as_dict(result), indent=2, sort_keys=False) + "\n"

@@ -6,6 +6,7 @@ Deterministic (the only timing is in the statistics line), no colour, no wrappin
 from __future__ import annotations
 
 from ..checker.result import DISAGREE, HOLDS, INCONCLUSIVE, VIOLATED, PropertyResult, Stats, Trace
+from ..model.versions import NEWEST
 from ..result import Result
 from .words import explain, stop_phrase
 
@@ -19,6 +20,8 @@ def render_text(result: Result) -> str:
     out: list[str] = [f"semcheck {__version__}: {title}", ""]
     out.append("Effective configuration")
     out.append("  " + "  ".join(f"{key}={_kafka_value(value)}" for key, value in result.config.items()))
+    if result.broker:
+        out.append(f"Brokers: Kafka {result.broker} in KRaft mode" + _newest(result.broker))
     if result.notes:
         out.append("Why some values differ from what you asked:")
         out.extend(f"  - {note}" for note in result.notes)
@@ -83,6 +86,10 @@ def _kafka_value(value) -> str:
 
 def _plural(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def _newest(line: str) -> str:
+    return " (the newest line semcheck models; choose with --broker-version)" if line == NEWEST.name else ""
 
 
 def _bounds(bounds: dict) -> str:

@@ -27,6 +27,7 @@ and the switches that merge steps (``merges.py``).
 from __future__ import annotations
 
 from .api import Action, Model, StatePredicate
+from .assumptions import Assumption, assumptions_of
 from .bounds import Bounds
 from .config import UNLIMITED_RETRIES, ConfigError, KafkaConfig
 from .dsl import If, Layout
@@ -147,6 +148,10 @@ class KafkaModel(ProducerMixin, ConnectionMixin, BrokerMixin, ClusterMixin, Cons
 
     def summarize(self, state: bytes) -> dict[str, str]:
         return self.text.summarize(self.layout.decode(state))
+
+    def assumptions(self) -> list[Assumption]:
+        """What a ``holds`` of this model rests on (``assumptions.py``)."""
+        return assumptions_of(self)
 
     def bound_exceeded(self) -> StatePredicate:
         # the name is what the reports say was reached (semcheck/report/words.py)

@@ -13,7 +13,7 @@ from .model.bounds import ALL_FAULTS, Bounds, applicable_faults
 from .model.config import ConfigError, KafkaConfig, resolve_config
 from .model.kafka import KafkaModel
 from .model.merges import MERGE_NAMES, merges_without
-from .properties import ALL_PROPERTIES, Property
+from .properties import ALL_PROPERTIES, EVENTUALLY, Property
 from .result import Result
 from .tracefile import read_trace_file
 
@@ -87,7 +87,7 @@ def verify(
     settings = SearchSettings(max_states=max_states, depth=depth, timeout=timeout, keep_graph=keep_graph,
                               progress=progress)
     found = strategy(model, chosen, settings).run()
-    return _result(model, engine, found)
+    return _result(model, engine, found, chosen)
 
 
 def replay(source: str | os.PathLike | Mapping, *, variant: type[KafkaModel] | None = None,
@@ -115,7 +115,7 @@ def replay(source: str | os.PathLike | Mapping, *, variant: type[KafkaModel] | N
                           "them with semcheck.replay(path, properties=[...])")
     chosen = _choose_properties([own.get(n, n) for n in names] or None)
     found = ReplayStrategy(model, chosen, SearchSettings(trace=stored.traces)).run()
-    result = _result(model, ReplayStrategy.name, found)
+    result = _result(model, ReplayStrategy.name, found, chosen)
     fingerprint = model_fingerprint(model)
     if stored.fingerprint != fingerprint:
         result.notes = (*result.notes, f"the model changed since the trace was saved (model fingerprint "
@@ -123,7 +123,7 @@ def replay(source: str | os.PathLike | Mapping, *, variant: type[KafkaModel] | N
     return result
 
 
-def _result(model: KafkaModel, engine: str, found) -> Result:
+def _result(model: KafkaModel, engine: str, found, chosen: list[Property]) -> Result:
     config: KafkaConfig = model.config
     notes = config.notes
     if type(model) is not KafkaModel:
@@ -133,6 +133,8 @@ def _result(model: KafkaModel, engine: str, found) -> Result:
     return Result(
         config=config.kafka_settings(),
         broker=config.broker.name,
+        assumptions=model.assumptions(),
+        liveness=frozenset(p.name for p in chosen if p.kind == EVENTUALLY),
         notes=notes,
         bounds={**model.bounds.as_dict(), "merged_steps": [m for m in MERGE_NAMES if model.merged(m)]},
         engine=engine,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from .checker.result import DISAGREE, INCONCLUSIVE, VIOLATED, PropertyResult, Stats
+from .checker.result import DISAGREE, HOLDS, INCONCLUSIVE, VIOLATED, PropertyResult, Stats
 
 
 @dataclass
@@ -20,6 +20,8 @@ class Result:
     engine_stats: list[Stats] = field(default_factory=list)  # with --engine both: one per engine
     model: Any = field(default=None, repr=False)  # the model checked (decode states, describe steps)
     broker: str = ""  # the brokers' release line checked ("3.9", "3.7-3.8"; model/versions.py)
+    assumptions: list = field(default_factory=list)  # what a holds rests on (model/assumptions.py)
+    liveness: frozenset = frozenset()  # the properties judged under fairness (eventually-properties)
 
     def verdict(self, prop: str) -> str:
         return self[prop].verdict
@@ -35,6 +37,13 @@ class Result:
         from .report.words import explain
 
         return explain(self[prop].reason)
+
+    def assumptions_of(self, prop: str) -> list:
+        """What the verdict ``holds`` for ``prop`` rests on: the parts of Kafka the model leaves out
+        or fixes (fairness only for an eventually-property).  Empty unless ``prop`` holds."""
+        if self[prop].verdict != HOLDS:
+            return []
+        return [a for a in self.assumptions if not a.eventually_only or prop in self.liveness]
 
     @property
     def exit_code(self) -> int:

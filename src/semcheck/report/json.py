@@ -30,6 +30,15 @@ def property_as_dict(r: PropertyResult) -> dict[str, Any]:
     return out
 
 
+def _with_assumptions(result: Result, r: PropertyResult) -> dict[str, Any]:
+    """A holds verdict names what it rests on (model/assumptions.py), by id and in words."""
+    out = property_as_dict(r)
+    assumed = result.assumptions_of(r.property)
+    if assumed:
+        out["assumptions"] = [a.as_dict() for a in assumed]
+    return out
+
+
 def result_as_dict(result: Result) -> dict[str, Any]:
     return {
         "config": result.config,
@@ -39,7 +48,7 @@ def result_as_dict(result: Result) -> dict[str, Any]:
         "engine": result.engine,
         "stats": result.stats.as_dict(),
         **({"engine_stats": [st.as_dict() for st in result.engine_stats]} if result.engine_stats else {}),
-        "results": [property_as_dict(r) for r in result.results],
+        "results": [_with_assumptions(result, r) for r in result.results],
     }
 
 

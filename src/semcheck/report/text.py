@@ -69,10 +69,16 @@ def render_text(result: Result) -> str:
         out.append(f"Inconclusive ({', '.join(names)}): {reason}.")
         out.append("  Not proven either way: raise --max-states / --timeout / --depth or lower the bounds.")
 
-    if any(r.verdict == HOLDS for r in result.results):
+    held = [r.property for r in result.results if r.verdict == HOLDS]
+    if held:
         out.append("")
         out.append("holds = no counterexample exists within these bounds (proved: every reachable state "
-                   "was explored, or by induction).")
+                   "was explored, or by induction). It rests on what the model leaves out:")
+        for assumption in result.assumptions:
+            applies = [name for name in held if assumption in result.assumptions_of(name)]
+            if applies:
+                only = "" if len(applies) == len(held) else f" (for {', '.join(applies)})"
+                out.append(f"  - {assumption.text}{only}")
     return "\n".join(out) + "\n"
 
 

@@ -1,0 +1,58 @@
+"""What a ``holds`` rests on: the parts of Kafka the model leaves out or fixes, for one configuration.
+
+A verdict of ``holds`` is a proof about the model within its bounds, so the reader needs to know
+what the model does not contain.  Each assumption has a stable ``id`` (for JSON readers and CI
+rules) and one sentence.  The list is derived from the configuration and the bounds: an assumption
+that cannot matter for this check (transaction timeouts without transactions) is left out.
+Eventually-properties (no-loss, no-acked-loss) also rest on fairness; invariants do not.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Assumption:
+    id: str
+    text: str
+    eventually_only: bool = False  # only liveness verdicts rest on it
+
+    def as_dict(self) -> dict[str, str]:
+        return {"id": self.id, "text": self.text}
+
+
+def assumptions_of(model) -> list[Assumption]:
+    """Every assumption a ``holds`` of this model rests on, in a fixed order."""
+    config, bounds = model.config, model.bounds
+    faults = ", ".join(bounds.faults) if bounds.max_faults and bounds.faults else "none"
+    plural = "" if bounds.messages == 1 else "s"
+    out = [
+        Assumption("bounds", f"runs of at most {bounds.messages} message{plural} and {bounds.max_faults} "
+                             f"fault{'' if bounds.max_faults == 1 else 's'} (classes: {faults}); longer runs "
+                             "and other faults were not explored"),
+        Assumption("broker-line", f"brokers of Kafka {config.broker.name} in KRaft mode; ZooKeeper mode "
+                                  "(removed in 4.0) and other releases behave differently in places "
+                                  "(docs/model.md, \"Broker versions\")"),
+        Assumption("java-client", "the producer and consumer follow the Java client (audited at 3.7.0: Sender, "
+                                  "RecordAccumulator, TransactionManager, the classic consumer group "
+                                  "protocol)"),
+        Assumption("delivery-timeout", "delivery.timeout.ms is not modelled: no send fails by time alone, so "
+                                       "every outage is taken to end before the producer gives up (120 s by "
+                                       "default)"),
+    ]
+    if config.transactional:
+        out.append(Assumption("transaction-timeout", "transaction.timeout.ms is not modelled: the coordinator "
+                                                     "never aborts a transaction for running too long"))
+    zombie = " (and, with producer-zombie faults, one paused old instance)" if model.zombies else ""
+    coordinators = ("the group coordinator and the transaction coordinator do not fail" if config.transactional
+                    else "the group coordinator does not fail")
+    out += [
+        Assumption("topology", f"one partition, one producer instance{zombie}, one consumer in its group; no "
+                               "rebalance other than the consumer's own restart"),
+        Assumption("coordinators", coordinators),
+        Assumption("fairness", "every step that stays possible eventually happens (weak fairness): followers "
+                               "keep fetching, the consumer keeps polling, requests are answered or time "
+                               "out", eventually_only=True),
+    ]
+    return out

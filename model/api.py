@@ -14,7 +14,7 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
-from .dsl import (And, Count, Expr, If, Layout, Max, Min, ModelError, NextState, Not, Or, StateView, TracingLeaves,
+from .dsl import (And, ConcreteLeaves, Count, Expr, If, Layout, Max, Min, ModelError, NextState, Not, Or, StateView, TracingLeaves,
                   Z3Leaves, clear_intern_table)
 
 __all__ = ["Action", "Model", "StatePredicate", "replace_action", "And", "Count", "Expr", "If", "Layout", "Max", "Min",
@@ -105,6 +105,11 @@ class Model:
     def describe_step(self, action: Action, before: bytes, after: bytes) -> str:
         """The sentence for one step of a trace: the action's own description (``Action.says``)."""
         return action.describe(self.layout.decode(before), self.layout.decode(after))
+
+    def view(self, state: bytes) -> StateView:
+        """A concrete state read through the DSL: ``predicate.test(model.view(state))`` is its value
+        there (a Python bool or int)."""
+        return StateView(self.layout, ConcreteLeaves(state))
 
     def summarize(self, state: bytes) -> dict[str, str]:
         """A few named, human-readable parts of a state; traces show the parts that change."""

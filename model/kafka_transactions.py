@@ -134,6 +134,22 @@ class TransactionsMixin:
             first_open = If(open_here, k, first_open)
         return first_open
 
+    def kept_in_log(self, s, m):
+        """The partition's log holds message ``m`` for good: a copy of it lies in the leader's log
+        below the high watermark and, with a transactional producer, in a committed transaction (the
+        first marker after it, below the high watermark, is a COMMIT).  The log layer of loss: what
+        "did Kafka lose my acknowledged write?" asks, whatever the consumer did."""
+        log, hw = s.log[s.leader], self.high_watermark(s)
+        if not self.transactional:
+            return Or([And(log[k] == m + 1, k < hw) for k in range(self.capacity)])
+        copies = []
+        for k in range(self.capacity):
+            fate = 0  # the first marker after offset k below the high watermark
+            for j in reversed(range(k + 1, self.capacity)):
+                fate = If(And(j < hw, self.is_marker(log[j])), log[j], fate)
+            copies.append(And(log[k] == m + 1, k < hw, fate == self.commit_marker))
+        return Or(copies)
+
     def delivered(self, s):
         """The record at the consumer's position is handed to the application: a data record
         and, with read_committed, not one of an aborted transaction (the first marker after it

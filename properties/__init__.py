@@ -1,6 +1,6 @@
 """The delivery properties semcheck checks; one module each."""
 
-from .base import EVENTUALLY, INVARIANT, Property
+from .base import EVENTUALLY, INVARIANT, Finding, Property
 from .in_order import IN_ORDER
 from .no_acked_loss import NO_ACKED_LOSS
 from .no_duplicate import NO_DUPLICATE
@@ -10,5 +10,5 @@ ALL_PROPERTIES: dict[str, Property] = {
     p.name: p for p in (NO_LOSS, NO_ACKED_LOSS, NO_DUPLICATE, IN_ORDER)
 }
 
-__all__ = ["ALL_PROPERTIES", "EVENTUALLY", "INVARIANT", "Property", "IN_ORDER", "NO_ACKED_LOSS",
+__all__ = ["ALL_PROPERTIES", "EVENTUALLY", "Finding", "INVARIANT", "Property", "IN_ORDER", "NO_ACKED_LOSS",
            "NO_DUPLICATE", "NO_LOSS"]

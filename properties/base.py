@@ -10,13 +10,23 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable
 
-from ..model.api import Model, StatePredicate
+from ..model.api import Model, StatePredicate, StateView
 
 INVARIANT = "invariant"
 EVENTUALLY = "eventually"
+
+
+@dataclass(frozen=True)
+class Finding:
+    """What the last state of a counterexample says about why the property broke, beyond the trace:
+    a short ``label`` for tables and tools, one sentence, and the same as data."""
+
+    label: str
+    text: str
+    data: dict = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -25,4 +35,7 @@ class Property:
     kind: str  # INVARIANT or EVENTUALLY
     summary: str  # one sentence for people
     holds_in: Callable[[Model], StatePredicate]  # the predicate, built for one model instance
+    # for a violated property: read the state its counterexample ends in (for a lasso, a state of
+    # the loop) and say more (no-loss names the layer that lost the message); None: nothing to add
+    diagnose: Callable[[Model, StateView], Finding | None] | None = None
 

@@ -267,6 +267,9 @@ def test_auto_offset_reset_latest_skips_records_after_a_crash_before_the_first_c
     crash = index_of(trace, fault="consumer-crash")
     reset = index_of(trace, actor="consumer", contains="auto.offset.reset=latest", after=crash)
     assert crash and reset
+    # the brokers lost nothing: the skip is the consumer's (the two layers of loss)
+    assert r.findings["no-loss"].data["layer"] == "consumer"
+    assert r.verdict("no-acked-loss") == HOLDS
 
 
 def test_auto_commit_with_async_processing_can_lose_records():
@@ -281,6 +284,7 @@ def test_auto_commit_with_async_processing_can_lose_records():
     committed = index_of(trace, actor="consumer", contains="auto-commits its position, offset 1", after=handed)
     crash = index_of(trace, fault="consumer-crash", after=committed)
     assert handed and committed and crash
+    assert r.findings["no-loss"].data["layer"] == "consumer"
     sync = check({"auto.offset.reset": "earliest"}, commit="auto", processing="sync",
                  faults=["consumer-crash"], max_faults=1, messages=1)
     assert sync.verdict("no-loss") == HOLDS

@@ -7,7 +7,7 @@ from typing import Callable, Iterable, Mapping
 
 from .checker.registry import SEARCHES, UnknownStrategy, strategy_named
 from .checker.replay import ReplayStrategy, model_fingerprint
-from .checker.result import Stats
+from .checker.result import VIOLATED, Stats
 from .checker.search import SearchSettings
 from .model.bounds import ALL_FAULTS, Bounds, applicable_faults
 from .model.config import ConfigError, KafkaConfig, resolve_config
@@ -134,6 +134,7 @@ def _result(model: KafkaModel, engine: str, found, chosen: list[Property]) -> Re
         config=config.kafka_settings(),
         broker=config.broker.name,
         assumptions=model.assumptions(),
+        findings=_findings(model, found.results, chosen),
         liveness=frozenset(p.name for p in chosen if p.kind == EVENTUALLY),
         notes=notes,
         bounds={**model.bounds.as_dict(), "merged_steps": [m for m in MERGE_NAMES if model.merged(m)]},
@@ -144,6 +145,21 @@ def _result(model: KafkaModel, engine: str, found, chosen: list[Property]) -> Re
         engine_stats=found.engine_stats,
         model=model,
     )
+
+
+def _findings(model: KafkaModel, results, chosen: list[Property]) -> dict:
+    """What each violated property's ``diagnose`` reads in the state its counterexample ends in."""
+    by_name = {p.name: p for p in chosen}
+    out = {}
+    for r in results:
+        prop = by_name.get(r.property)
+        if r.verdict != VIOLATED or r.trace is None or prop is None or prop.diagnose is None:
+            continue
+        last = dict(r.trace.steps[-1].state) if r.trace.steps else dict(r.trace.initial_state)
+        finding = prop.diagnose(model, model.view(model.layout.encode(last)))
+        if finding is not None:
+            out[r.property] = finding
+    return out
 
 
 def _choose_properties(names: Iterable[str | Property] | None):

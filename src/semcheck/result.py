@@ -22,6 +22,7 @@ class Result:
     broker: str = ""  # the brokers' release line checked ("3.9", "3.7-3.8"; model/versions.py)
     assumptions: list = field(default_factory=list)  # what a holds rests on (model/assumptions.py)
     liveness: frozenset = frozenset()  # the properties judged under fairness (eventually-properties)
+    findings: dict = field(default_factory=dict)  # property -> Finding read from its counterexample's end
 
     def verdict(self, prop: str) -> str:
         return self[prop].verdict

@@ -31,11 +31,15 @@ def property_as_dict(r: PropertyResult) -> dict[str, Any]:
 
 
 def _with_assumptions(result: Result, r: PropertyResult) -> dict[str, Any]:
-    """A holds verdict names what it rests on (model/assumptions.py), by id and in words."""
+    """A holds verdict names what it rests on (model/assumptions.py), by id and in words; a violated
+    one what its counterexample's last state says (``finding``: no-loss names the layer)."""
     out = property_as_dict(r)
     assumed = result.assumptions_of(r.property)
     if assumed:
         out["assumptions"] = [a.as_dict() for a in assumed]
+    finding = result.findings.get(r.property)
+    if finding is not None:  # e.g. no-loss: {"label": "consumer layer", "text": ..., "layer": "consumer", ...}
+        out["finding"] = {"label": finding.label, "text": finding.text, **finding.data}
     return out
 
 

@@ -30,7 +30,7 @@ def render_text(result: Result) -> str:
     if merged is not None:
         out.append("Merged steps: " + _merged(merged))
     out.append("")
-    out.extend(_table(result.results, replaying))
+    out.extend(_table(result.results, replaying, result.findings))
     for stats in result.engine_stats or [result.stats]:
         out.append(_stats_line(stats))
 
@@ -56,6 +56,9 @@ def render_text(result: Result) -> str:
             else:
                 out.extend(_counterexample(r))
                 shown.append(r)
+            finding = result.findings.get(r.property)
+            if finding is not None:
+                out.append(f"  {finding.label[0].upper()}{finding.label[1:]}: {finding.text}.")
 
     inconclusive: dict[str, list[str]] = {}
     for r in result.results:
@@ -69,6 +72,11 @@ def render_text(result: Result) -> str:
         out.append(f"Inconclusive ({', '.join(names)}): {reason}.")
         out.append("  Not proven either way: raise --max-states / --timeout / --depth or lower the bounds.")
 
+    if any(r.property == "no-acked-loss" for r in result.results) and not replaying:
+        out.append("")
+        out.append("no-acked-loss is the log layer: an acknowledged record missing from the log below the high "
+                   "watermark. It used to count records the consumer skipped too; those now break no-loss, "
+                   "named as the consumer layer (docs/model.md, \"Properties\").")
     held = [r.property for r in result.results if r.verdict == HOLDS]
     if held:
         out.append("")
@@ -118,7 +126,7 @@ def _merged(merged: list) -> str:
     return f"{', '.join(merged)} on; {', '.join(split)} split"
 
 
-def _table(results: list[PropertyResult], replaying: bool = False) -> list[str]:
+def _table(results: list[PropertyResult], replaying: bool = False, findings: dict | None = None) -> list[str]:
     rows = [("Property", "Replay", "Counterexample") if replaying else ("Property", "Verdict", "Shortest counterexample")]
     for r in results:
         if replaying and r.verdict != VIOLATED:
@@ -132,6 +140,8 @@ def _table(results: list[PropertyResult], replaying: bool = False) -> list[str]:
                 example = _plural(len(r.trace), "step")
                 if r.trace.loop_start is not None:
                     example += f" (loops forever from step {r.trace.loop_start})"
+                if (findings or {}).get(r.property) is not None:
+                    example += f"; {findings[r.property].label}"
         elif r.verdict == DISAGREE:
             verdict, example = "ENGINES DISAGREE", "see the internal error below"
         else:

@@ -57,14 +57,18 @@ CASES = [
     (LeaderForgetsSequences, {}, dict(faults=["network"], max_faults=1, messages=1), "no-duplicate"),
     (AcksAllAnswersAtOnce, {"acks": "all"}, dict(faults=["broker-crash"], max_faults=1, messages=1),
      "no-acked-loss"),
-    (LeaderIgnoresProducerEpochs,
-     {"transactional.id": "app-1", "isolation.level": "read_committed", "replication.factor": "1",
-      "auto.offset.reset": "earliest"},
-     dict(faults=["producer-zombie"], max_faults=1, messages=1), "no-duplicate"),
+    # the symbolic engine needs about a minute for this one: in the slow set, to keep the default
+    # suite under ten minutes (the two rows above catch a broken action in the default run)
+    pytest.param(LeaderIgnoresProducerEpochs,
+                 {"transactional.id": "app-1", "isolation.level": "read_committed", "replication.factor": "1",
+                  "auto.offset.reset": "earliest"},
+                 dict(faults=["producer-zombie"], max_faults=1, messages=1), "no-duplicate",
+                 marks=pytest.mark.slow, id="LeaderIgnoresProducerEpochs"),
 ]
 
 
-@pytest.mark.parametrize("broken,settings,options,prop", CASES, ids=[c[0].__name__ for c in CASES])
+@pytest.mark.parametrize("broken,settings,options,prop", CASES,
+                         ids=[c.id if hasattr(c, "marks") else c[0].__name__ for c in CASES])
 def test_both_engines_catch_a_broken_action(broken, settings, options, prop):
     good = semcheck.build_model(settings, **options)
     bad = broken(good.config, good.bounds, good.merges)

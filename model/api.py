@@ -14,8 +14,8 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
-from .dsl import (And, ConcreteLeaves, Count, Expr, If, Layout, Max, Min, ModelError, NextState, Not, Or, StateView, TracingLeaves,
-                  Z3Leaves, clear_intern_table)
+from .dsl import (And, ConcreteLeaves, Count, Expr, If, Layout, Max, Min, ModelError, NextState, Not, Or, StateView,
+                  TracingLeaves, Z3Leaves, clear_intern_table)
 
 __all__ = ["Action", "Model", "StatePredicate", "replace_action", "And", "Count", "Expr", "If", "Layout", "Max", "Min",
            "ModelError", "NextState", "Not", "Or", "StateView", "TracingLeaves", "Z3Leaves", "clear_intern_table"]

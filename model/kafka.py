@@ -132,10 +132,11 @@ class KafkaModel(ProducerMixin, ConnectionMixin, BrokerMixin, ClusterMixin, Cons
         return lay
 
     def initial_states(self) -> list[bytes]:
-        """One initial state; a field no actor names starts at 0."""
+        """One initial state; a field no actor names starts at 0 (the faults spent, the transaction's
+        state ONGOING, the overflow flag)."""
         values = {}
         for part in (self.initial_producer_values(), self.initial_connection_values(), self.initial_cluster_values(),
-                     self.initial_consumer_values(), self.initial_fault_values(), self.initial_transaction_values()):
+                     self.initial_consumer_values()):
             assert not values.keys() & part.keys(), "two actors initialise the same field"
             values.update(part)
         return [self.layout.encode(values)]

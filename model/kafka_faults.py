@@ -34,9 +34,6 @@ class FaultsMixin:
     def declare_fault_fields(self, lay) -> None:
         lay.scalar("faults", self.bounds.max_faults + 1)  # faults spent so far
 
-    def initial_fault_values(self) -> dict:
-        return {}
-
     def fault_actions(self) -> list[Action]:
         b = self.bounds
         acts = []

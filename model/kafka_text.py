@@ -3,7 +3,6 @@ request) that the actions' own descriptions (``Action.says``, next to each actio
 
 from __future__ import annotations
 
-from .dsl import ConcreteLeaves, StateView
 from .kafka_codes import (C_DOWN, C_JOINING, CLOSED, ERR, FAILED, FENCED, LOST, OK, OOS, QUEUED, REQ, STATUS_NAMES,
                           TXN_NAMES, WAIT)
 
@@ -52,8 +51,7 @@ class KafkaText:
         """``value(state view)``, a piece of the model, computed on the decoded state ``d``: the
         text shows what the model computes (high watermark, last stable offset, ...) rather than
         deriving it a second time."""
-        state = self.model.layout.encode(d)
-        return value(StateView(self.model.layout, ConcreteLeaves(state)))
+        return value(self.model.view(self.model.layout.encode(d)))
 
     def hw(self, d) -> int:
         return self.evaluate(d, self.model.high_watermark)
@@ -140,7 +138,7 @@ class KafkaText:
         isr = "{" + ",".join(str(r + 1) for r in range(model.n_replicas) if d["isr"][r]) + "}"
         if d["has_leader"]:
             out["partition"] = f"leader broker {d['leader'] + 1}, ISR {isr}, high watermark {self.hw(d)}"
-            if model.hw_freezes and sum(d["isr"]) < model.config.effective_min_isr:
+            if model.hw_freezes and self.evaluate(d, model.under_min_isr):
                 out["partition"] += " (frozen: the ISR is below the min ISR)"
             if model.transactional and model.config.isolation_level == "read_committed":
                 out["partition"] += f", last stable offset {self.evaluate(d, self.model.read_limit)}"

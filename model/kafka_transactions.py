@@ -29,10 +29,8 @@ class TransactionsMixin:
     # ---- state -------------------------------------------------------------------------------
     def declare_transaction_fields(self, lay) -> None:
         if self.transactional:
+            # starts ONGOING (0): initTransactions and beginTransaction happen before the first send
             lay.scalar("txn", len(TXN_NAMES))
-
-    def initial_transaction_values(self) -> dict:
-        return {}  # ONGOING: initTransactions and beginTransaction happen before the first send
 
     def transaction_actions(self) -> list[Action]:
         """The zombie producer instance's requests and the transaction coordinator's steps."""
@@ -142,13 +140,17 @@ class TransactionsMixin:
         log, hw = s.log[s.leader], self.high_watermark(s)
         if not self.transactional:
             return Or([And(log[k] == m + 1, k < hw) for k in range(self.capacity)])
-        copies = []
-        for k in range(self.capacity):
-            fate = 0  # the first marker after offset k below the high watermark
-            for j in reversed(range(k + 1, self.capacity)):
-                fate = If(And(j < hw, self.is_marker(log[j])), log[j], fate)
-            copies.append(And(log[k] == m + 1, k < hw, fate == self.commit_marker))
-        return Or(copies)
+        return Or([And(log[k] == m + 1, k < hw, self._fate_after(log, k, hw) == self.commit_marker)
+                   for k in range(self.capacity)])
+
+    def _fate_after(self, log, k, hw):
+        """The first transaction marker after offset ``k`` below the high watermark (0: none yet),
+        which decides the record at ``k`` (one producer, one transaction at a time).  ``k`` may be a
+        state value (the consumer's position) or a number, for which the comparisons fold away."""
+        fate = 0
+        for j in reversed(range(self.capacity)):
+            fate = If(And(k < j, j < hw, self.is_marker(log[j])), log[j], fate)
+        return fate
 
     def delivered(self, s):
         """The record at the consumer's position is handed to the application: a data record
@@ -158,10 +160,7 @@ class TransactionsMixin:
         record = log[s.c_pos]
         if not self._read_committed():
             return self.is_data(record)
-        hw = self.high_watermark(s)
-        fate = 0
-        for j in reversed(range(self.capacity)):
-            fate = If(And(s.c_pos < j, j < hw, self.is_marker(log[j])), log[j], fate)
+        fate = self._fate_after(log, s.c_pos, self.high_watermark(s))
         return And(self.is_data(record), fate != self.abort_marker)
 
     def commit_consumer_transaction(self, s, nx):

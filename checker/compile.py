@@ -157,8 +157,9 @@ def _python_code(traced: TracedModel, check_every_write: bool = False) -> tuple[
     keep_edges, keep_all)``, the search's inner loop fused with deduplication (no successor list is
     built): for each enabled action in order it numbers the successor (``add_state`` for a new one),
     appends normal-step edges to the liveness graph with ``keep_edges`` (two C-level appends, no
-    Python call: this is the hot loop), and with ``keep_all`` reports every edge with its action
-    (``all_edge(sid, t, action)``, for the networkx graph); it returns (quiescent, transitions).  ``successors(s)`` is the
+    Python call: this is the hot loop), and with ``keep_all`` (which the caller only sets together
+    with ``keep_edges``) reports every edge with its action (``all_edge(sid, t, action)``, for the
+    networkx graph); it returns (quiescent, transitions).  ``successors(s)`` is the
     same function run with a collector, so every consumer of the model runs this one code.
 
     A write the range analysis cannot prove inside its field and its field's domain is checked and
@@ -196,9 +197,11 @@ def _python_code(traced: TracedModel, check_every_write: bool = False) -> tuple[
             del emitter.hoisted[id(node)]
         tail = ["n = bytes(b)", "t = index_get(n)", "if t is None:", f"    t = add_state(n, sid, {index})",
                 "count += 1"]
-        if not action.is_fault:
-            tail += ["quiescent = False", "if keep_edges:", "    src_append(sid)", "    dst_append(t)"]
-        tail += ["if keep_all:", f"    all_edge(sid, t, {index})"]
+        if action.is_fault:
+            tail += ["if keep_all:", f"    all_edge(sid, t, {index})"]
+        else:  # keep_all implies keep_edges: one test per normal step when neither is asked for
+            tail += ["quiescent = False", "if keep_edges:", "    src_append(sid)", "    dst_append(t)",
+                     "    if keep_all:", f"        all_edge(sid, t, {index})"]
         blocks.append(([emitter.expr(c) for c in conjuncts], body + tail))
 
     lines = [

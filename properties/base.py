@@ -38,4 +38,7 @@ class Property:
     # for a violated property: read the state its counterexample ends in (for a lasso, a state of
     # the loop) and say more (no-loss names the layer that lost the message); None: nothing to add
     diagnose: Callable[[Model, StateView], Finding | None] | None = None
+    # a sentence every report that checks the property prints: what a reader of older reports
+    # must know (no-acked-loss changed its meaning); None: nothing
+    note: str | None = None
 

@@ -26,4 +26,7 @@ NO_ACKED_LOSS = Property(
     "every message acknowledged to the producer eventually stays in the log below the high watermark "
     "(the log layer)",
     _acked_in_log,
+    note="no-acked-loss is the log layer: an acknowledged record missing from the log below the high watermark. "
+         "It used to count records the consumer skipped too; those now break no-loss, named as the consumer "
+         "layer (docs/model.md, \"Properties\").",
 )

@@ -65,3 +65,5 @@ def test_the_report_says_which_layer_and_that_the_meaning_changed():
     data = json.loads(CliRunner().invoke(main, [*args, "--format", "json"]).output)
     no_loss = next(r for r in data["results"] if r["property"] == "no-loss")
     assert no_loss["finding"]["layer"] == "consumer" and no_loss["finding"]["messages"] == [1]
+    acked = next(r for r in data["results"] if r["property"] == "no-acked-loss")
+    assert acked["note"].startswith("no-acked-loss is the log layer")

@@ -13,7 +13,7 @@ from .model.bounds import ALL_FAULTS, Bounds, applicable_faults
 from .model.config import ConfigError, KafkaConfig, resolve_config
 from .model.kafka import KafkaModel
 from .model.merges import MERGE_NAMES, merges_without
-from .properties import ALL_PROPERTIES, EVENTUALLY, Property
+from .properties import ALL_PROPERTIES, Property
 from .result import Result
 from .tracefile import read_trace_file
 
@@ -135,7 +135,7 @@ def _result(model: KafkaModel, engine: str, found, chosen: list[Property]) -> Re
         broker=config.broker.name,
         assumptions=model.assumptions(),
         findings=_findings(model, found.results, chosen),
-        liveness=frozenset(p.name for p in chosen if p.kind == EVENTUALLY),
+        checked={p.name: p for p in chosen},
         notes=notes,
         bounds={**model.bounds.as_dict(), "merged_steps": [m for m in MERGE_NAMES if model.merged(m)]},
         engine=engine,

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .checker.result import DISAGREE, HOLDS, INCONCLUSIVE, VIOLATED, PropertyResult, Stats
+from .properties import EVENTUALLY
 
 
 @dataclass
@@ -21,7 +22,7 @@ class Result:
     model: Any = field(default=None, repr=False)  # the model checked (decode states, describe steps)
     broker: str = ""  # the brokers' release line checked ("3.9", "3.7-3.8"; model/versions.py)
     assumptions: list = field(default_factory=list)  # what a holds rests on (model/assumptions.py)
-    liveness: frozenset = frozenset()  # the properties judged under fairness (eventually-properties)
+    checked: dict = field(default_factory=dict)  # property name -> Property: what each one is
     findings: dict = field(default_factory=dict)  # property -> Finding read from its counterexample's end
 
     def verdict(self, prop: str) -> str:
@@ -44,7 +45,8 @@ class Result:
         or fixes (fairness only for an eventually-property).  Empty unless ``prop`` holds."""
         if self[prop].verdict != HOLDS:
             return []
-        return [a for a in self.assumptions if not a.eventually_only or prop in self.liveness]
+        liveness = prop in self.checked and self.checked[prop].kind == EVENTUALLY
+        return [a for a in self.assumptions if not a.eventually_only or liveness]
 
     @property
     def exit_code(self) -> int:

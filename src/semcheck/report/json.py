@@ -37,6 +37,9 @@ def _with_assumptions(result: Result, r: PropertyResult) -> dict[str, Any]:
     assumed = result.assumptions_of(r.property)
     if assumed:
         out["assumptions"] = [a.as_dict() for a in assumed]
+    prop = result.checked.get(r.property)
+    if prop is not None and prop.note:  # e.g. no-acked-loss: its meaning changed
+        out["note"] = prop.note
     finding = result.findings.get(r.property)
     if finding is not None:  # e.g. no-loss: {"label": "consumer layer", "text": ..., "layer": "consumer", ...}
         out["finding"] = {"label": finding.label, "text": finding.text, **finding.data}

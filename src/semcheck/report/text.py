@@ -72,11 +72,10 @@ def render_text(result: Result) -> str:
         out.append(f"Inconclusive ({', '.join(names)}): {reason}.")
         out.append("  Not proven either way: raise --max-states / --timeout / --depth or lower the bounds.")
 
-    if any(r.property == "no-acked-loss" for r in result.results) and not replaying:
+    notes = [prop.note for prop in result.checked.values() if prop.note] if not replaying else []
+    for note in notes:
         out.append("")
-        out.append("no-acked-loss is the log layer: an acknowledged record missing from the log below the high "
-                   "watermark. It used to count records the consumer skipped too; those now break no-loss, "
-                   "named as the consumer layer (docs/model.md, \"Properties\").")
+        out.append(note)
     held = [r.property for r in result.results if r.verdict == HOLDS]
     if held:
         out.append("")

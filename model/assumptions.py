@@ -31,7 +31,7 @@ def assumptions_of(model) -> list[Assumption]:
         Assumption("bounds", f"runs of at most {bounds.messages} message{plural} and {bounds.max_faults} "
                              f"fault{'' if bounds.max_faults == 1 else 's'} (classes: {faults}); longer runs "
                              "and other faults were not explored"),
-        Assumption("broker-line", f"brokers of Kafka {config.broker.name} in KRaft mode; ZooKeeper mode "
+        Assumption("broker-line", f"brokers of Kafka {config.broker.name} in KRaft mode{_elr(config)}; ZooKeeper mode "
                                   "(removed in 4.0) and other releases behave differently in places "
                                   "(docs/model.md, \"Broker versions\")"),
         Assumption("java-client", "the producer and consumer follow the Java client (audited at 3.7.0: Sender, "
@@ -56,3 +56,10 @@ def assumptions_of(model) -> list[Assumption]:
                                "out", eventually_only=True),
     ]
     return out
+
+
+def _elr(config) -> str:
+    if not config.broker.elr_available:
+        return ""
+    level = int(config.eligible_leader_replicas)
+    return f" with eligible.leader.replicas.version={level}"

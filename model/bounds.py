@@ -12,6 +12,9 @@ FAULT_CLASSES = (
     "follower-lag",  # a follower is dropped from the ISR (it may rejoin once caught up)
     "broker-crash",  # a broker process crashes; its log survives
     "power-loss",  # a broker crashes and loses the unflushed tail of its log
+    # a broker is shut down and restarted cleanly (a rolling restart): out of the ISR and leadership
+    # first, its log flushed; it keeps its eligible-leader-replica membership (KIP-966 lines only)
+    "controlled-shutdown",
     "producer-crash",  # the producing application restarts with a new producer id
     "consumer-crash",  # the consuming application restarts from its committed offset
     # the producing application is restarted while the old instance still runs (a long GC pause):
@@ -49,15 +52,18 @@ class Bounds:
         return {"messages": self.messages, "max_faults": self.max_faults, "faults": list(self.faults)}
 
 
-# ``faults="all"``: every fault class that applies to the configuration (producer-zombie only with a
-# transactional.id, the only thing that fences an old instance).  A list is taken as written, so
-# naming producer-zombie without a transactional.id is an error however many classes are listed.
+# ``faults="all"``: every fault class that applies to the configuration: producer-zombie only with a
+# transactional.id (the only thing that fences an old instance), controlled-shutdown only where eligible
+# leader replicas are modelled (elsewhere it can do nothing a broker-crash cannot).  A list is taken as
+# written, so naming a class that does not apply is an error however many classes are listed.
 ALL_FAULTS = "all"
 
 
-def applicable_faults(transactional: bool) -> tuple[str, ...]:
+def applicable_faults(transactional: bool, eligible_leader_replicas: bool = False) -> tuple[str, ...]:
     """What ``--faults all`` means for a configuration."""
-    return FAULT_CLASSES if transactional else tuple(f for f in FAULT_CLASSES if f != "producer-zombie")
+    return tuple(f for f in FAULT_CLASSES
+                 if (f != "producer-zombie" or transactional)
+                 and (f != "controlled-shutdown" or eligible_leader_replicas))
 
 
 def parse_faults(text: str) -> tuple[str, ...] | str:

@@ -33,6 +33,7 @@ KNOWN_KEYS: tuple[str, ...] = (
     "enable.auto.commit",
     "isolation.level",
     "auto.offset.reset",
+    "eligible.leader.replicas.version",
 )
 
 UNLIMITED_RETRIES = 2147483647  # Kafka's default retries (Integer.MAX_VALUE), KIP-91 / Kafka 2.1+
@@ -65,6 +66,7 @@ class KafkaConfig:
     transactional_id: str | None = None  # set: the producers are transactional
     notes: tuple[str, ...] = ()    # one sentence per value that differs from what the user asked or was derived
     broker: BrokerLine = NEWEST    # the brokers' release line (model/versions.py)
+    eligible_leader_replicas: bool = False  # the feature eligible.leader.replicas.version is 1 (KIP-966)
 
     @property
     def transactional(self) -> bool:
@@ -93,6 +95,9 @@ class KafkaConfig:
             "enable.auto.commit": self.enable_auto_commit,
             "isolation.level": self.isolation_level,
             "auto.offset.reset": self.auto_offset_reset,
+            # a cluster feature (kafka-features.sh), listed only for the lines that have it
+            **({"eligible.leader.replicas.version": int(self.eligible_leader_replicas)}
+               if self.broker.elr_available else {}),
         }
 
 
@@ -179,6 +184,8 @@ _PARSERS: dict[str, Callable[[str, str], object]] = {
     "enable.auto.commit": _parse_bool,
     "isolation.level": _choice_parser("read_uncommitted", "read_committed"),
     "auto.offset.reset": _parse_auto_offset_reset,
+    # a cluster feature level (kafka-storage.sh format --feature, kafka-features.sh upgrade), 0 or 1
+    "eligible.leader.replicas.version": _int_parser(0, 1, "0 (off) or 1 (on), the feature's levels"),
 }
 assert tuple(_PARSERS) == KNOWN_KEYS
 
@@ -196,6 +203,7 @@ _DEFAULTS: dict[str, object] = {
     "enable.auto.commit": True,
     "isolation.level": "read_uncommitted",
     "auto.offset.reset": "latest",
+    "eligible.leader.replicas.version": None,  # the broker line's default (_resolve_elr)
 }
 
 
@@ -242,6 +250,7 @@ def resolve_config(settings: Mapping[str, str] | None = None, *, commit: str | N
     idempotence = _resolve_idempotence(v, given, notes)
     _check_transactional_id(idempotence, given)
     _topic_notes(v, given, notes, broker)
+    elr = _resolve_elr(v, given, notes, broker)
     auto_commit, commit, processing = _resolve_consumer(v, given, commit, processing, notes)
 
     return KafkaConfig(
@@ -260,6 +269,7 @@ def resolve_config(settings: Mapping[str, str] | None = None, *, commit: str | N
         transactional_id=given.get("transactional.id"),
         notes=tuple(notes),
         broker=broker,
+        eligible_leader_replicas=elr,
     )
 
 
@@ -328,6 +338,31 @@ def _topic_notes(v: dict, given: dict, notes: list[str], broker: BrokerLine) -> 
         notes.append(f"unclean.leader.election.enable=false: the KRaft controller of brokers {broker.name} "
                      "ignores the topic setting (ConfigurationControlManager; KAFKA-12670 honours it "
                      "from 3.9)")
+
+
+def _resolve_elr(v: dict, given: dict, notes: list[str], broker: BrokerLine) -> bool:
+    """Eligible leader replicas (KIP-966): a cluster feature from 4.0, on by default for clusters
+    created on 4.1 or later (model/versions.py)."""
+    key = "eligible.leader.replicas.version"
+    if key in given and not broker.elr_available:
+        raise ConfigError(f"{key} does not exist on brokers {broker.name}: eligible leader replicas came with "
+                          "Kafka 4.0 (KIP-966); choose --broker-version 4.0 or later")
+    if not broker.elr_available:
+        return False
+    enabled = bool(given[key]) if key in given else broker.elr_on_by_default
+    if enabled and not broker.elr_last_known_leader_checked:
+        raise ConfigError(f"{key}=1 on brokers {broker.name}: its controller may elect a fenced last known leader "
+                          "(KAFKA-19522, fixed in 4.1.0), which semcheck does not model; check --broker-version "
+                          "4.1, or this line with the feature at 0 (its default)")
+    effective_min_isr = broker.effective_min_isr(v["min.insync.replicas"], v["replication.factor"])
+    if effective_min_isr >= 2 and key not in given:
+        notes.append(f"{key}=1: the default of a cluster created on Kafka 4.1 or later; one upgraded from an "
+                     "older release keeps 0 until it is raised (kafka-features.sh)" if enabled else
+                     f"{key}=0: the default on Kafka {broker.name}")
+    elif enabled and key in given and effective_min_isr < 2:
+        notes.append(f"{key}=1 changes nothing with a min ISR of 1: only the last ISR member ever becomes "
+                     "eligible, and it is the replica the controller would elect without the feature")
+    return enabled
 
 
 def _resolve_consumer(v: dict, given: dict, commit: str | None, processing: str | None,

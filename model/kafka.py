@@ -77,6 +77,16 @@ class KafkaModel(ProducerMixin, ConnectionMixin, BrokerMixin, ClusterMixin, Cons
             raise ConfigError("--faults producer-zombie needs a transactional.id: without one nothing "
                               "fences the old producer instance, and semcheck does not model it")
         self.zombies = bounds.enabled("producer-zombie")
+        # eligible leader replicas (KIP-966; kafka_cluster.py)
+        self.elr = self.models_elr(config)
+        if bounds.enabled("controlled-shutdown") and not self.elr:
+            raise ConfigError(
+                "--faults controlled-shutdown: " + (
+                    "with a min ISR of 1 eligible leader replicas change nothing" if config.eligible_leader_replicas
+                    else f"without eligible leader replicas (brokers {config.broker.name}, "
+                         f"eligible.leader.replicas.version={int(config.eligible_leader_replicas)})")
+                + ", and a controlled shutdown can then do nothing a broker-crash cannot; use broker-crash")
+        self.clean_stops = bounds.enabled("controlled-shutdown")
         # a request the broker read just before the connection broke is still executed later
         # (kafka_faults.py, _break_connection); with acks=0 nothing waits for it, so executing it
         # then is the same as executing it before the break
@@ -105,10 +115,18 @@ class KafkaModel(ProducerMixin, ConnectionMixin, BrokerMixin, ClusterMixin, Cons
         self.leader_epochs = 1 + faults
         self.power_losses = bounds.enabled("power-loss")
         # 3.7+: the high watermark stops while the ISR is below the min ISR (kafka_cluster.py); the
-        # ISR is never empty, so only a min ISR of 2 or more can freeze it
-        self.hw_freezes = config.broker.hw_frozen_under_min_isr and config.effective_min_isr >= 2
+        # ISR is empty only with eligible leader replicas, so otherwise only a min ISR of 2 or more
+        # can freeze it
+        self.hw_freezes = config.broker.hw_frozen_under_min_isr and (config.effective_min_isr >= 2 or self.elr)
         self.no_broker = self.n_replicas  # the value of ``meta`` when no leader is known
         self.layout = self._declare_layout()
+
+    @staticmethod
+    def models_elr(config: KafkaConfig) -> bool:
+        """Whether the model tracks eligible leader replicas.  Only with a min ISR of 2 or more: with
+        1 the ELR only ever holds the ISR's last member, the replica the controller elects without
+        it, and its last known leader is that replica too (docs/model.md)."""
+        return config.eligible_leader_replicas and config.effective_min_isr >= 2
 
     def merged(self, name: str) -> bool:
         """Whether the named merge (``merges.py``) is on: its steps are taken as one."""

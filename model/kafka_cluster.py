@@ -29,6 +29,9 @@ REQUIRES = {
 # a record is these parallel slots of a log (see ClusterMixin.declare_cluster_fields)
 RECORD_FIELDS = ("log", "log_pid", "log_epoch", "log_seq", "log_lepoch")
 
+# the controller's kinds of election (PartitionChangeBuilder.electAnyLeader, in its order)
+CLEAN, LAST_KNOWN, UNCLEAN = "clean", "last known leader", "unclean"
+
 
 class ClusterMixin:
     # ---- state -------------------------------------------------------------------------------
@@ -64,6 +67,16 @@ class ClusterMixin:
             # 3.7+: the high watermark while the ISR is below the min ISR, which does not advance
             # (0 while the ISR is large enough: one state, not one per stale value)
             lay.scalar("hw_frozen", cap + 1)
+        if self.elr:
+            # eligible leader replicas (KIP-966, kafka_cluster.py "Eligible leader replicas"): who
+            # may lead while the ISR is empty, and the last leader (+1; 0 = none) from when it emptied
+            lay.array("elr", (r,), 2)
+            lay.scalar("last_leader", r + 1)
+        if self.clean_stops:
+            # a broker in controlled shutdown (out of the ISR, still running), and one whose last
+            # stop was clean (it keeps its ELR membership when it registers again)
+            lay.array("stopping", (r,), 2)
+            lay.array("clean_stop", (r,), 2)
 
     def initial_cluster_values(self) -> dict:
         r, cap = self.n_replicas, self.capacity
@@ -72,6 +85,10 @@ class ClusterMixin:
                   "has_leader": 1, "leader": 0}
         if self.power_losses:
             values["lost_from"] = [cap] * r
+        if self.elr:
+            values["elr"] = [0] * r
+        if self.clean_stops:
+            values["stopping"] = values["clean_stop"] = [0] * r
         if not self.merged("hw-at-once"):
             values["known"] = [1] * r  # every log is empty and every follower has fetched it
             values["hw_local"] = [0] * r
@@ -96,10 +113,13 @@ class ClusterMixin:
             acts.append(Action(f"broker {r + 1}", "restart", self._restart(r), params={"broker": r},
                                says=self._says_restart))
         for r in range(self.n_replicas):
-            acts.append(Action("controller", "elect leader", self._elect(r, unclean=False), params={"broker": r},
+            acts.append(Action("controller", "elect leader", self._elect(r, CLEAN), params={"broker": r},
                                says=self._says_elect))
+            if self.elr:
+                acts.append(Action("controller", "elect the last known leader", self._elect(r, LAST_KNOWN),
+                                   params={"broker": r}, says=self._says_elect))
             if self.config.unclean_leader_election:
-                acts.append(Action("controller", "unclean election", self._elect(r, unclean=True),
+                acts.append(Action("controller", "unclean election", self._elect(r, UNCLEAN),
                                    params={"broker": r}, says=self._says_elect))
         if not self.merged("fence-on-crash"):
             for r in range(self.n_replicas):
@@ -239,8 +259,16 @@ class ClusterMixin:
 
     def _says_elect(self, action, b, a) -> str:
         t, r = self.text, action.args["broker"]
-        text = (f"elects broker {r + 1} leader" if action.name == "elect leader" else
-                f"elects broker {r + 1} leader although it is NOT in the ISR (unclean election)")
+        if action.name == "unclean election":
+            text = f"elects broker {r + 1} leader although it is NOT in the ISR (unclean election)"
+        elif action.name == "elect the last known leader":
+            text = (f"finds the ISR and the eligible leader replicas empty and elects broker {r + 1}, the last "
+                    "leader, with whatever its log holds (KIP-966's last known leader, an unclean election "
+                    "needing no setting)")
+        elif self.elr and not any(b["isr"]):
+            text = f"elects broker {r + 1} leader from the eligible leader replicas (the ISR is empty; KIP-966)"
+        else:
+            text = f"elects broker {r + 1} leader"
         truncated = [f"broker {x + 1} truncates {t.log(b, x)} -> {t.log(a, x)}"
                      for x in range(self.n_replicas) if a["log_len"][x] < b["log_len"][x]]
         if truncated:
@@ -337,7 +365,7 @@ class ClusterMixin:
             # Partition.isFollowerInSync: the follower's log end has reached the high watermark
             # and the offset where the current leader's epoch began (so it holds every record
             # the leader may have committed); the leader then adds it back (AlterPartition)
-            nx.isr[f] = 1
+            self.change_isr(s, nx, [True if x == f else s.isr[x] == 1 for x in range(self.n_replicas)])
             # the follower's log end as the leader knows it
             end = s.log_len[f] if self.merged("hw-at-once") else s.known[f] - 1
             if not self.merged("hw-at-once"):
@@ -345,6 +373,8 @@ class ClusterMixin:
             return And(
                 s.alive[f] == 1, s.isr[f] == 0, self.leader_up(s), s.leader != f,
                 end >= self.high_watermark(s), end >= s.epoch_start, self.agrees_with_leader(s, f),
+                # the controller refuses a broker in controlled shutdown (AlterPartition, KIP-841)
+                s.stopping[f] == 0 if self.clean_stops else True,
             )
 
         return effect
@@ -364,22 +394,24 @@ class ClusterMixin:
                 nx.lost_from[r] = self.capacity
             if not self.merged("hw-at-once"):
                 nx.known[r] = 0  # the leader learns its log end from its next fetch
+            if self.elr:
+                # Registering again, a broker whose clean-shutdown file does not hold its last broker
+                # epoch (a crash, a power loss: anything but a controlled shutdown) leaves the ELR
+                # (ReplicationControlManager.handleBrokerUncleanShutdown, KAFKA-15586): its log may lack
+                # what it had acknowledged.  It is out of the ISR already (fenced).
+                clean = s.clean_stop[r] == 1 if self.clean_stops else False
+                nx.elr[r] = If(clean, s.elr[r], 0)
+            if self.clean_stops:
+                nx.clean_stop[r] = 0
             # a restarted broker registers anew; its old session is fenced first
             # (ClusterControlManager.registerBroker refuses a second incarnation while it is valid)
             return And(s.alive[r] == 0, Not(self._unfenced(s, r)))
 
         return effect
 
-    def _elect(self, r, unclean):
+    def _elect(self, r, kind):
         def effect(s, nx):
-            live_isr = [And(s.alive[x] == 1, s.isr[x] == 1) for x in range(self.n_replicas)]
-            if unclean:
-                # unclean.leader.election.enable: no live ISR member, so take the first live replica
-                eligible = And(Not(Or(live_isr)), s.alive[r] == 1, [s.alive[x] == 0 for x in range(r)])
-            else:
-                # the controller takes the first live ISR member in replica order
-                # (PartitionChangeBuilder.electAnyLeader)
-                eligible = And(live_isr[r], [Not(live_isr[x]) for x in range(r)])
+            eligible = self._eligible(s, r, kind)
             nx.has_leader = 1
             nx.leader = r
             nx.epoch_start = s.log_len[r]
@@ -396,16 +428,95 @@ class ClusterMixin:
                 # a client that knows no leader learns this one (see merges.py)
                 nx.meta = If(s.meta == self.no_broker, r, s.meta)
             for x in range(self.n_replicas):
-                if x != r:
-                    if self.merged("truncate-at-once"):
-                        self._truncate_to_common_prefix(s, nx, x, r, when=s.alive[x] == 1)
-                    if unclean:
-                        nx.isr[x] = 0
-            if unclean:
-                nx.isr[r] = 1
+                if x != r and self.merged("truncate-at-once"):
+                    self._truncate_to_common_prefix(s, nx, x, r, when=s.alive[x] == 1)
+            if kind != CLEAN:
+                # an unclean election (or the last known leader's, which Kafka counts as unclean) makes
+                # the leader the whole ISR and clears the ELR (PartitionChangeBuilder.tryElection,
+                # maybeUpdateRecordElr)
+                self.change_isr(s, nx, [x == r for x in range(self.n_replicas)], clears_elr=True)
+            elif self.elr:
+                # elected from the ELR while the ISR is empty: the ISR becomes it alone (tryElection)
+                from_elr = self.isr_empty(s)
+                nx.isr[r] = If(from_elr, 1, s.isr[r])
+                nx.elr[r] = If(from_elr, 0, s.elr[r])
+            if self.elr:
+                nx.last_leader = 0  # a leader again (maybeUpdateLastKnownLeader)
             return And(s.has_leader == 0, eligible)
 
         return effect
+
+    # ---- who the controller may elect (PartitionChangeBuilder.electAnyLeader) ------------------
+    # The controller elects only live brokers here.  In Kafka it may also elect a dead broker its
+    # session has not yet timed out for; that run is the same as one where the broker dies just
+    # before it is fenced, having done nothing in between (merges.py, fence-on-crash).
+    def acceptable_leader(self, s, x):
+        """LeaderAcceptor: registered, unfenced and not in controlled shutdown."""
+        if self.clean_stops:
+            return And(s.alive[x] == 1, s.stopping[x] == 0)
+        return s.alive[x] == 1
+
+    def isr_empty(self, s):
+        return And([s.isr[x] == 0 for x in range(self.n_replicas)])
+
+    def _valid_new_leader(self, s, x):
+        """isValidNewLeader: an ISR member or, while the ISR is empty (KIP-966), an ELR member."""
+        member = s.isr[x] == 1
+        if self.elr:
+            member = Or(member, And(self.isr_empty(s), s.elr[x] == 1))
+        return And(member, self.acceptable_leader(s, x))
+
+    def _last_known_leader_electable(self, s):
+        """canElectLastKnownLeader (4.1+, KAFKA-19522): ISR and ELR empty, and the last leader is
+        acceptable."""
+        if not self.elr:
+            return False
+        return And(self.isr_empty(s), [s.elr[x] == 0 for x in range(self.n_replicas)],
+                   Or([And(s.last_leader == x + 1, self.acceptable_leader(s, x)) for x in range(self.n_replicas)]))
+
+    def _eligible(self, s, r, kind):
+        valid = [self._valid_new_leader(s, x) for x in range(self.n_replicas)]
+        if kind == CLEAN:
+            # the first valid replica in replica order
+            return And(valid[r], [Not(valid[x]) for x in range(r)])
+        if kind == LAST_KNOWN:
+            return And(Not(Or(valid)), self._last_known_leader_electable(s), s.last_leader == r + 1)
+        # unclean.leader.election.enable: nothing else, so the first acceptable replica
+        acceptable = [self.acceptable_leader(s, x) for x in range(self.n_replicas)]
+        return And(Not(Or(valid)), Not(self._last_known_leader_electable(s)), acceptable[r],
+                   [Not(acceptable[x]) for x in range(r)])
+
+    # ---- the ISR and the eligible leader replicas ----------------------------------------------
+    def change_isr(self, s, nx, target, unclean_shutdown=None, clears_elr=False):
+        """The ISR becomes ``target`` (one condition per broker).  With eligible leader replicas
+        (PartitionChangeBuilder.maybePopulateTargetElr): an ISR at least the min ISR clears the ELR;
+        a smaller one adds to it every replica that leaves the ISR, except one registering after an
+        unclean shutdown; ``clears_elr``: an unclean election empties it."""
+        for x in range(self.n_replicas):
+            nx.isr[x] = If(target[x], 1, 0)
+        if not self.elr:
+            return
+        enough = Count(target) >= self.config.effective_min_isr
+        for x in range(self.n_replicas):
+            if clears_elr:
+                nx.elr[x] = 0
+                continue
+            candidate = And(Or(s.elr[x] == 1, s.isr[x] == 1), Not(target[x]), x != unclean_shutdown)
+            nx.elr[x] = If(And(Not(enough), candidate), 1, 0)
+
+    def remove_from_isr(self, s, nx, r):
+        """The controller takes broker ``r`` out of the ISR (a follower that fell behind, a fenced
+        or shutting-down broker).  Without eligible leader replicas the ISR is never emptied: its
+        last member stays (PartitionChangeBuilder.build sets an empty ISR only with ELR).  With them
+        it may empty, and then the partition records ``r`` as its last known leader
+        (maybeUpdateLastKnownLeader): ``r`` led, or, leaderless with ``r`` in the ISR, would have
+        been elected at once (Kafka elects on the same controller event)."""
+        last = And(s.isr[r] == 1, self.isr_size(s) == 1)
+        if self.elr:
+            self.change_isr(s, nx, [False if x == r else s.isr[x] == 1 for x in range(self.n_replicas)])
+            nx.last_leader = If(last, r + 1, s.last_leader)
+        else:
+            nx.isr[r] = If(last, s.isr[r], 0)
 
     # ---- the controller noticing a dead broker ------------------------------------------------
     # In KRaft the controller fences a broker only when its session times out
@@ -416,14 +527,14 @@ class ClusterMixin:
     # the stale refresh the merge was refuted by the reduction cross-check.
     def _unfenced(self, s, r):
         """Broker ``r`` is dead but the controller has not fenced it yet: it still counts in the ISR
-        (as more than its last member) or still leads."""
-        return And(s.alive[r] == 0, Or(And(s.isr[r] == 1, self.isr_size(s) > 1),
-                                       And(s.has_leader == 1, s.leader == r)))
+        (as more than its last member; with eligible leader replicas, at all) or still leads."""
+        in_isr = s.isr[r] == 1 if self.elr else And(s.isr[r] == 1, self.isr_size(s) > 1)
+        return And(s.alive[r] == 0, Or(in_isr, And(s.has_leader == 1, s.leader == r)))
 
     def fence_effect(self, s, nx, r):
         """The controller fences broker ``r`` (ReplicationControlManager.handleBrokerFenced): out of
-        the ISR, but the ISR is never emptied (its last member stays); a leader loses leadership."""
-        nx.isr[r] = If(And(s.isr[r] == 1, self.isr_size(s) > 1), 0, s.isr[r])
+        the ISR (``remove_from_isr``); a leader loses leadership."""
+        self.remove_from_isr(s, nx, r)
         nx.has_leader = If(And(s.has_leader == 1, s.leader == r), 0, s.has_leader)
 
     def _fence(self, r):

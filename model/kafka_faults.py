@@ -22,7 +22,7 @@ from .kafka_codes import (ABORTED, ABORTING, ACKED, C_DOWN, CLOSED, COMMITTED, C
 # merged(), text and overflow_unless() need no entry; tests/test_architecture.py checks this
 # table against the code, so a new call across actors is a visible change here.
 REQUIRES = {
-    "kafka_cluster": ("fence_effect", "high_watermark", "leader_up"),
+    "kafka_cluster": ("fence_effect", "high_watermark", "leader_up", "remove_from_isr"),
     "kafka_connection": ("add_orphan", "next_on_connection", "remove_orphans", "remove_requests", "request_fields"),
     "kafka_producer": ("connection_closed", "current_metadata", "forget_leader"),
     "kafka_transactions": ("second_zombie", "zombie_restart"),
@@ -63,6 +63,16 @@ class FaultsMixin:
                 for k in range(self.capacity):
                     acts.append(Action(f"broker {r + 1}", "loses power", self._fault(self._crash(r, k)), "power-loss",
                                        {"broker": r, "kept": k}, says=self._says_broker_crash))
+        if self.clean_stops:
+            for r in range(self.n_replicas):
+                acts.append(Action(f"broker {r + 1}", "begins a controlled shutdown", self._fault(self._begin_shutdown(r)),
+                                   "controlled-shutdown", {"broker": r}, says=self._says_begin_shutdown))
+            for r in range(self.n_replicas):
+                stop = self._stop_cleanly(r)
+                if self.merged("crash-closes-connection"):
+                    stop = then_if(stop, self.connection_closed(r))
+                acts.append(Action(f"broker {r + 1}", "shuts down cleanly", stop, params={"broker": r},
+                                   says=self._says_stop_cleanly))
         if b.enabled("producer-crash"):
             acts.append(Action("producer", "crashes and restarts", self._fault(self.producer_crash), "producer-crash",
                                says=self._says_producer_crash))
@@ -120,6 +130,19 @@ class FaultsMixin:
         elif on_r:
             text += "; its connection is reset"
         return text
+
+    def _says_begin_shutdown(self, action, b, a) -> str:
+        r = action.args["broker"]
+        text = "begins a controlled shutdown: the controller takes it out of the ISR"
+        if b["has_leader"] and b["leader"] == r:
+            text += " and away from leadership"
+        if a["elr"][r]:
+            text += ", and it stays eligible to lead (ELR: the ISR is below the min ISR)"
+        return text + "; it keeps running as a follower until it stops"
+
+    def _says_stop_cleanly(self, action, b, a) -> str:
+        return ("flushes its log and stops cleanly (its clean-shutdown file keeps its broker epoch, so it keeps "
+                "its ELR membership when it registers again)")
 
     def _says_producer_crash(self, action, b, a) -> str:
         t = self.text
@@ -184,8 +207,39 @@ class FaultsMixin:
 
     def _lag(self, f):
         def effect(s, nx):
-            nx.isr[f] = 0
+            self.remove_from_isr(s, nx, f)  # the leader's AlterPartition, applied by the controller
             return And(s.alive[f] == 1, s.isr[f] == 1, s.has_leader == 1, s.leader != f)
+
+        return effect
+
+    def _begin_shutdown(self, r):
+        """Broker ``r`` asks to shut down (BrokerHeartbeat wantShutDown): the controller takes it out of
+        the ISR and leadership (ReplicationControlManager.handleBrokerInControlledShutdown; with eligible
+        leader replicas it may join the ELR, as a clean broker).  It keeps running, a follower nobody
+        elects and the ISR does not take back, until it stops (``_stop_cleanly``)."""
+
+        def effect(s, nx):
+            nx.stopping[r] = 1
+            self.remove_from_isr(s, nx, r)
+            leads = And(s.has_leader == 1, s.leader == r)
+            nx.has_leader = If(leads, 0, s.has_leader)
+            if not self.merged("hw-at-once"):
+                # the replica's own high watermark: as leader, the partition's
+                nx.hw_local[r] = If(leads, self.high_watermark(s), s.hw_local[r])
+            return And(s.alive[r] == 1, s.stopping[r] == 0)
+
+        return effect
+
+    def _stop_cleanly(self, r):
+        """A broker in controlled shutdown stops: LogManager.shutdown flushes every log and writes the
+        clean-shutdown file, so nothing is lost and it keeps its ELR membership; its connections
+        close like a crashed process's."""
+        crash = self._crash(r, None)
+
+        def effect(s, nx):
+            guard = crash(s, nx)
+            nx.clean_stop[r] = 1
+            return And(guard, s.stopping[r] == 1)
 
         return effect
 
@@ -196,6 +250,9 @@ class FaultsMixin:
 
         def effect(s, nx):
             nx.alive[r] = 0
+            if self.clean_stops:
+                nx.stopping[r] = 0
+                nx.clean_stop[r] = 0  # a crash, even during a controlled shutdown, is unclean
             if not self.merged("hw-at-once"):
                 # the replica's own high watermark: as leader, the partition's (at most what its
                 # last checkpoint kept; the model keeps the upper bound)

@@ -131,11 +131,19 @@ class KafkaText:
                 "leader" if d["has_leader"] and d["leader"] == r else "follower")
             if not d["alive"][r] and d["has_leader"] and d["leader"] == r:
                 role = "down (still named leader until the controller fences it)"
+            if model.clean_stops and d["stopping"][r]:
+                role = "in controlled shutdown (a follower, out of the ISR)"
+            elif model.clean_stops and d["clean_stop"][r]:
+                role = "down (stopped cleanly)"
             text = f"{role}, log {self.log(d, r)}"
             if model.power_losses and d["lost_from"][r] < d["log_len"][r]:
                 text += f" (on disk: the first {d['lost_from'][r]})"
             out[f"broker {r + 1}"] = text
         isr = "{" + ",".join(str(r + 1) for r in range(model.n_replicas) if d["isr"][r]) + "}"
+        if model.elr:
+            isr += ", ELR {" + ",".join(str(r + 1) for r in range(model.n_replicas) if d["elr"][r]) + "}"
+            if d["last_leader"]:
+                isr += f", last known leader broker {d['last_leader']}"
         if d["has_leader"]:
             out["partition"] = f"leader broker {d['leader'] + 1}, ISR {isr}, high watermark {self.hw(d)}"
             if model.hw_freezes and self.evaluate(d, model.under_min_isr):

@@ -16,8 +16,20 @@ Each rule cites the change that introduced it, checked against apache/kafka at t
   ``ConfigurationControlManager.uncleanLeaderElectionEnabledForTopic`` returns false whatever the
   topic says ("TODO: support configuring unclean leader election").
 
-Releases 4.0 and later add eligible leader replicas (KIP-966) and transaction protocol v2 (KIP-890),
-which the model does not have yet; naming one is an error rather than a silently older answer.
+* ``elr_available``, ``elr_on_by_default``: eligible leader replicas (KIP-966 part 1).  4.0 has them
+  behind the feature ``eligible.leader.replicas.version`` (0 by default); a cluster created on 4.1 or
+  later starts at 1, one upgraded from earlier keeps 0 until it is set (docs: "Eligible Leader
+  Replicas", kafka.apache.org/41/operations/eligible-leader-replicas).  The controller's rules are in
+  metadata/.../controller/PartitionChangeBuilder.java (maybePopulateTargetElr, electAnyLeader,
+  canElectLastKnownLeader) and ReplicationControlManager.java (handleBrokerFenced,
+  handleBrokerUncleanShutdown, handleBrokerInControlledShutdown); docs/model.md, "Eligible leader
+  replicas", says how semcheck models them.
+* ``elr_last_known_leader_checked``: KAFKA-19522 (PR #20200, in 4.1.0).  Before it
+  ``canElectLastKnownLeader`` elects the last known leader even while it is fenced (a missing
+  negation); semcheck does not model that defect, so 4.0 with eligible leader replicas enabled is an
+  error rather than a wrong answer.
+
+Releases after 4.2 have not been audited; naming one is an error rather than a silently older answer.
 """
 
 from __future__ import annotations
@@ -35,6 +47,13 @@ class BrokerLine:
     hw_frozen_under_min_isr: bool     # KAFKA-15583
     min_isr_capped_by_replicas: bool  # KAFKA-15583
     unclean_election_in_kraft: bool   # KAFKA-12670
+    elr_available: bool = False       # KIP-966: eligible.leader.replicas.version exists
+    elr_on_by_default: bool = False   # a new cluster of this line starts with it at 1
+    elr_last_known_leader_checked: bool = False  # KAFKA-19522
+
+    @property
+    def newest_release(self) -> str:
+        return self.releases[-1]
 
     def effective_min_isr(self, min_insync_replicas: int, replication_factor: int) -> int:
         """The ISR size below which acks=all is refused and (3.7+) the high watermark stops."""
@@ -50,12 +69,17 @@ LINES: tuple[BrokerLine, ...] = (
                unclean_election_in_kraft=False),
     BrokerLine("3.9", ("3.9",), hw_frozen_under_min_isr=True, min_isr_capped_by_replicas=True,
                unclean_election_in_kraft=True),
+    BrokerLine("4.0", ("4.0",), hw_frozen_under_min_isr=True, min_isr_capped_by_replicas=True,
+               unclean_election_in_kraft=True, elr_available=True),
+    BrokerLine("4.1-4.2", ("4.1", "4.2"), hw_frozen_under_min_isr=True, min_isr_capped_by_replicas=True,
+               unclean_election_in_kraft=True, elr_available=True, elr_on_by_default=True,
+               elr_last_known_leader_checked=True),
 )
 NEWEST = LINES[-1]
 SUPPORTED = ", ".join(release for line in LINES for release in line.releases)
 
 # what a release outside the lines lacks, by major version
-_NOT_YET = "4.0 and later add eligible leader replicas (KIP-966), which semcheck does not model yet"
+_NOT_YET = f"semcheck's broker rules were audited up to {LINES[-1].newest_release}"
 _TOO_OLD = "semcheck's broker rules were audited against 3.6.2 and later"
 
 
@@ -66,11 +90,12 @@ def broker_line(version: str | None) -> BrokerLine:
     text = str(version).strip()
     match = re.fullmatch(r"(\d+)\.(\d+)(?:\.\d+)?", text)
     if not match:
-        raise ConfigError(f"--broker-version {version!r}: expected a Kafka release such as 3.9 or 3.8.1; "
+        raise ConfigError(f"--broker-version {version!r}: expected a Kafka release such as 4.1 or 3.9.1; "
                           f"semcheck models {SUPPORTED}")
     minor = f"{int(match.group(1))}.{int(match.group(2))}"
     for line in LINES:
         if minor in line.releases:
             return line
-    why = _NOT_YET if (int(match.group(1)), int(match.group(2))) > (3, 9) else _TOO_OLD
+    newest = tuple(int(part) for part in LINES[-1].newest_release.split("."))
+    why = _NOT_YET if (int(match.group(1)), int(match.group(2))) > newest else _TOO_OLD
     raise ConfigError(f"--broker-version {version}: not modelled ({why}); semcheck models {SUPPORTED}")

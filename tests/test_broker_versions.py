@@ -28,14 +28,15 @@ from semcheck.properties import INVARIANT, Property
 
 from test_model_steps import step
 
-OLD, FROZEN = "3.6", ["3.7", "3.8", "3.9"]  # before and after KAFKA-15583
+OLD, FROZEN = "3.6", ["3.7", "3.8", "3.9", "4.0", "4.1"]  # before and after KAFKA-15583
 EVERY_LINE = [OLD, *FROZEN]
 
 
 # ---- choosing a line ------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("version,line", [("3.6", "3.6"), ("3.6.2", "3.6"), ("3.7", "3.7-3.8"), ("3.8.1", "3.7-3.8"),
-                                          ("3.9", "3.9"), ("3.9.0", "3.9"), (" 3.9 ", "3.9")])
+                                          ("3.9", "3.9"), ("3.9.0", "3.9"), (" 3.9 ", "3.9"), ("4.0.1", "4.0"),
+                                          ("4.1", "4.1-4.2"), ("4.2.0", "4.1-4.2")])
 def test_a_release_is_checked_by_its_line(version, line):
     model = semcheck.build_model({}, messages=1, max_faults=0, broker_version=version)
     assert model.config.broker.name == line
@@ -51,14 +52,14 @@ def test_the_default_is_the_newest_line_and_every_report_names_it():
 
 
 @pytest.mark.parametrize("version,says", [
-    ("4.0", "eligible leader replicas (KIP-966)"),  # 4.0+: not modelled yet, never a silently older answer
-    ("4.1.1", "eligible leader replicas (KIP-966)"),
+    ("4.3", "audited up to 4.2"),  # not audited yet: never a silently older answer
+    ("5.0.1", "audited up to 4.2"),
     ("3.5", "audited against 3.6.2 and later"),
     ("2.8", "audited against 3.6.2 and later"),
-    ("latest", "expected a Kafka release such as 3.9"),
-    ("3", "expected a Kafka release such as 3.9"),
-    ("3.9.x", "expected a Kafka release such as 3.9"),
-    ("", "expected a Kafka release such as 3.9"),
+    ("latest", "expected a Kafka release such as 4.1"),
+    ("3", "expected a Kafka release such as 4.1"),
+    ("3.9.x", "expected a Kafka release such as 4.1"),
+    ("", "expected a Kafka release such as 4.1"),
 ])
 def test_a_release_semcheck_does_not_model_is_one_line_and_exit_2(version, says):
     with pytest.raises(ConfigError, match=says.replace("(", r"\(").replace(")", r"\)")):
@@ -179,7 +180,7 @@ def test_the_kraft_controller_honours_unclean_election_from_3_9(version):
     model = semcheck.build_model({"unclean.leader.election.enable": "true"}, messages=1, max_faults=1,
                                  broker_version=version)
     unclean = [a for a in model.actions() if a.name == "unclean election"]
-    if version == "3.9":
+    if version not in ("3.6", "3.7", "3.8"):
         assert unclean and model.config.unclean_leader_election
     else:
         assert not unclean and not model.config.unclean_leader_election

@@ -23,6 +23,10 @@ CONFIGS = [
     ({"unclean.leader.election.enable": "true", "min.insync.replicas": "2"}, {}),
     # 3.7+ (the default line): the high watermark kept while the ISR is below the min ISR
     ({"replication.factor": "2", "min.insync.replicas": "2", "acks": "1"}, {"split": "all"}),
+    # 4.1+ eligible leader replicas: one message, so the sample reaches an empty ISR, the ELR, a
+    # controlled shutdown and the last known leader
+    ({"replication.factor": "2", "min.insync.replicas": "2"},
+     {"messages": 1, "faults": ["follower-lag", "power-loss", "controlled-shutdown"]}),
     ({"replication.factor": "2", "auto.offset.reset": "earliest"}, {"commit": "before-process"}),
     ({}, {"commit": "auto", "processing": "async"}),
     ({}, {"commit": "after-process"}),

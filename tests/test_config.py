@@ -37,12 +37,13 @@ def one_line_error(settings=None, **kw) -> str:
 # ---- public surface -------------------------------------------------------------------------
 
 def test_known_keys_order():
-    # [DESIGN] "The CLI contract": the keys -X takes, in this order.
+    # [DESIGN] "The CLI contract": the keys -X takes, in this order; issue 10 adds the cluster
+    # feature eligible.leader.replicas.version (KIP-966, brokers 4.0+).
     assert KNOWN_KEYS == (
         "acks", "retries", "enable.idempotence", "max.in.flight.requests.per.connection",
         "transactional.id", "replication.factor", "min.insync.replicas",
         "unclean.leader.election.enable", "enable.auto.commit", "isolation.level",
-        "auto.offset.reset",
+        "auto.offset.reset", "eligible.leader.replicas.version",
     )
 
 
@@ -275,7 +276,7 @@ def test_replica_counts_bad_values(key, raw):
 
 
 def test_replica_counts_accepted():
-    cfg = resolve_config({"replication.factor": "2", "min.insync.replicas": "2"})
+    cfg = resolve_config({"replication.factor": "2", "min.insync.replicas": "2"}, broker_version="3.9")
     assert (cfg.replication_factor, cfg.min_insync_replicas) == (2, 2)
     assert cfg.notes == ()
 
@@ -446,6 +447,7 @@ def test_kafka_settings_defaults_keys_and_order():
         "enable.auto.commit": True,
         "isolation.level": "read_uncommitted",
         "auto.offset.reset": "latest",
+        "eligible.leader.replicas.version": 1,  # on for a cluster created on 4.1+, the default line
     }
 
 

@@ -12,10 +12,11 @@ import pytest
 
 import semcheck
 from semcheck.checker.compile import compile_model
-from semcheck.model.bounds import FAULT_CLASSES
+from semcheck.model.bounds import applicable_faults
 
-ALL_BUT_ZOMBIE = [f for f in FAULT_CLASSES if f != "producer-zombie"]
+ALL_BUT_ZOMBIE = list(applicable_faults(transactional=False))
 TXN = {"transactional.id": "app-1", "isolation.level": "read_committed", "replication.factor": "2"}
+ELR = {"replication.factor": "2", "min.insync.replicas": "2"}  # 4.1+: eligible leader replicas
 
 MODELS = [
     ({}, dict(messages=2, max_faults=1, faults=ALL_BUT_ZOMBIE)),
@@ -27,7 +28,9 @@ MODELS = [
     ({}, dict(messages=1, max_faults=1, faults=["consumer-crash"], commit="before-process")),
     ({}, dict(messages=1, max_faults=1, faults=["consumer-crash"], commit="after-process", split="all")),
     ({}, dict(messages=1, max_faults=1, faults=["consumer-crash"], commit="auto", processing="async")),
-    ({**TXN, "retries": "1"}, dict(messages=1, max_faults=1, faults=FAULT_CLASSES)),
+    ({**TXN, "retries": "1"}, dict(messages=1, max_faults=1, faults=applicable_faults(transactional=True))),
+    (ELR, dict(messages=1, max_faults=2, faults=applicable_faults(False, eligible_leader_replicas=True))),
+    (ELR, dict(messages=1, max_faults=2, faults=["power-loss", "controlled-shutdown"], split="all")),
     (TXN, dict(messages=1, max_faults=1, faults=["consumer-crash"], commit="transactional")),
 ]
 MOST_STATES = 5_000
@@ -77,5 +80,7 @@ def test_the_models_above_contain_every_kind_of_action():
               ("leader", "fences the old instance"), ("coordinator", "write marker"), ("controller", "unclean election"),
               ("controller", "fences a dead broker"), ("consumer", "poll and process"), ("consumer", "finds its position"),
               ("consumer", "commit transaction"), ("network", "breaks the connection after a read"),
-              ("broker", "loses power"), ("producer", "abort transaction")}
+              ("broker", "loses power"), ("producer", "abort transaction"),
+              ("broker", "begins a controlled shutdown"), ("broker", "shuts down cleanly"),
+              ("controller", "elect the last known leader")}
     assert wanted <= names, wanted - names

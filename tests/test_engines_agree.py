@@ -159,6 +159,12 @@ SLOW += [
     ({"min.insync.replicas": "3"}, dict(faults=LAG, **ONE)),
 ]
 
+# 4.1+ eligible leader replicas: an empty ISR, the ELR, a controlled shutdown, the last known leader
+SLOW += [
+    ({"replication.factor": "2", "min.insync.replicas": "2"},
+     dict(faults=["follower-lag", "power-loss", "controlled-shutdown"], messages=1, max_faults=2)),
+]
+
 
 # Two rows where the symbolic engine cannot finish its proof of the eventually-properties within
 # its 20-minute time-out (docs/engines.md, "Agreement"): its liveness proof needs the longest

@@ -54,6 +54,11 @@ FAULTS = [
     ["network", "producer-crash"],
 ]
 MATRIX = [(settings, {**options, "faults": faults}) for (settings, options), faults in itertools.product(SETTINGS, FAULTS)]
+# 4.1+ (the default line) with a min ISR of 2: eligible leader replicas, and controlled shutdowns
+ELR = {"replication.factor": "2", "min.insync.replicas": "2"}
+MATRIX += [(ELR, {"faults": ["power-loss", "controlled-shutdown"]}),
+           (ELR, {"faults": ["follower-lag", "controlled-shutdown"]}),
+           (ELR, {"faults": ["broker-crash", "controlled-shutdown"]})]
 
 # The CI-sized part: a row or two of each kind the matrix must cover, chosen among the cheaper
 # ones (about 40 s in all; docs/model.md, "Merged steps", gives the whole matrix's time).

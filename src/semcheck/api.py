@@ -33,7 +33,8 @@ def build_model(settings: Mapping[str, object] | None = None, *, commit: str | N
     brokers' release (``"3.8"``, ``"3.8.1"``; default: the newest line modelled, model/versions.py)."""
     config = resolve_config(settings, commit=commit, processing=processing, broker_version=broker_version)
     # "all" means every class that applies; a list is taken as written (model/bounds.py)
-    faults = applicable_faults(config.transactional) if faults == ALL_FAULTS else tuple(faults)
+    faults = (applicable_faults(config.transactional, KafkaModel.models_elr(config)) if faults == ALL_FAULTS
+              else tuple(faults))
     bounds = Bounds(messages=messages, max_faults=max_faults, faults=faults)
     if variant is not None and not (isinstance(variant, type) and issubclass(variant, KafkaModel)):
         raise ConfigError(f"variant must be a subclass of semcheck.model.kafka.KafkaModel, got {variant!r}")

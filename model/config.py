@@ -34,6 +34,7 @@ KNOWN_KEYS: tuple[str, ...] = (
     "isolation.level",
     "auto.offset.reset",
     "eligible.leader.replicas.version",
+    "delivery.timeout.ms",
 )
 
 UNLIMITED_RETRIES = 2147483647  # Kafka's default retries (Integer.MAX_VALUE), KIP-91 / Kafka 2.1+
@@ -67,6 +68,7 @@ class KafkaConfig:
     notes: tuple[str, ...] = ()    # one sentence per value that differs from what the user asked or was derived
     broker: BrokerLine = NEWEST    # the brokers' release line (model/versions.py)
     eligible_leader_replicas: bool = False  # the feature eligible.leader.replicas.version is 1 (KIP-966)
+    delivery_timeout_ms: int = 120_000     # the model has no clock: only finite matters (kafka_producer.py)
 
     @property
     def transactional(self) -> bool:
@@ -98,6 +100,7 @@ class KafkaConfig:
             # a cluster feature (kafka-features.sh), listed only for the lines that have it
             **({"eligible.leader.replicas.version": int(self.eligible_leader_replicas)}
                if self.broker.elr_available else {}),
+            "delivery.timeout.ms": self.delivery_timeout_ms,
         }
 
 
@@ -186,6 +189,8 @@ _PARSERS: dict[str, Callable[[str, str], object]] = {
     "auto.offset.reset": _parse_auto_offset_reset,
     # a cluster feature level (kafka-storage.sh format --feature, kafka-features.sh upgrade), 0 or 1
     "eligible.leader.replicas.version": _int_parser(0, 1, "0 (off) or 1 (on), the feature's levels"),
+    # ProducerConfig: define(DELIVERY_TIMEOUT_MS_CONFIG, INT, 120 * 1000, atLeast(0))
+    "delivery.timeout.ms": _int_parser(0, UNLIMITED_RETRIES, f"an integer from 0 to {UNLIMITED_RETRIES} (ms)"),
 }
 assert tuple(_PARSERS) == KNOWN_KEYS
 
@@ -204,6 +209,7 @@ _DEFAULTS: dict[str, object] = {
     "isolation.level": "read_uncommitted",
     "auto.offset.reset": "latest",
     "eligible.leader.replicas.version": None,  # the broker line's default (_resolve_elr)
+    "delivery.timeout.ms": 120_000,
 }
 
 
@@ -251,6 +257,7 @@ def resolve_config(settings: Mapping[str, str] | None = None, *, commit: str | N
     _check_transactional_id(idempotence, given)
     _topic_notes(v, given, notes, broker)
     elr = _resolve_elr(v, given, notes, broker)
+    _check_delivery_timeout(given, notes)
     auto_commit, commit, processing = _resolve_consumer(v, given, commit, processing, notes)
 
     return KafkaConfig(
@@ -270,6 +277,7 @@ def resolve_config(settings: Mapping[str, str] | None = None, *, commit: str | N
         notes=tuple(notes),
         broker=broker,
         eligible_leader_replicas=elr,
+        delivery_timeout_ms=v["delivery.timeout.ms"],
     )
 
 
@@ -338,6 +346,23 @@ def _topic_notes(v: dict, given: dict, notes: list[str], broker: BrokerLine) -> 
         notes.append(f"unclean.leader.election.enable=false: the KRaft controller of brokers {broker.name} "
                      "ignores the topic setting (ConfigurationControlManager; KAFKA-12670 honours it "
                      "from 3.9)")
+
+
+# the Java client's defaults for the two settings delivery.timeout.ms must cover (3.x: linger.ms=0)
+_REQUEST_TIMEOUT_MS, _LINGER_MS = 30_000, 0
+
+
+def _check_delivery_timeout(given: dict, notes: list[str]) -> None:
+    """KafkaProducer.configureDeliveryTimeout: an explicit delivery.timeout.ms below linger.ms +
+    request.timeout.ms is a ConfigException (semcheck knows neither setting, so their defaults)."""
+    key = "delivery.timeout.ms"
+    if key not in given:
+        return
+    if given[key] < _LINGER_MS + _REQUEST_TIMEOUT_MS:
+        raise ConfigError(f"Kafka rejects this configuration: {key} should be equal to or larger than linger.ms + "
+                          f"request.timeout.ms (defaults {_LINGER_MS} + {_REQUEST_TIMEOUT_MS}; {key}={given[key]})")
+    notes.append(f"{key}={given[key]}: semcheck's model has no clock, so every value gives the same verdicts: "
+                 "the deadline passes only while the producer is held up until a fault ends (docs/model.md)")
 
 
 def _resolve_elr(v: dict, given: dict, notes: list[str], broker: BrokerLine) -> bool:

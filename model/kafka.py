@@ -77,6 +77,7 @@ class KafkaModel(ProducerMixin, ConnectionMixin, BrokerMixin, ClusterMixin, Cons
             raise ConfigError("--faults producer-zombie needs a transactional.id: without one nothing "
                               "fences the old producer instance, and semcheck does not model it")
         self.zombies = bounds.enabled("producer-zombie")
+        self.delivery_timeout = self.models_delivery_timeout()
         # eligible leader replicas (KIP-966; kafka_cluster.py)
         self.elr = self.models_elr(config)
         if bounds.enabled("controlled-shutdown") and not self.elr:
@@ -127,6 +128,12 @@ class KafkaModel(ProducerMixin, ConnectionMixin, BrokerMixin, ClusterMixin, Cons
         1 the ELR only ever holds the ISR's last member, the replica the controller elects without
         it, and its last known leader is that replica too (docs/model.md)."""
         return config.eligible_leader_replicas and config.effective_min_isr >= 2
+
+    def models_delivery_timeout(self) -> bool:
+        """Whether sends can fail by delivery.timeout.ms (kafka_producer.py).  Not yet for the
+        transactional producer, whose expiry is an abortable error that bumps the epoch; there
+        the assumption stays listed.  benchmarks/timeout_cost.py overrides this to measure it."""
+        return not self.transactional
 
     def merged(self, name: str) -> bool:
         """Whether the named merge (``merges.py``) is on: its steps are taken as one."""

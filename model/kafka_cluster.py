@@ -474,6 +474,11 @@ class ClusterMixin:
         return And(self.isr_empty(s), [s.elr[x] == 0 for x in range(self.n_replicas)],
                    Or([And(s.last_leader == x + 1, self.acceptable_leader(s, x)) for x in range(self.n_replicas)]))
 
+    def can_elect(self, s):
+        """The controller has someone to elect (the partition is offline only until it does)."""
+        kinds = [CLEAN] + ([LAST_KNOWN] if self.elr else []) + ([UNCLEAN] if self.config.unclean_leader_election else [])
+        return Or([self._eligible(s, r, kind) for r in range(self.n_replicas) for kind in kinds])
+
     def _eligible(self, s, r, kind):
         valid = [self._valid_new_leader(s, x) for x in range(self.n_replicas)]
         if kind == CLEAN:

@@ -307,6 +307,8 @@ class FaultsMixin:
             nx.tries[m] = 0
             nx.seq[m] = 0
         nx.next_seq = 0
+        if self.delivery_timeout:
+            nx.deadline_passed = 0  # a new instance creates new batches, with a new deadline
         if not self.idempotent:
             # a new client's queue: the messages to re-send, in send order
             for j in range(self.n_messages):

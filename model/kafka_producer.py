@@ -29,6 +29,8 @@ from .kafka_codes import ACKED, CLOSED, COMMITTED, ERR, FAILED, FENCED, INFLIGHT
 # merged(), text and overflow_unless() need no entry; tests/test_architecture.py checks this
 # table against the code, so a new call across actors is a visible change here.
 REQUIRES = {
+    "kafka_broker": ("enough_isr",),
+    "kafka_cluster": ("can_elect", "leader_up"),
     "kafka_connection": ("connection_head", "on_connection", "remove_request", "remove_requests", "request_is"),
     "kafka_transactions": ("abort_transaction", "commit_transaction"),
 }
@@ -51,6 +53,9 @@ class ProducerMixin:
             # message is its head and nothing needs storing.
             lay.array("queue", (n,), n + 1)
         lay.scalar("meta", self.n_replicas + 1)  # the broker the producer's metadata names as leader; r = none
+        if self.delivery_timeout:
+            # delivery.timeout.ms has passed since this producer instance created its batches
+            lay.scalar("deadline_passed", 2)
 
     def initial_producer_values(self) -> dict:
         n = self.n_messages
@@ -84,6 +89,9 @@ class ProducerMixin:
                                    params={"message": i, "slot": c}, says=self._says_send))
         acts.append(Action("producer", "refresh metadata", self._guarded(self._refresh_metadata),
                            says=self._says_refresh))
+        if self.delivery_timeout:
+            acts.append(Action("producer", "delivery timeout", self._guarded(self._deadline_passes),
+                               says=self._says_deadline))
         if self.merged("fence-on-crash"):
             acts.append(Action("producer", "refresh metadata (names the dead leader)",
                                self._guarded(self._refresh_to_dead_leader), says=self._says_refresh_to_dead_leader))
@@ -137,6 +145,22 @@ class ProducerMixin:
         if a["meta"] == self.no_broker:
             return "refreshes its metadata: the partition has no leader"
         return f"refreshes its metadata: broker {a['meta'] + 1} leads the partition"
+
+    def _says_deadline(self, action, b, a) -> str:
+        t = self.text
+        failed = [m for m in range(self.n_messages) if a["status"][m] == FAILED and b["status"][m] != FAILED]
+        on_wire = [m for m in failed if b["status"][m] == INFLIGHT]
+        why = ("the partition has no leader and none can be elected until a broker restarts"
+               if t.evaluate(b, self._offline_for_good) else
+               "the ISR is below the min ISR, so every acks=all write is refused" if t.evaluate(b, self._refused_for_min_isr)
+               else "the leader answers OUT_OF_ORDER_SEQUENCE_NUMBER to an unfinished batch whose sequence is below "
+                    "an acknowledged one")
+        text = (f"delivery.timeout.ms (120 s by default) passes while {why}: the producer fails "
+                f"{', '.join(t.msg(m) for m in failed)} (TimeoutException; the application is told the send failed)")
+        if on_wire:
+            text += (f"; the request for {', '.join(t.msg(m) for m in on_wire)} stays on its way and may still be "
+                     "written (failed but written)")
+        return text
 
     def _says_refresh_to_dead_leader(self, action, b, a) -> str:
         return (f"refreshes its metadata from a broker that has not yet heard broker {b['leader'] + 1} "
@@ -205,11 +229,19 @@ class ProducerMixin:
         """Message ``m``'s batch may be retried: Sender.canRetry's ``attempts < retries``."""
         return True if self.unlimited_retries else s.tries[m] < self.retries
 
+    def _expired(self, s, m):
+        """Message ``m``'s batch expired (delivery.timeout.ms) while its request was on the wire: the
+        application was told it failed, and the answer, when it comes, changes nothing the model
+        tracks (Sender.completeBatch: ``batch.complete`` / ``completeExceptionally`` return false for
+        a batch already done, and ``canRetry`` refuses it; no other batch is left to send)."""
+        return s.status[m] == FAILED if self.delivery_timeout else False
+
     def _retry_or_fail(self, s, nx, m, when=True, retriable=True):
         """Message ``m``'s request failed (where ``when``): retry while retries remain (and the error
         is ``retriable``), else tell the application the send failed.  Returns m's status afterwards."""
         if self.acks == 0:
             return s.status[m]  # acks=0 sends already counted as successful; nothing is retried
+        when = And(when, Not(self._expired(s, m)))
         can = And(retriable, self._can_retry(s, m))
         status = If(when, If(can, QUEUED, FAILED), s.status[m])
         nx.status[m] = status
@@ -228,8 +260,8 @@ class ProducerMixin:
         if not self.idempotent and self.acks != 0:
             queue = [s.queue[j] for j in range(self.n_messages)]
             for c in range(self.slots):
-                retried = Or([And(failing[c], self.request_is(s, c, m), self._can_retry(s, m))
-                              for m in range(self.n_messages)])
+                retried = Or([And(failing[c], self.request_is(s, c, m), self._can_retry(s, m),
+                                  Not(self._expired(s, m))) for m in range(self.n_messages)])
                 queue = self._push_front(queue, s.req_msg[c], retried)
             self._write_queue(nx, queue)
         self.remove_requests(s, nx, failing)
@@ -302,7 +334,8 @@ class ProducerMixin:
 
     def _receive_ok(self, c):
         def effect(s, nx):
-            nx.status[s.req_msg[c] - 1] = ACKED
+            # (a late success for an expired batch: the application was already told it failed)
+            nx.status[s.req_msg[c] - 1] = If(s.status[s.req_msg[c] - 1] == FAILED, FAILED, ACKED)
             self.remove_request(s, nx, c)
             return And(self.connection_head(s, c), s.req_stage[c] == OK)
 
@@ -351,9 +384,11 @@ class ProducerMixin:
                                            retriable=True if not self.transactional else plain_retry)
             if not self.transactional:
                 retried = Or([And(self.request_is(s, c, m), self._can_retry(s, m)) for m in range(self.n_messages)])
+                expired = Or([And(self.request_is(s, c, m), self._expired(s, m)) for m in range(self.n_messages)])
                 # retried as the next sequence: bump; failed for good with this error: bump too
-                # (TransactionManager.handleFailedBatch, OutOfOrderSequenceException)
-                self._bump_epoch(s, nx, statuses, Or(Not(retried), Not(plain_retry)))
+                # (TransactionManager.handleFailedBatch, OutOfOrderSequenceException); an expired
+                # batch's answer is ignored (failBatch: completeExceptionally returns false)
+                self._bump_epoch(s, nx, statuses, And(Not(expired), Or(Not(retried), Not(plain_retry))))
             return And(self.connection_head(s, c), s.req_stage[c] == OOS)
 
         return effect
@@ -365,7 +400,8 @@ class ProducerMixin:
             # (TransactionManager.handleFailedBatch with adjustSequenceNumbers).
             statuses = self._fail_requests(s, nx, [j == c for j in range(self.slots)], retriable=False)
             if not self.transactional:
-                had_retries = Or([And(self.request_is(s, c, m), self._can_retry(s, m)) for m in range(self.n_messages)])
+                had_retries = Or([And(self.request_is(s, c, m), self._can_retry(s, m), Not(self._expired(s, m)))
+                                  for m in range(self.n_messages)])
                 self._bump_epoch(s, nx, statuses, had_retries)
             return And(self.connection_head(s, c), s.req_stage[c] == FENCED)
 
@@ -391,3 +427,47 @@ class ProducerMixin:
             return Or([And(self.on_connection(s, c, b), s.req_stage[c] == CLOSED) for c in range(self.slots)])
 
         return effect
+
+    # ---- delivery.timeout.ms --------------------------------------------------------------------
+    # The model has no clock.  Every batch of a producer instance is created when the application
+    # hands it its messages, at the start, so they share one deadline (ProducerBatch.createdMs +
+    # delivery.timeout.ms; retries do not move it).  Without faults a run completes in milliseconds;
+    # the deadline can pass only while the producer is held up by something that lasts until a
+    # fault ends, or for ever (``stalled``).  When it passes, one Sender loop fails every unfinished
+    # batch (RecordAccumulator.expiredBatches, Sender.getExpiredInflightBatches): queued ones are
+    # never sent, and a request on the wire stays there and may still be written.  A batch drained
+    # in that very loop is still sent (the drain comes first): the same as sending it just before
+    # the deadline, which the model has.  Nothing is left to send afterwards, so the unresolved-
+    # sequence bookkeeping and the epoch bump that follow an expiry (TransactionManager.
+    # markSequenceUnresolved, maybeResolveSequences) decide nothing: they only number later batches.
+    def stalled(self, s):
+        """The producer is held up for as long as a fault lasts: the partition has no leader and the
+        controller can elect none (until a broker restarts); acks=all and the ISR is below the min
+        ISR (until a follower catches up or restarts); or, with idempotence, an unfinished batch has
+        a lower sequence than an acknowledged one under the same epoch, so the leader answers its
+        retries OUT_OF_ORDER_SEQUENCE_NUMBER (it has no state for it) until the deadline."""
+        return Or(self._offline_for_good(s), self._refused_for_min_isr(s), self._stuck_sequence(s))
+
+    def _offline_for_good(self, s):
+        return And(s.has_leader == 0, Not(self.can_elect(s)))
+
+    def _refused_for_min_isr(self, s):
+        return And(self.leader_up(s), Not(self.enough_isr(s))) if self.acks == -1 else False
+
+    def _stuck_sequence(self, s):
+        if not self.idempotent:
+            return False
+        n = self.n_messages
+        return Or([And(Or(s.status[m] == QUEUED, s.status[m] == INFLIGHT), s.seq[m] != 0,
+                       Or([And(s.status[j] == ACKED, s.seq[j] > s.seq[m]) for j in range(n) if j != m]))
+                   for m in range(n)])
+
+    def _deadline_passes(self, s, nx):
+        unfinished = [Or(s.status[m] == QUEUED, s.status[m] == INFLIGHT) for m in range(self.n_messages)]
+        for m in range(self.n_messages):
+            nx.status[m] = If(unfinished[m], FAILED, s.status[m])
+        nx.deadline_passed = 1
+        if not self.idempotent:
+            for j in range(self.n_messages):
+                nx.queue[j] = 0  # the accumulator is empty: every queued batch failed
+        return And(s.deadline_passed == 0, Or(unfinished), self.stalled(s))

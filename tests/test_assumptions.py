@@ -65,5 +65,8 @@ def test_json_and_text_carry_them():
     assert all(set(a) == {"id", "text"} and a["text"] for a in held["assumptions"])
     text = CliRunner().invoke(main, ["verify", "--messages", "1", "--max-faults", "1", "--faults", "network"]).output
     assert "It rests on what the model leaves out:" in text
-    assert "delivery.timeout.ms is not modelled" in text
+    assert "delivery.timeout.ms passes only while the producer is held up until a fault ends" in text
+    transactional = semcheck.verify({"transactional.id": "t"}, messages=1, max_faults=1, faults=["network"])
+    assert any("not modelled for the transactional producer yet" in a.text
+               for a in transactional.assumptions_of("no-duplicate"))
     assert "(for no-loss, no-acked-loss)" in text  # fairness, for the eventually-properties only

@@ -23,6 +23,7 @@ from semcheck import HOLDS, VIOLATED
 from semcheck.cli import main
 from semcheck.model.api import And, Count, Or, StatePredicate
 from semcheck.model.config import ConfigError
+from semcheck.model.kafka import KafkaModel
 from semcheck.model.versions import LINES, NEWEST
 from semcheck.properties import INVARIANT, Property
 
@@ -72,17 +73,26 @@ def test_a_release_semcheck_does_not_model_is_one_line_and_exit_2(version, says)
 
 # ---- min.insync.replicas above the replica count (KAFKA-15583) -------------------------------------
 
-def test_min_isr_above_the_replica_count_blocks_acks_all_forever_before_3_7():
+def test_min_isr_above_the_replica_count_blocks_acks_all_until_the_delivery_timeout_before_3_7():
     """3.6.2 Partition.appendRecordsToLeader compares the ISR with min.insync.replicas as written:
-    with more than there are replicas every acks=all produce gets NOT_ENOUGH_REPLICAS, retried
-    forever (a lasso, fairness cannot escape it)."""
+    with more than there are replicas every acks=all produce gets NOT_ENOUGH_REPLICAS, retried until
+    delivery.timeout.ms fails the send (KIP-91).  Without the timeout it would be a lasso: the
+    variant below shows the retry cycle the deadline ends."""
     r = semcheck.verify({"replication.factor": "1", "min.insync.replicas": "2"}, faults=[], messages=1,
                         broker_version=OLD)
     assert r.verdict("no-loss") == VIOLATED
-    trace = r["no-loss"].trace
+    assert any("delivery.timeout.ms" in st.action for st in r["no-loss"].trace.steps)
+    assert any("acks=all can then never succeed on brokers 3.6" in note for note in r.notes)
+    endless = semcheck.verify({"replication.factor": "1", "min.insync.replicas": "2"}, faults=[], messages=1,
+                              broker_version=OLD, variant=WithoutDeliveryTimeout)
+    trace = endless["no-loss"].trace
     loop = [st for st in trace.steps if st.number >= trace.loop_start]
     assert any("NOT_ENOUGH_REPLICAS" in st.action for st in loop)
-    assert any("acks=all can then never succeed on brokers 3.6" in note for note in r.notes)
+
+
+class WithoutDeliveryTimeout(KafkaModel):
+    def models_delivery_timeout(self):
+        return False
 
 
 @pytest.mark.parametrize("version", FROZEN)

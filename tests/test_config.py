@@ -43,7 +43,7 @@ def test_known_keys_order():
         "acks", "retries", "enable.idempotence", "max.in.flight.requests.per.connection",
         "transactional.id", "replication.factor", "min.insync.replicas",
         "unclean.leader.election.enable", "enable.auto.commit", "isolation.level",
-        "auto.offset.reset", "eligible.leader.replicas.version",
+        "auto.offset.reset", "eligible.leader.replicas.version", "delivery.timeout.ms",
     )
 
 
@@ -448,6 +448,7 @@ def test_kafka_settings_defaults_keys_and_order():
         "isolation.level": "read_uncommitted",
         "auto.offset.reset": "latest",
         "eligible.leader.replicas.version": 1,  # on for a cluster created on 4.1+, the default line
+        "delivery.timeout.ms": 120000,  # ProducerConfig's default (KIP-91)
     }
 
 
@@ -473,3 +474,23 @@ def test_notes_deterministic_order_independent_of_input_order():
         "enable.idempotence", "enable.idempotence", "min.insync.replicas", "enable.auto.commit",
         "isolation.level",
     ]
+
+
+# ---- delivery.timeout.ms (KIP-91) --------------------------------------------------------------
+
+def test_delivery_timeout_below_request_timeout_is_kafkas_error():
+    """KafkaProducer.configureDeliveryTimeout (3.7.0): an explicit delivery.timeout.ms below
+    linger.ms + request.timeout.ms (defaults 0 + 30000) throws ConfigException."""
+    message = one_line_error({"delivery.timeout.ms": "10000"})
+    assert "should be equal to or larger than linger.ms + request.timeout.ms" in message
+
+
+@pytest.mark.parametrize("raw", ["-1", "2m", "1e5", ""])
+def test_delivery_timeout_must_be_an_int(raw):
+    assert "delivery.timeout.ms" in one_line_error({"delivery.timeout.ms": raw})
+
+
+def test_any_delivery_timeout_gives_the_same_model_and_says_so():
+    cfg = resolve_config({"delivery.timeout.ms": "300000"})
+    assert cfg.delivery_timeout_ms == 300000 and cfg.kafka_settings()["delivery.timeout.ms"] == 300000
+    assert any(note.startswith("delivery.timeout.ms=300000: semcheck's model has no clock") for note in cfg.notes)

@@ -1,0 +1,103 @@
+"""delivery.timeout.ms (KIP-91): a send the producer cannot complete fails once the deadline passes.
+Sources, apache/kafka clients/src/main/java/org/apache/kafka/clients/producer/internals at 3.7.0
+(the same at 3.9.0 and trunk of 2024-10):
+
+* ProducerBatch.hasReachedDeliveryTimeout: ``deliveryTimeoutMs <= now - createdMs``; createdMs is set
+  when the batch is created and retries do not move it.
+* Sender.sendProducerData: RecordAccumulator.expiredBatches (queued batches) and
+  getExpiredInflightBatches (batches on the wire) fail with TimeoutException; the request on the wire
+  is neither cancelled nor its connection closed, so the broker may still write it.
+* Sender.completeBatch / failBatch: the answer to an expired batch completes nothing
+  (``batch.complete`` and ``completeExceptionally`` return false; canRetry checks the deadline).
+* ProducerConfig / KafkaProducer.configureDeliveryTimeout: default 120000 ms, and an explicit value
+  below linger.ms + request.timeout.ms is a ConfigException (tests/test_config.py).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+import semcheck
+from semcheck import HOLDS, VIOLATED
+from semcheck.model.api import StatePredicate
+from semcheck.model.kafka_codes import ACKED, FAILED, QUEUED
+from semcheck.properties import INVARIANT, Property
+
+from test_model_steps import step
+
+UNDER_MIN_ISR = {"replication.factor": "2", "min.insync.replicas": "2"}
+
+NEVER_TIMES_OUT = Property("deadline-never-passes", INVARIANT, "delivery.timeout.ms never passes",
+                           lambda model: StatePredicate("the deadline has not passed", lambda s: s.deadline_passed == 0))
+
+
+def _walk(model, d, *moves):
+    for actor, name, params in moves:
+        after = step(model, model.layout.encode(d), actor, name, params)
+        assert after is not None, f"{actor}: {name} {params} is not enabled"
+        d = after
+    return d
+
+
+def test_a_request_on_the_wire_when_the_deadline_passes_may_still_be_written():
+    """The follower leaves the ISR, so acks=all is refused; m1 is sent; the deadline passes and the
+    application is told m1 failed, but its request is still on the wire.  The follower rejoins, the
+    leader appends m1, and its answer changes nothing: failed but written."""
+    model = semcheck.build_model(UNDER_MIN_ISR, messages=1, max_faults=1, faults=["follower-lag"])
+    d = model.layout.decode(model.initial_states()[0])
+    d = _walk(model, d, ("broker 2", "falls behind", {"broker": 1}), ("producer", "send", {"message": 0, "slot": 0}),
+              ("producer", "delivery timeout", {}))
+    assert d["status"] == [FAILED] and d["req_msg"][0] == 1 and d["deadline_passed"] == 1
+    d = _walk(model, d, ("broker 2", "rejoin ISR", {"broker": 1}), ("leader", "append", {"slot": 0}),
+              ("broker 2", "fetch", {"broker": 1}), ("leader", "respond", {"slot": 0}),
+              ("producer", "receive ok", {"slot": 0}))
+    assert d["status"] == [FAILED] and d["log"][0][0] == 1 and d["req_msg"][0] == 0
+
+
+def test_the_deadline_passes_only_while_the_producer_is_held_up():
+    """With the ISR large enough and a leader up, nothing holds the producer up: the deadline step is
+    not enabled; with the ISR below the min ISR (acks=all refused) it is, and it fails every
+    unfinished batch, queued ones included (the accumulator's expiredBatches)."""
+    model = semcheck.build_model(UNDER_MIN_ISR, messages=2, max_faults=1, faults=["follower-lag"])
+    d = model.layout.decode(model.initial_states()[0])
+    assert step(model, model.layout.encode(d), "producer", "delivery timeout", {}) is None
+    d = _walk(model, d, ("broker 2", "falls behind", {"broker": 1}), ("producer", "delivery timeout", {}))
+    assert d["status"] == [FAILED, FAILED]
+
+
+def test_a_stuck_sequence_is_a_stall():
+    """TransactionManager.canRetry (3.7.0): OUT_OF_ORDER_SEQUENCE_NUMBER for a batch that is not the
+    next sequence is retried without an epoch bump, so a batch below an acknowledged sequence is
+    retried until the deadline.  The model lets the deadline pass exactly there."""
+    model = semcheck.build_model({}, messages=2, max_faults=1, faults=["network"])
+    d = model.layout.decode(model.initial_states()[0])
+    d["status"], d["seq"], d["next_seq"] = [QUEUED, ACKED], [1, 2], 2
+    assert step(model, model.layout.encode(d), "producer", "delivery timeout", {})["status"] == [FAILED, ACKED]
+    d["status"], d["seq"], d["next_seq"] = [QUEUED, QUEUED], [1, 0], 1
+    assert step(model, model.layout.encode(d), "producer", "delivery timeout", {}) is None
+
+
+def test_a_restarted_producer_has_a_new_deadline():
+    """A new producer instance creates new batches (new createdMs)."""
+    model = semcheck.build_model(UNDER_MIN_ISR, messages=1, max_faults=2, faults=["follower-lag", "producer-crash"])
+    d = model.layout.decode(model.initial_states()[0])
+    d = _walk(model, d, ("broker 2", "falls behind", {"broker": 1}), ("producer", "delivery timeout", {}),
+              ("producer", "crashes and restarts", {}))
+    assert d["deadline_passed"] == 0 and d["status"] == [QUEUED]
+
+
+@pytest.mark.parametrize("settings,faults,verdict", [
+    ({}, ["network"], HOLDS),  # a broken connection costs request.timeout.ms, then the client reconnects
+    ({}, ["broker-crash", "follower-lag"], HOLDS),  # another ISR member takes over within seconds
+    (UNDER_MIN_ISR, ["follower-lag"], VIOLATED),  # acks=all refused until the follower is back
+    ({"replication.factor": "1"}, ["broker-crash"], VIOLATED),  # offline until the broker restarts
+])
+def test_which_outages_can_outlast_the_deadline(settings, faults, verdict):
+    r = semcheck.verify(settings, messages=1, max_faults=2, faults=faults, properties=[NEVER_TIMES_OUT])
+    assert r.verdict("deadline-never-passes") == verdict
+
+
+def test_the_transactional_producer_keeps_the_assumption():
+    model = semcheck.build_model({"transactional.id": "t"}, messages=1, max_faults=1, faults=["network"])
+    assert not model.delivery_timeout
+    assert "deadline_passed" not in model.layout.fields

@@ -78,6 +78,7 @@ class KafkaModel(ProducerMixin, ConnectionMixin, BrokerMixin, ClusterMixin, Cons
                               "fences the old producer instance, and semcheck does not model it")
         self.zombies = bounds.enabled("producer-zombie")
         self.delivery_timeout = self.models_delivery_timeout()
+        self.deadline_may_pass = self.delivery_timeout and self.deadline_can_pass()
         # eligible leader replicas (KIP-966; kafka_cluster.py)
         self.elr = self.models_elr(config)
         if bounds.enabled("controlled-shutdown") and not self.elr:
@@ -134,6 +135,18 @@ class KafkaModel(ProducerMixin, ConnectionMixin, BrokerMixin, ClusterMixin, Cons
         transactional producer, whose expiry is an abortable error that bumps the epoch; there
         the assumption stays listed.  benchmarks/timeout_cost.py overrides this to measure it."""
         return not self.transactional
+
+    # the fault classes that can hold the producer up until they end (kafka_producer.py, ``stalled``)
+    _STALLING_FAULTS = ("network", "follower-lag", "broker-crash", "power-loss", "controlled-shutdown")
+
+    def deadline_can_pass(self) -> bool:
+        """Whether delivery.timeout.ms can pass at these bounds: only a fault of the brokers or the
+        network, or a min ISR above the replica count (3.6), can hold the producer up (``stalled``).
+        Elsewhere the step could never be taken, and leaving it out keeps those models as they were
+        (tests/test_delivery_timeout.py checks that against a variant that keeps it)."""
+        config = self.config
+        return (any(self.bounds.enabled(f) for f in self._STALLING_FAULTS)
+                or (config.acks == -1 and config.effective_min_isr > config.replication_factor))
 
     def merged(self, name: str) -> bool:
         """Whether the named merge (``merges.py``) is on: its steps are taken as one."""

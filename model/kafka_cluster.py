@@ -475,9 +475,12 @@ class ClusterMixin:
                    Or([And(s.last_leader == x + 1, self.acceptable_leader(s, x)) for x in range(self.n_replicas)]))
 
     def can_elect(self, s):
-        """The controller has someone to elect (the partition is offline only until it does)."""
-        kinds = [CLEAN] + ([LAST_KNOWN] if self.elr else []) + ([UNCLEAN] if self.config.unclean_leader_election else [])
-        return Or([self._eligible(s, r, kind) for r in range(self.n_replicas) for kind in kinds])
+        """The controller has someone to elect (the partition is offline only until it does): the
+        elections of ``_eligible`` taken together, for some broker."""
+        replicas = range(self.n_replicas)
+        unclean = (Or([self.acceptable_leader(s, x) for x in replicas]) if self.config.unclean_leader_election
+                   else False)
+        return Or(Or([self._valid_new_leader(s, x) for x in replicas]), self._last_known_leader_electable(s), unclean)
 
     def _eligible(self, s, r, kind):
         valid = [self._valid_new_leader(s, x) for x in range(self.n_replicas)]

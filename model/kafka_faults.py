@@ -307,7 +307,7 @@ class FaultsMixin:
             nx.tries[m] = 0
             nx.seq[m] = 0
         nx.next_seq = 0
-        if self.delivery_timeout:
+        if self.deadline_may_pass:
             nx.deadline_passed = 0  # a new instance creates new batches, with a new deadline
         if not self.idempotent:
             # a new client's queue: the messages to re-send, in send order

@@ -53,7 +53,7 @@ class ProducerMixin:
             # message is its head and nothing needs storing.
             lay.array("queue", (n,), n + 1)
         lay.scalar("meta", self.n_replicas + 1)  # the broker the producer's metadata names as leader; r = none
-        if self.delivery_timeout:
+        if self.deadline_may_pass:
             # delivery.timeout.ms has passed since this producer instance created its batches
             lay.scalar("deadline_passed", 2)
 
@@ -89,7 +89,7 @@ class ProducerMixin:
                                    params={"message": i, "slot": c}, says=self._says_send))
         acts.append(Action("producer", "refresh metadata", self._guarded(self._refresh_metadata),
                            says=self._says_refresh))
-        if self.delivery_timeout:
+        if self.deadline_may_pass:
             acts.append(Action("producer", "delivery timeout", self._guarded(self._deadline_passes),
                                says=self._says_deadline))
         if self.merged("fence-on-crash"):
@@ -234,7 +234,7 @@ class ProducerMixin:
         application was told it failed, and the answer, when it comes, changes nothing the model
         tracks (Sender.completeBatch: ``batch.complete`` / ``completeExceptionally`` return false for
         a batch already done, and ``canRetry`` refuses it; no other batch is left to send)."""
-        return s.status[m] == FAILED if self.delivery_timeout else False
+        return s.status[m] == FAILED if self.deadline_may_pass else False
 
     def _retry_or_fail(self, s, nx, m, when=True, retriable=True):
         """Message ``m``'s request failed (where ``when``): retry while retries remain (and the error

@@ -20,6 +20,7 @@ import pytest
 import semcheck
 from semcheck import HOLDS, VIOLATED
 from semcheck.model.api import StatePredicate
+from semcheck.model.kafka import KafkaModel
 from semcheck.model.kafka_codes import ACKED, FAILED, QUEUED
 from semcheck.properties import INVARIANT, Property
 
@@ -101,3 +102,25 @@ def test_the_transactional_producer_keeps_the_assumption():
     model = semcheck.build_model({"transactional.id": "t"}, messages=1, max_faults=1, faults=["network"])
     assert not model.delivery_timeout
     assert "deadline_passed" not in model.layout.fields
+
+
+class DeadlineAlwaysModelled(KafkaModel):
+    """The model with the delivery timeout's step whatever the faults (it leaves it out where it
+    judges no fault can hold the producer up)."""
+
+    def deadline_can_pass(self):
+        return True
+
+
+@pytest.mark.parametrize("settings,faults", [
+    ({}, ["producer-crash", "consumer-crash"]),
+    ({"acks": "1", "enable.idempotence": "false"}, ["producer-crash", "consumer-crash"]),
+    ({"min.insync.replicas": "3"}, []),
+    ({"replication.factor": "1", "min.insync.replicas": "2"}, []),  # 3.7+ caps the min ISR at 1
+])
+def test_where_the_model_leaves_the_deadline_out_it_could_never_pass(settings, faults):
+    model = semcheck.build_model(settings, messages=2, max_faults=2, faults=faults)
+    assert not model.deadline_may_pass
+    r = semcheck.verify(settings, messages=2, max_faults=2, faults=faults, variant=DeadlineAlwaysModelled,
+                        properties=[NEVER_TIMES_OUT])
+    assert r.verdict("deadline-never-passes") == HOLDS

@@ -117,6 +117,12 @@ HEAVY = {
     "transactional.id=app-1,auto.offset.reset=earliest,replication.factor=1,messages=1,max_faults=1,faults=producer-zombie",
     "transactional.id=app-1,isolation.level=read_committed,auto.offset.reset=earliest,replication.factor=1,messages=1,max_faults=1,faults=producer-crash",
     "transactional.id=app-1,isolation.level=read_committed,replication.factor=1,messages=1,max_faults=1,faults=network",
+    # 17-21 s each once delivery.timeout.ms and eligible leader replicas were modelled (issue 10):
+    # the suite must stay under ten minutes; their settings stay covered by other default rows
+    "retries=0,enable.idempotence=false,messages=1,max_faults=1,faults=network",
+    "min.insync.replicas=3,messages=1,faults=none",
+    "isolation.level=read_committed,messages=1,faults=none",
+    "commit=before-process,messages=1,max_faults=1,faults=consumer-crash",
 }
 FAST = [row for row in ONE_FAULT if _id(row) not in HEAVY]
 
@@ -216,7 +222,7 @@ def test_bounded_agreement_rows_are_rows_of_the_matrix():
 
 
 def test_the_matrix_covers_every_setting_and_fault_class():
-    assert len(FAST) >= 22 and len(FAST) + len(SLOW) >= 60  # the CI-sized matrix, and all of it
+    assert len(FAST) >= 20 and len(FAST) + len(SLOW) >= 60  # the CI-sized matrix, and all of it
     rows = FAST + SLOW
     keys = {k for settings, _ in rows for k in settings}
     for key in ("acks", "retries", "enable.idempotence", "max.in.flight.requests.per.connection",

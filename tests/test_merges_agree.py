@@ -61,14 +61,13 @@ MATRIX += [(ELR, {"faults": ["power-loss", "controlled-shutdown"]}),
            (ELR, {"faults": ["broker-crash", "controlled-shutdown"]})]
 
 # The CI-sized part: a row or two of each kind the matrix must cover, chosen among the cheaper
-# ones (about 40 s in all; docs/model.md, "Merged steps", gives the whole matrix's time).
+# ones (docs/model.md, "Merged steps", gives the whole matrix's time).  Issue 10 moved the two that
+# took 20 s each to the slow matrix (acks=1 with network and consumer crashes; no idempotence, 5 in
+# flight, acks=1 with follower lag and broker crashes): the suite must stay under ten minutes.
 FAST = [
     ({}, {"faults": ["producer-crash", "consumer-crash"]}),
-    ({"acks": "1"}, {"faults": ["network", "consumer-crash"]}),
     ({"acks": "0"}, {"faults": ["network", "broker-crash"]}),
     ({"acks": "0"}, {"faults": ["power-loss", "producer-crash"]}),
-    ({**NO_IDEMPOTENCE, "max.in.flight.requests.per.connection": "5", "acks": "1"},
-     {"faults": ["follower-lag", "broker-crash"]}),
     ({**NO_IDEMPOTENCE, "max.in.flight.requests.per.connection": "1"}, {"faults": ["network", "producer-crash"]}),
     ({"replication.factor": "1"}, {"faults": ["power-loss", "producer-crash"]}),
     ({"replication.factor": "2", "acks": "1"}, {"faults": ["follower-lag", "broker-crash"]}),

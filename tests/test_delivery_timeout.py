@@ -24,20 +24,12 @@ from semcheck.model.kafka import KafkaModel
 from semcheck.model.kafka_codes import ACKED, FAILED, QUEUED
 from semcheck.properties import INVARIANT, Property
 
-from test_model_steps import step
+from test_model_steps import step, walk
 
 UNDER_MIN_ISR = {"replication.factor": "2", "min.insync.replicas": "2"}
 
 NEVER_TIMES_OUT = Property("deadline-never-passes", INVARIANT, "delivery.timeout.ms never passes",
                            lambda model: StatePredicate("the deadline has not passed", lambda s: s.deadline_passed == 0))
-
-
-def _walk(model, d, *moves):
-    for actor, name, params in moves:
-        after = step(model, model.layout.encode(d), actor, name, params)
-        assert after is not None, f"{actor}: {name} {params} is not enabled"
-        d = after
-    return d
 
 
 def test_a_request_on_the_wire_when_the_deadline_passes_may_still_be_written():
@@ -46,10 +38,10 @@ def test_a_request_on_the_wire_when_the_deadline_passes_may_still_be_written():
     leader appends m1, and its answer changes nothing: failed but written."""
     model = semcheck.build_model(UNDER_MIN_ISR, messages=1, max_faults=1, faults=["follower-lag"])
     d = model.layout.decode(model.initial_states()[0])
-    d = _walk(model, d, ("broker 2", "falls behind", {"broker": 1}), ("producer", "send", {"message": 0, "slot": 0}),
+    d = walk(model, d, ("broker 2", "falls behind", {"broker": 1}), ("producer", "send", {"message": 0, "slot": 0}),
               ("producer", "delivery timeout", {}))
     assert d["status"] == [FAILED] and d["req_msg"][0] == 1 and d["deadline_passed"] == 1
-    d = _walk(model, d, ("broker 2", "rejoin ISR", {"broker": 1}), ("leader", "append", {"slot": 0}),
+    d = walk(model, d, ("broker 2", "rejoin ISR", {"broker": 1}), ("leader", "append", {"slot": 0}),
               ("broker 2", "fetch", {"broker": 1}), ("leader", "respond", {"slot": 0}),
               ("producer", "receive ok", {"slot": 0}))
     assert d["status"] == [FAILED] and d["log"][0][0] == 1 and d["req_msg"][0] == 0
@@ -62,7 +54,7 @@ def test_the_deadline_passes_only_while_the_producer_is_held_up():
     model = semcheck.build_model(UNDER_MIN_ISR, messages=2, max_faults=1, faults=["follower-lag"])
     d = model.layout.decode(model.initial_states()[0])
     assert step(model, model.layout.encode(d), "producer", "delivery timeout", {}) is None
-    d = _walk(model, d, ("broker 2", "falls behind", {"broker": 1}), ("producer", "delivery timeout", {}))
+    d = walk(model, d, ("broker 2", "falls behind", {"broker": 1}), ("producer", "delivery timeout", {}))
     assert d["status"] == [FAILED, FAILED]
 
 
@@ -82,7 +74,7 @@ def test_a_restarted_producer_has_a_new_deadline():
     """A new producer instance creates new batches (new createdMs)."""
     model = semcheck.build_model(UNDER_MIN_ISR, messages=1, max_faults=2, faults=["follower-lag", "producer-crash"])
     d = model.layout.decode(model.initial_states()[0])
-    d = _walk(model, d, ("broker 2", "falls behind", {"broker": 1}), ("producer", "delivery timeout", {}),
+    d = walk(model, d, ("broker 2", "falls behind", {"broker": 1}), ("producer", "delivery timeout", {}),
               ("producer", "crashes and restarts", {}))
     assert d["deadline_passed"] == 0 and d["status"] == [QUEUED]
 

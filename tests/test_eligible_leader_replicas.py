@@ -24,19 +24,9 @@ from semcheck.cli import main
 from semcheck.model.config import ConfigError
 from semcheck.model.kafka import KafkaModel
 
-from test_model_steps import step
+from test_model_steps import step, walk
 
 TWO_OF_TWO = {"replication.factor": "2", "min.insync.replicas": "2"}
-
-
-def _walk(model, *moves):
-    """The state after ``moves`` (actor, action, params) from the initial state; each must be enabled."""
-    d = model.layout.decode(model.initial_states()[0])
-    for actor, name, params in moves:
-        after = step(model, model.layout.encode(d), actor, name, params)
-        assert after is not None, f"{actor}: {name} {params} is not enabled"
-        d = after
-    return d
 
 
 # m1 is acknowledged by both replicas (acks=all), then broker 2 falls behind and broker 1, the leader,
@@ -57,7 +47,7 @@ def test_a_follower_that_left_the_isr_below_the_min_isr_may_lead_once_the_isr_is
     member.  Without the feature the last member stays in the ISR and only it may lead."""
     model = semcheck.build_model(TWO_OF_TWO, messages=1, max_faults=2, faults=["follower-lag", "power-loss"],
                                  broker_version=version)
-    d = _walk(model, *ACKED_THEN_LAG_THEN_LEADER_POWER_LOSS)
+    d = walk(model, None, *ACKED_THEN_LAG_THEN_LEADER_POWER_LOSS)
     elected = step(model, model.layout.encode(d), "controller", "elect leader", {"broker": 1})
     if version == "3.9":
         assert d["isr"] == [1, 0] and elected is None
@@ -72,7 +62,7 @@ def test_an_unclean_restart_leaves_the_elr_and_the_last_known_leader_comes_back_
     leaves the ELR; broker 2, still eligible, is elected before anyone thinks of the last known
     leader (canElectLastKnownLeader needs ISR and ELR empty)."""
     model = semcheck.build_model(TWO_OF_TWO, messages=1, max_faults=2, faults=["follower-lag", "power-loss"])
-    d = _walk(model, *ACKED_THEN_LAG_THEN_LEADER_POWER_LOSS, ("broker 1", "restart", {"broker": 0}))
+    d = walk(model, None, *ACKED_THEN_LAG_THEN_LEADER_POWER_LOSS, ("broker 1", "restart", {"broker": 0}))
     assert d["elr"] == [0, 1] and d["log_len"][0] == 0
     state = model.layout.encode(d)
     assert step(model, state, "controller", "elect the last known leader", {"broker": 0}) is None
@@ -84,26 +74,18 @@ def test_the_last_known_leader_is_elected_only_once_isr_and_elr_are_empty_and_it
     empties; the last leader (broker 1) is then elected although its log lost m1
     (canElectLastKnownLeader, 4.1+: only while it is acceptable, KAFKA-19522), and m1 is gone."""
     model = semcheck.build_model(TWO_OF_TWO, messages=1, max_faults=2, faults=["power-loss"])
-    d = _walk(model, ("producer", "send", {"message": 0, "slot": 0}), ("leader", "append", {"slot": 0}),
+    d = walk(model, None, ("producer", "send", {"message": 0, "slot": 0}), ("leader", "append", {"slot": 0}),
               ("broker 2", "fetch", {"broker": 1}), ("broker 2", "loses power", {"broker": 1, "kept": 0}),
               ("broker 1", "loses power", {"broker": 0, "kept": 0}))
     assert d["isr"] == [0, 0] and d["elr"] == [1, 1] and d["last_leader"] == 1
     state = model.layout.encode(d)
     assert step(model, state, "controller", "elect the last known leader", {"broker": 0}) is None  # it is down
-    d = _walk_from(model, d, ("broker 1", "restart", {"broker": 0}))
+    d = walk(model, d, ("broker 1", "restart", {"broker": 0}))
     assert step(model, model.layout.encode(d), "controller", "elect the last known leader", {"broker": 0}) is None
-    d = _walk_from(model, d, ("broker 2", "restart", {"broker": 1}),
+    d = walk(model, d, ("broker 2", "restart", {"broker": 1}),
                    ("controller", "elect the last known leader", {"broker": 0}))
     assert d["leader"] == 0 and d["isr"] == [1, 0] and d["elr"] == [0, 0] and d["last_leader"] == 0
     assert d["log_len"] == [0, 0]
-
-
-def _walk_from(model, d, *moves):
-    for actor, name, params in moves:
-        after = step(model, model.layout.encode(d), actor, name, params)
-        assert after is not None, f"{actor}: {name} {params} is not enabled"
-        d = after
-    return d
 
 
 def test_a_controlled_shutdown_keeps_the_broker_eligible():
@@ -111,20 +93,20 @@ def test_a_controlled_shutdown_keeps_the_broker_eligible():
     below the min ISR); it stops cleanly, so when it registers again it stays in the ELR
     (KAFKA-15586), and after the leader's power loss it is elected with m1."""
     model = semcheck.build_model(TWO_OF_TWO, messages=1, max_faults=2, faults=["power-loss", "controlled-shutdown"])
-    d = _walk(model, ("producer", "send", {"message": 0, "slot": 0}), ("leader", "append", {"slot": 0}),
+    d = walk(model, None, ("producer", "send", {"message": 0, "slot": 0}), ("leader", "append", {"slot": 0}),
               ("broker 2", "fetch", {"broker": 1}),
               ("broker 2", "begins a controlled shutdown", {"broker": 1}))
     assert d["isr"] == [1, 0] and d["elr"] == [0, 1] and d["stopping"] == [0, 1]
     # the controller does not let a broker in controlled shutdown back into the ISR
     assert step(model, model.layout.encode(d), "broker 2", "rejoin ISR", {"broker": 1}) is None
-    d = _walk_from(model, d, ("broker 2", "shuts down cleanly", {"broker": 1}), ("broker 2", "restart", {"broker": 1}),
+    d = walk(model, d, ("broker 2", "shuts down cleanly", {"broker": 1}), ("broker 2", "restart", {"broker": 1}),
                    ("broker 1", "loses power", {"broker": 0, "kept": 0}), ("controller", "elect leader", {"broker": 1}))
     assert d["leader"] == 1 and d["log"][1][0] == 1
 
 
 def test_a_crash_during_a_controlled_shutdown_is_unclean():
     model = semcheck.build_model(TWO_OF_TWO, messages=1, max_faults=2, faults=["broker-crash", "controlled-shutdown"])
-    d = _walk(model, ("broker 2", "begins a controlled shutdown", {"broker": 1}), ("broker 2", "crashes", {"broker": 1}),
+    d = walk(model, None, ("broker 2", "begins a controlled shutdown", {"broker": 1}), ("broker 2", "crashes", {"broker": 1}),
               ("broker 2", "restart", {"broker": 1}))
     assert d["elr"] == [0, 0] and d["clean_stop"] == [0, 0]
 

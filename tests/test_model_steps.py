@@ -21,6 +21,18 @@ def step(model, state: bytes, actor: str, name: str, params=None):
     raise AssertionError(f"no action {actor}: {name} {params}")
 
 
+def walk(model, d=None, *moves):
+    """The decoded state after ``moves`` ((actor, action, params) each, all of which must be
+    enabled) from the decoded state ``d``, or from the initial state when ``d`` is None."""
+    if d is None:
+        d = model.layout.decode(model.initial_states()[0])
+    for actor, name, params in moves:
+        after = step(model, model.layout.encode(d), actor, name, params)
+        assert after is not None, f"{actor}: {name} {params} is not enabled"
+        d = after
+    return d
+
+
 @pytest.mark.parametrize("split", [None, ["truncate-at-once"]])
 def test_a_replica_restarting_after_a_power_loss_keeps_only_what_reached_the_disk(split):
     """Kafka acknowledges before fsync (LogConfig flush.messages defaults to Long.MAX_VALUE), so a

@@ -64,12 +64,15 @@ def _elr(config) -> str:
 
 
 def _delivery_timeout(model) -> Assumption:
+    if model.config.request_timeouts_to_deadline is None:
+        return Assumption("delivery-timeout", "delivery.timeout.ms=2147483647 is read as never: no send fails by time")
     if not model.delivery_timeout:
         return Assumption("delivery-timeout", "delivery.timeout.ms is not modelled for the transactional producer "
                                               "yet: no send fails by time alone, so every outage is taken to end "
                                               "before the producer gives up (120 s by default)")
     return Assumption("delivery-timeout", "delivery.timeout.ms passes only while the producer is held up until a "
                                           "fault ends (the partition offline with no one to elect, acks=all refused "
-                                          "for want of ISR, a stuck sequence), never in a healthy but slow run; all "
+                                          "for want of ISR, a stuck sequence) or once its request timeouts add up to "
+                                          "it, never in a healthy but slow run; all "
                                           "batches share one deadline, as the application sends them together "
                                           "(docs/model.md, \"delivery.timeout.ms\")")

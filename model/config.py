@@ -80,6 +80,14 @@ class KafkaConfig:
         return self.broker.effective_min_isr(self.min_insync_replicas, self.replication_factor)
 
     @property
+    def request_timeouts_to_deadline(self) -> int | None:
+        """How many request timeouts (request.timeout.ms, 30 s) add up to delivery.timeout.ms; None:
+        never (Integer.MAX_VALUE)."""
+        if self.delivery_timeout_ms >= NEVER_TIMES_OUT:
+            return None
+        return -(-self.delivery_timeout_ms // REQUEST_TIMEOUT_MS)
+
+    @property
     def unlimited_retries(self) -> bool:
         return self.retries >= UNLIMITED_RETRIES
 
@@ -349,7 +357,10 @@ def _topic_notes(v: dict, given: dict, notes: list[str], broker: BrokerLine) -> 
 
 
 # the Java client's defaults for the two settings delivery.timeout.ms must cover (3.x: linger.ms=0)
-_REQUEST_TIMEOUT_MS, _LINGER_MS = 30_000, 0
+REQUEST_TIMEOUT_MS, _LINGER_MS = 30_000, 0
+# Kafka Connect's source producers set delivery.timeout.ms to Integer.MAX_VALUE (Worker.java): retry
+# for ever.  semcheck reads that value, and only it, as "never"
+NEVER_TIMES_OUT = UNLIMITED_RETRIES
 
 
 def _check_delivery_timeout(given: dict, notes: list[str]) -> None:
@@ -358,11 +369,18 @@ def _check_delivery_timeout(given: dict, notes: list[str]) -> None:
     key = "delivery.timeout.ms"
     if key not in given:
         return
-    if given[key] < _LINGER_MS + _REQUEST_TIMEOUT_MS:
+    value = given[key]
+    if value < _LINGER_MS + REQUEST_TIMEOUT_MS:
         raise ConfigError(f"Kafka rejects this configuration: {key} should be equal to or larger than linger.ms + "
-                          f"request.timeout.ms (defaults {_LINGER_MS} + {_REQUEST_TIMEOUT_MS}; {key}={given[key]})")
-    notes.append(f"{key}={given[key]}: semcheck's model has no clock, so every value gives the same verdicts: "
-                 "the deadline passes only while the producer is held up until a fault ends (docs/model.md)")
+                          f"request.timeout.ms (defaults {_LINGER_MS} + {REQUEST_TIMEOUT_MS}; {key}={value})")
+    if value == NEVER_TIMES_OUT:
+        notes.append(f"{key}={value}: read as never (Kafka Connect's setting for retrying for ever): no send fails "
+                     "by time")
+        return
+    waits = -(-value // REQUEST_TIMEOUT_MS)
+    notes.append(f"{key}={value}: the model has no clock; the deadline passes while the producer is held up until "
+                 f"a fault ends, or once it has waited out {waits} request timeout{'s' if waits > 1 else ''} "
+                 f"(request.timeout.ms={REQUEST_TIMEOUT_MS}) (docs/model.md)")
 
 
 def _resolve_elr(v: dict, given: dict, notes: list[str], broker: BrokerLine) -> bool:

@@ -78,6 +78,11 @@ class KafkaModel(ProducerMixin, ConnectionMixin, BrokerMixin, ClusterMixin, Cons
                               "fences the old producer instance, and semcheck does not model it")
         self.zombies = bounds.enabled("producer-zombie")
         self.delivery_timeout = self.models_delivery_timeout()
+        # request timeouts that add up to delivery.timeout.ms, counted where enough silent faults
+        # (a broken connection, a power loss: each waits out request.timeout.ms) fit in the bounds
+        waits = config.request_timeouts_to_deadline
+        silent = sum(1 for f in ("network", "power-loss") if bounds.enabled(f))
+        self.deadline_waits = waits if self.delivery_timeout and silent and waits <= bounds.max_faults else 0
         self.deadline_may_pass = self.delivery_timeout and self.deadline_can_pass()
         # eligible leader replicas (KIP-966; kafka_cluster.py)
         self.elr = self.models_elr(config)
@@ -131,10 +136,11 @@ class KafkaModel(ProducerMixin, ConnectionMixin, BrokerMixin, ClusterMixin, Cons
         return config.eligible_leader_replicas and config.effective_min_isr >= 2
 
     def models_delivery_timeout(self) -> bool:
-        """Whether sends can fail by delivery.timeout.ms (kafka_producer.py).  Not yet for the
-        transactional producer, whose expiry is an abortable error that bumps the epoch; there
-        the assumption stays listed.  benchmarks/timeout_cost.py overrides this to measure it."""
-        return not self.transactional
+        """Whether sends can fail by delivery.timeout.ms (kafka_producer.py): not with
+        delivery.timeout.ms=2147483647 (never), and not yet for the transactional producer, whose
+        expiry is an abortable error that bumps the epoch; there the assumption stays listed.
+        benchmarks/timeout_cost.py overrides this to measure it."""
+        return not self.transactional and self.config.request_timeouts_to_deadline is not None
 
     # the fault classes that can hold the producer up until they end (kafka_producer.py, ``stalled``)
     _STALLING_FAULTS = ("network", "follower-lag", "broker-crash", "power-loss", "controlled-shutdown")
@@ -145,7 +151,7 @@ class KafkaModel(ProducerMixin, ConnectionMixin, BrokerMixin, ClusterMixin, Cons
         Elsewhere the step could never be taken, and leaving it out keeps those models as they were
         (tests/test_delivery_timeout.py checks that against a variant that keeps it)."""
         config = self.config
-        return (any(self.bounds.enabled(f) for f in self._STALLING_FAULTS)
+        return (any(self.bounds.enabled(f) for f in self._STALLING_FAULTS) or self.deadline_waits > 0
                 or (config.acks == -1 and config.effective_min_isr > config.replication_factor))
 
     def merged(self, name: str) -> bool:

@@ -318,6 +318,21 @@ class ClusterMixin:
             return True
         return self.common_prefix_length(s, f, s.leader) == s.log_len[f]
 
+    def replicating(self, s, f):
+        """Broker ``f`` runs its replica fetcher: it is alive and, with controlled shutdowns, not
+        shutting down (a broker in controlled shutdown leaves the ISR, and ReplicaManager.
+        applyLocalFollowersDelta stops the fetchers of the partitions whose ISR it is not in)."""
+        if self.clean_stops:
+            return And(s.alive[f] == 1, s.stopping[f] == 0)
+        return s.alive[f] == 1
+
+    def fencing_pending(self, s):
+        """A dead broker the controller has not fenced yet (only with fence-on-crash split): within
+        broker.session.timeout.ms it will be, which may make someone electable."""
+        if self.merged("fence-on-crash"):
+            return False
+        return Or([self._unfenced(s, r) for r in range(self.n_replicas)])
+
     def _truncate(self, f):
         def effect(s, nx):
             # The fetch response reports a diverging epoch, and the follower truncates to where its
@@ -325,7 +340,7 @@ class ClusterMixin:
             # then it fetches nothing and may even be elected with its old suffix
             # (Partition.makeLeader does not truncate).
             self._truncate_to_common_prefix(s, nx, f, s.leader)
-            return And(s.alive[f] == 1, self.leader_up(s), s.leader != f, Not(self.agrees_with_leader(s, f)))
+            return And(self.replicating(s, f), self.leader_up(s), s.leader != f, Not(self.agrees_with_leader(s, f)))
 
         return effect
 
@@ -335,7 +350,7 @@ class ClusterMixin:
             self.copy_record(s, nx, f, mine, s.leader, mine)
             nx.log_len[f] = mine + 1
             self._fetch_reports(s, nx, f, mine + 1)
-            return And(s.alive[f] == 1, self.leader_up(s), s.leader != f, mine < self.leader_len(s),
+            return And(self.replicating(s, f), self.leader_up(s), s.leader != f, mine < self.leader_len(s),
                        self.agrees_with_leader(s, f))
 
         return effect
@@ -355,7 +370,7 @@ class ClusterMixin:
             self._fetch_reports(s, nx, f, s.log_len[f])
             reported = And(s.known[f] == s.log_len[f] + 1,
                            s.hw_local[f] == Min(self.high_watermark(s), s.log_len[f]))
-            return And(s.alive[f] == 1, self.leader_up(s), s.leader != f, s.log_len[f] == self.leader_len(s),
+            return And(self.replicating(s, f), self.leader_up(s), s.leader != f, s.log_len[f] == self.leader_len(s),
                        self.agrees_with_leader(s, f), Not(reported))
 
         return effect
@@ -429,7 +444,7 @@ class ClusterMixin:
                 nx.meta = If(s.meta == self.no_broker, r, s.meta)
             for x in range(self.n_replicas):
                 if x != r and self.merged("truncate-at-once"):
-                    self._truncate_to_common_prefix(s, nx, x, r, when=s.alive[x] == 1)
+                    self._truncate_to_common_prefix(s, nx, x, r, when=self.replicating(s, x))
             if kind != CLEAN:
                 # an unclean election (or the last known leader's, which Kafka counts as unclean) makes
                 # the leader the whole ISR and clears the ELR (PartitionChangeBuilder.tryElection,

@@ -138,7 +138,7 @@ class FaultsMixin:
             text += " and away from leadership"
         if a["elr"][r]:
             text += ", and it stays eligible to lead (ELR: the ISR is below the min ISR)"
-        return text + "; it keeps running as a follower until it stops"
+        return text + "; it keeps running, fetching nothing for the partition, until it stops"
 
     def _says_stop_cleanly(self, action, b, a) -> str:
         return ("flushes its log and stops cleanly (its clean-shutdown file keeps its broker epoch, so it keeps "
@@ -215,8 +215,9 @@ class FaultsMixin:
     def _begin_shutdown(self, r):
         """Broker ``r`` asks to shut down (BrokerHeartbeat wantShutDown): the controller takes it out of
         the ISR and leadership (ReplicationControlManager.handleBrokerInControlledShutdown; with eligible
-        leader replicas it may join the ELR, as a clean broker).  It keeps running, a follower nobody
-        elects and the ISR does not take back, until it stops (``_stop_cleanly``)."""
+        leader replicas it may join the ELR, as a clean broker).  It keeps running, fetching nothing
+        for the partition (ClusterMixin.replicating), nobody elects it and the ISR does not take it
+        back, until it stops (``_stop_cleanly``)."""
 
         def effect(s, nx):
             nx.stopping[r] = 1
@@ -309,6 +310,8 @@ class FaultsMixin:
         nx.next_seq = 0
         if self.deadline_may_pass:
             nx.deadline_passed = 0  # a new instance creates new batches, with a new deadline
+        if self.deadline_waits:
+            nx.waited = 0
         if not self.idempotent:
             # a new client's queue: the messages to re-send, in send order
             for j in range(self.n_messages):

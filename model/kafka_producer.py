@@ -22,7 +22,7 @@ InFlightRequests.java.
 from __future__ import annotations
 
 from .api import Action
-from .dsl import And, Count, If, Max, Not, Or
+from .dsl import And, Count, If, Max, Min, Not, Or
 from .kafka_codes import ACKED, CLOSED, COMMITTED, ERR, FAILED, FENCED, INFLIGHT, LOST, OK, ONGOING, OOS, QUEUED, REQ
 
 # The rules this actor uses from the others (their public methods).  kafka.py's shared sizes,
@@ -30,7 +30,7 @@ from .kafka_codes import ACKED, CLOSED, COMMITTED, ERR, FAILED, FENCED, INFLIGHT
 # table against the code, so a new call across actors is a visible change here.
 REQUIRES = {
     "kafka_broker": ("enough_isr",),
-    "kafka_cluster": ("can_elect", "leader_up"),
+    "kafka_cluster": ("can_elect", "fencing_pending", "leader_up"),
     "kafka_connection": ("connection_head", "on_connection", "remove_request", "remove_requests", "request_is"),
     "kafka_transactions": ("abort_transaction", "commit_transaction"),
 }
@@ -56,6 +56,10 @@ class ProducerMixin:
         if self.deadline_may_pass:
             # delivery.timeout.ms has passed since this producer instance created its batches
             lay.scalar("deadline_passed", 2)
+        if self.deadline_waits:
+            # request timeouts this producer instance has waited out (saturating one short of the
+            # number that adds up to delivery.timeout.ms)
+            lay.scalar("waited", self.deadline_waits)
 
     def initial_producer_values(self) -> dict:
         n = self.n_messages
@@ -152,6 +156,8 @@ class ProducerMixin:
         on_wire = [m for m in failed if b["status"][m] == INFLIGHT]
         why = ("the partition has no leader and none can be elected until a broker restarts"
                if t.evaluate(b, self._offline_for_good) else
+               "the producer waits out one more request timeout (request.timeout.ms, 30 s), and those it has waited "
+               "add up to delivery.timeout.ms" if t.evaluate(b, self._last_request_timeout) else
                "the ISR is below the min ISR, so every acks=all write is refused" if t.evaluate(b, self._refused_for_min_isr)
                else "the leader answers OUT_OF_ORDER_SEQUENCE_NUMBER to an unfinished batch whose sequence is below "
                     "an acknowledged one")
@@ -414,6 +420,8 @@ class ProducerMixin:
             # closes the connection, which fails every request on it, and asks for new metadata.
             self._fail_requests(s, nx, [self.on_connection(s, c, b) for c in range(self.slots)])
             self.forget_leader(nx, s)
+            if self.deadline_waits:
+                nx.waited = Min(s.waited + 1, self.deadline_waits - 1)
             return Or([And(self.on_connection(s, c, b), s.req_stage[c] == LOST) for c in range(self.slots)])
 
         return effect
@@ -446,10 +454,20 @@ class ProducerMixin:
         ISR (until a follower catches up or restarts); or, with idempotence, an unfinished batch has
         a lower sequence than an acknowledged one under the same epoch, so the leader answers its
         retries OUT_OF_ORDER_SEQUENCE_NUMBER (it has no state for it) until the deadline."""
-        return Or(self._offline_for_good(s), self._refused_for_min_isr(s), self._stuck_sequence(s))
+        return Or(self._offline_for_good(s), self._refused_for_min_isr(s), self._stuck_sequence(s),
+                  self._last_request_timeout(s))
+
+    def _last_request_timeout(self, s):
+        """The producer waits out a request timeout (a request or answer lost, a silent broker) that
+        brings the request timeouts it has waited to delivery.timeout.ms: with the default 120 s the
+        fourth, with an explicit 30 s the first."""
+        if not self.deadline_waits:
+            return False
+        waiting = Or([s.req_stage[c] == LOST for c in range(self.slots)])
+        return And(waiting, s.waited + 1 >= self.deadline_waits)
 
     def _offline_for_good(self, s):
-        return And(s.has_leader == 0, Not(self.can_elect(s)))
+        return And(s.has_leader == 0, Not(self.can_elect(s)), Not(self.fencing_pending(s)))
 
     def _refused_for_min_isr(self, s):
         return And(self.leader_up(s), Not(self.enough_isr(s))) if self.acks == -1 else False

@@ -490,7 +490,11 @@ def test_delivery_timeout_must_be_an_int(raw):
     assert "delivery.timeout.ms" in one_line_error({"delivery.timeout.ms": raw})
 
 
-def test_any_delivery_timeout_gives_the_same_model_and_says_so():
+def test_an_explicit_delivery_timeout_says_how_it_is_read():
     cfg = resolve_config({"delivery.timeout.ms": "300000"})
     assert cfg.delivery_timeout_ms == 300000 and cfg.kafka_settings()["delivery.timeout.ms"] == 300000
-    assert any(note.startswith("delivery.timeout.ms=300000: semcheck's model has no clock") for note in cfg.notes)
+    assert cfg.request_timeouts_to_deadline == 10
+    assert any("once it has waited out 10 request timeouts" in note for note in cfg.notes)
+    never = resolve_config({"delivery.timeout.ms": "2147483647"})
+    assert never.request_timeouts_to_deadline is None
+    assert any("read as never" in note for note in never.notes)

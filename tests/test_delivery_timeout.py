@@ -116,3 +116,40 @@ def test_where_the_model_leaves_the_deadline_out_it_could_never_pass(settings, f
     r = semcheck.verify(settings, messages=2, max_faults=2, faults=faults, variant=DeadlineAlwaysModelled,
                         properties=[NEVER_TIMES_OUT])
     assert r.verdict("deadline-never-passes") == HOLDS
+
+
+@pytest.mark.parametrize("settings,faults,max_faults,verdict", [
+    ({"delivery.timeout.ms": "30000"}, ["network"], 1, VIOLATED),  # one request timeout is the deadline
+    ({"delivery.timeout.ms": "60000"}, ["network"], 1, HOLDS),  # two are needed
+    ({"delivery.timeout.ms": "60000"}, ["network"], 2, VIOLATED),
+    ({"delivery.timeout.ms": "30000"}, ["power-loss"], 1, VIOLATED),  # a silent broker: the same wait
+    ({}, ["network"], 3, HOLDS),  # 120 s: four request timeouts, more than three faults give
+])
+def test_request_timeouts_add_up_to_the_deadline(settings, faults, max_faults, verdict):
+    """Sender.sendProducerData fails an in-flight batch at its deadline even while its request waits
+    for request.timeout.ms (getExpiredInflightBatches), so silent waits of 30 s each add up."""
+    r = semcheck.verify(settings, messages=1, max_faults=max_faults, faults=faults, properties=[NEVER_TIMES_OUT])
+    assert r.verdict("deadline-never-passes") == verdict
+
+
+def test_the_longest_delivery_timeout_is_never():
+    """Kafka Connect sets delivery.timeout.ms=Integer.MAX_VALUE for its source producers (Worker.java):
+    retry for ever.  A follower out of the ISR then only delays m1 until it is back (fairness: it
+    keeps fetching), where the default 120 s fails the send."""
+    never = {**UNDER_MIN_ISR, "delivery.timeout.ms": "2147483647"}
+    model = semcheck.build_model(never, messages=1, max_faults=1, faults=["follower-lag"])
+    assert not model.delivery_timeout and "deadline_passed" not in model.layout.fields
+    r = semcheck.verify(never, messages=1, max_faults=1, faults=["follower-lag"])
+    assert r.verdict("no-loss") == HOLDS
+    assert any("read as never" in a.text for a in r.assumptions_of("no-loss"))
+    default = semcheck.verify(UNDER_MIN_ISR, messages=1, max_faults=1, faults=["follower-lag"])
+    assert default.verdict("no-loss") == VIOLATED
+
+
+def test_a_broker_in_controlled_shutdown_stops_fetching():
+    """ReplicaManager.applyLocalFollowersDelta stops the fetchers of a broker in controlled shutdown
+    for the partitions whose ISR it has left."""
+    model = semcheck.build_model(UNDER_MIN_ISR, messages=1, max_faults=1, faults=["controlled-shutdown"])
+    d = walk(model, None, ("producer", "send", {"message": 0, "slot": 0}), ("leader", "append", {"slot": 0}),
+             ("broker 2", "begins a controlled shutdown", {"broker": 1}))
+    assert step(model, model.layout.encode(d), "broker 2", "fetch", {"broker": 1}) is None

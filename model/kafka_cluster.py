@@ -318,14 +318,6 @@ class ClusterMixin:
             return True
         return self.common_prefix_length(s, f, s.leader) == s.log_len[f]
 
-    def replicating(self, s, f):
-        """Broker ``f`` runs its replica fetcher: it is alive and, with controlled shutdowns, not
-        shutting down (a broker in controlled shutdown leaves the ISR, and ReplicaManager.
-        applyLocalFollowersDelta stops the fetchers of the partitions whose ISR it is not in)."""
-        if self.clean_stops:
-            return And(s.alive[f] == 1, s.stopping[f] == 0)
-        return s.alive[f] == 1
-
     def fencing_pending(self, s):
         """A dead broker the controller has not fenced yet (only with fence-on-crash split): within
         broker.session.timeout.ms it will be, which may make someone electable."""
@@ -340,7 +332,7 @@ class ClusterMixin:
             # then it fetches nothing and may even be elected with its old suffix
             # (Partition.makeLeader does not truncate).
             self._truncate_to_common_prefix(s, nx, f, s.leader)
-            return And(self.replicating(s, f), self.leader_up(s), s.leader != f, Not(self.agrees_with_leader(s, f)))
+            return And(self.active(s, f), self.leader_up(s), s.leader != f, Not(self.agrees_with_leader(s, f)))
 
         return effect
 
@@ -350,7 +342,7 @@ class ClusterMixin:
             self.copy_record(s, nx, f, mine, s.leader, mine)
             nx.log_len[f] = mine + 1
             self._fetch_reports(s, nx, f, mine + 1)
-            return And(self.replicating(s, f), self.leader_up(s), s.leader != f, mine < self.leader_len(s),
+            return And(self.active(s, f), self.leader_up(s), s.leader != f, mine < self.leader_len(s),
                        self.agrees_with_leader(s, f))
 
         return effect
@@ -370,7 +362,7 @@ class ClusterMixin:
             self._fetch_reports(s, nx, f, s.log_len[f])
             reported = And(s.known[f] == s.log_len[f] + 1,
                            s.hw_local[f] == Min(self.high_watermark(s), s.log_len[f]))
-            return And(self.replicating(s, f), self.leader_up(s), s.leader != f, s.log_len[f] == self.leader_len(s),
+            return And(self.active(s, f), self.leader_up(s), s.leader != f, s.log_len[f] == self.leader_len(s),
                        self.agrees_with_leader(s, f), Not(reported))
 
         return effect
@@ -386,10 +378,8 @@ class ClusterMixin:
             if not self.merged("hw-at-once"):
                 end = If(s.known[f] == 0, -1, end)
             return And(
-                s.alive[f] == 1, s.isr[f] == 0, self.leader_up(s), s.leader != f,
+                self.active(s, f), s.isr[f] == 0, self.leader_up(s), s.leader != f,
                 end >= self.high_watermark(s), end >= s.epoch_start, self.agrees_with_leader(s, f),
-                # the controller refuses a broker in controlled shutdown (AlterPartition, KIP-841)
-                s.stopping[f] == 0 if self.clean_stops else True,
             )
 
         return effect
@@ -444,7 +434,7 @@ class ClusterMixin:
                 nx.meta = If(s.meta == self.no_broker, r, s.meta)
             for x in range(self.n_replicas):
                 if x != r and self.merged("truncate-at-once"):
-                    self._truncate_to_common_prefix(s, nx, x, r, when=self.replicating(s, x))
+                    self._truncate_to_common_prefix(s, nx, x, r, when=self.active(s, x))
             if kind != CLEAN:
                 # an unclean election (or the last known leader's, which Kafka counts as unclean) makes
                 # the leader the whole ISR and clears the ELR (PartitionChangeBuilder.tryElection,
@@ -452,7 +442,7 @@ class ClusterMixin:
                 self.change_isr(s, nx, [x == r for x in range(self.n_replicas)], clears_elr=True)
             elif self.elr:
                 # elected from the ELR while the ISR is empty: the ISR becomes it alone (tryElection)
-                from_elr = self.isr_empty(s)
+                from_elr = self.isr_size(s) == 0
                 nx.isr[r] = If(from_elr, 1, s.isr[r])
                 nx.elr[r] = If(from_elr, 0, s.elr[r])
             if self.elr:
@@ -465,35 +455,36 @@ class ClusterMixin:
     # The controller elects only live brokers here.  In Kafka it may also elect a dead broker its
     # session has not yet timed out for; that run is the same as one where the broker dies just
     # before it is fenced, having done nothing in between (merges.py, fence-on-crash).
-    def acceptable_leader(self, s, x):
-        """LeaderAcceptor: registered, unfenced and not in controlled shutdown."""
+    def active(self, s, x):
+        """Broker ``x`` runs and is not shutting down (ClusterControlManager.isActive: registered,
+        unfenced, not in controlled shutdown).  Only such a broker may be elected (LeaderAcceptor)
+        or rejoin the ISR (AlterPartition, KIP-841), and only it fetches: ReplicaManager.
+        applyLocalFollowersDelta stops a shutting-down broker's fetchers for the partitions whose
+        ISR it has left."""
         if self.clean_stops:
             return And(s.alive[x] == 1, s.stopping[x] == 0)
         return s.alive[x] == 1
-
-    def isr_empty(self, s):
-        return And([s.isr[x] == 0 for x in range(self.n_replicas)])
 
     def _valid_new_leader(self, s, x):
         """isValidNewLeader: an ISR member or, while the ISR is empty (KIP-966), an ELR member."""
         member = s.isr[x] == 1
         if self.elr:
-            member = Or(member, And(self.isr_empty(s), s.elr[x] == 1))
-        return And(member, self.acceptable_leader(s, x))
+            member = Or(member, And(self.isr_size(s) == 0, s.elr[x] == 1))
+        return And(member, self.active(s, x))
 
     def _last_known_leader_electable(self, s):
         """canElectLastKnownLeader (4.1+, KAFKA-19522): ISR and ELR empty, and the last leader is
         acceptable."""
         if not self.elr:
             return False
-        return And(self.isr_empty(s), [s.elr[x] == 0 for x in range(self.n_replicas)],
-                   Or([And(s.last_leader == x + 1, self.acceptable_leader(s, x)) for x in range(self.n_replicas)]))
+        return And(self.isr_size(s) == 0, [s.elr[x] == 0 for x in range(self.n_replicas)],
+                   Or([And(s.last_leader == x + 1, self.active(s, x)) for x in range(self.n_replicas)]))
 
     def can_elect(self, s):
         """The controller has someone to elect (the partition is offline only until it does): the
         elections of ``_eligible`` taken together, for some broker."""
         replicas = range(self.n_replicas)
-        unclean = (Or([self.acceptable_leader(s, x) for x in replicas]) if self.config.unclean_leader_election
+        unclean = (Or([self.active(s, x) for x in replicas]) if self.config.unclean_leader_election
                    else False)
         return Or(Or([self._valid_new_leader(s, x) for x in replicas]), self._last_known_leader_electable(s), unclean)
 
@@ -505,16 +496,16 @@ class ClusterMixin:
         if kind == LAST_KNOWN:
             return And(Not(Or(valid)), self._last_known_leader_electable(s), s.last_leader == r + 1)
         # unclean.leader.election.enable: nothing else, so the first acceptable replica
-        acceptable = [self.acceptable_leader(s, x) for x in range(self.n_replicas)]
+        acceptable = [self.active(s, x) for x in range(self.n_replicas)]
         return And(Not(Or(valid)), Not(self._last_known_leader_electable(s)), acceptable[r],
                    [Not(acceptable[x]) for x in range(r)])
 
     # ---- the ISR and the eligible leader replicas ----------------------------------------------
-    def change_isr(self, s, nx, target, unclean_shutdown=None, clears_elr=False):
+    def change_isr(self, s, nx, target, clears_elr=False):
         """The ISR becomes ``target`` (one condition per broker).  With eligible leader replicas
         (PartitionChangeBuilder.maybePopulateTargetElr): an ISR at least the min ISR clears the ELR;
-        a smaller one adds to it every replica that leaves the ISR, except one registering after an
-        unclean shutdown; ``clears_elr``: an unclean election empties it."""
+        a smaller one adds to it every replica that leaves the ISR; ``clears_elr``: an unclean
+        election empties it.  (A broker registering after an unclean shutdown leaves it: _restart.)"""
         for x in range(self.n_replicas):
             nx.isr[x] = If(target[x], 1, 0)
         if not self.elr:
@@ -524,7 +515,7 @@ class ClusterMixin:
             if clears_elr:
                 nx.elr[x] = 0
                 continue
-            candidate = And(Or(s.elr[x] == 1, s.isr[x] == 1), Not(target[x]), x != unclean_shutdown)
+            candidate = And(Or(s.elr[x] == 1, s.isr[x] == 1), Not(target[x]))
             nx.elr[x] = If(And(Not(enough), candidate), 1, 0)
 
     def remove_from_isr(self, s, nx, r):

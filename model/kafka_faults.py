@@ -216,7 +216,7 @@ class FaultsMixin:
         """Broker ``r`` asks to shut down (BrokerHeartbeat wantShutDown): the controller takes it out of
         the ISR and leadership (ReplicationControlManager.handleBrokerInControlledShutdown; with eligible
         leader replicas it may join the ELR, as a clean broker).  It keeps running, fetching nothing
-        for the partition (ClusterMixin.replicating), nobody elects it and the ISR does not take it
+        for the partition (ClusterMixin.active), nobody elects it and the ISR does not take it
         back, until it stops (``_stop_cleanly``)."""
 
         def effect(s, nx):

@@ -40,8 +40,11 @@ def assumptions_of(model) -> list[Assumption]:
         _delivery_timeout(model),
     ]
     if config.transactional:
-        out.append(Assumption("transaction-timeout", "transaction.timeout.ms is not modelled: the coordinator "
-                                                     "never aborts a transaction for running too long"))
+        out += [_transaction_timeout(model),
+                Assumption("after-abort", "after an aborted transaction the application gives up on its messages (it "
+                                          "closes a fenced producer, and re-sends nothing in a new transaction); only "
+                                          "a restart (producer-crash) re-sends what is not committed "
+                                          "(docs/model.md, \"Transactions\")")]
     zombie = " (and, with producer-zombie faults, one paused old instance)" if model.zombies else ""
     coordinators = ("the group coordinator and the transaction coordinator do not fail" if config.transactional
                     else "the group coordinator does not fail")
@@ -66,13 +69,26 @@ def _elr(config) -> str:
 def _delivery_timeout(model) -> Assumption:
     if model.config.request_timeouts_to_deadline is None:
         return Assumption("delivery-timeout", "delivery.timeout.ms=2147483647 is read as never: no send fails by time")
-    if not model.delivery_timeout:
-        return Assumption("delivery-timeout", "delivery.timeout.ms is not modelled for the transactional producer "
-                                              "yet: no send fails by time alone, so every outage is taken to end "
-                                              "before the producer gives up (120 s by default)")
     return Assumption("delivery-timeout", "delivery.timeout.ms passes only while the producer is held up until a "
                                           "fault ends (the partition offline with no one to elect, acks=all refused "
                                           "for want of ISR, a stuck sequence) or once its request timeouts add up to "
                                           "it, never in a healthy but slow run; all "
                                           "batches share one deadline, as the application sends them together "
                                           "(docs/model.md, \"delivery.timeout.ms\")")
+
+
+def _transaction_timeout(model) -> Assumption:
+    config = model.config
+    ctp = ("; the consume-transform-produce loop's own transaction (--commit transactional) never times out"
+           if config.commit == "transactional" else "")
+    if model.transaction_timeout:
+        text = ("transaction.timeout.ms passes only while the producer is held up until a fault ends or once its "
+                "request timeouts add up to it, never in a healthy but slow run or a slow application")
+    elif not config.transaction_times_out_first:
+        text = (f"transaction.timeout.ms={config.transaction_timeout_ms} is not below delivery.timeout.ms="
+                f"{config.delivery_timeout_ms} by the coordinator's 10 s check interval: the batches expire and the "
+                "application aborts first, so the coordinator is taken never to time the transaction out")
+    else:
+        text = ("transaction.timeout.ms cannot pass at these bounds: no fault here holds the producer up for long, "
+                "and a healthy but slow run or a slow application is not modelled")
+    return Assumption("transaction-timeout", text + ctp)

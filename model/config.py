@@ -35,6 +35,7 @@ KNOWN_KEYS: tuple[str, ...] = (
     "auto.offset.reset",
     "eligible.leader.replicas.version",
     "delivery.timeout.ms",
+    "transaction.timeout.ms",
 )
 
 UNLIMITED_RETRIES = 2147483647  # Kafka's default retries (Integer.MAX_VALUE), KIP-91 / Kafka 2.1+
@@ -69,6 +70,7 @@ class KafkaConfig:
     broker: BrokerLine = NEWEST    # the brokers' release line (model/versions.py)
     eligible_leader_replicas: bool = False  # the feature eligible.leader.replicas.version is 1 (KIP-966)
     delivery_timeout_ms: int = 120_000     # the model has no clock: only finite matters (kafka_producer.py)
+    transaction_timeout_ms: int = 60_000   # the coordinator aborts a transaction open this long (kafka_transactions.py)
 
     @property
     def transactional(self) -> bool:
@@ -86,6 +88,22 @@ class KafkaConfig:
         if self.delivery_timeout_ms >= NEVER_TIMES_OUT:
             return None
         return -(-self.delivery_timeout_ms // REQUEST_TIMEOUT_MS)
+
+    @property
+    def request_timeouts_to_transaction_timeout(self) -> int:
+        """How many request timeouts (30 s) add up to transaction.timeout.ms."""
+        return -(-self.transaction_timeout_ms // REQUEST_TIMEOUT_MS)
+
+    @property
+    def transaction_times_out_first(self) -> bool:
+        """A transaction held up from its start reaches transaction.timeout.ms, and the coordinator's
+        next check for timed-out transactions (every 10 s, TransactionStateManager.
+        DefaultAbortTimedOutTransactionsIntervalMs) aborts it, before its batches reach
+        delivery.timeout.ms: both clocks start when the application sends (the batches' creation,
+        the first AddPartitionsToTxn).  With the defaults, 60 s + 10 s < 120 s."""
+        if self.delivery_timeout_ms >= NEVER_TIMES_OUT:
+            return True
+        return self.transaction_timeout_ms + _TIMED_OUT_TRANSACTION_CHECK_MS < self.delivery_timeout_ms
 
     @property
     def unlimited_retries(self) -> bool:
@@ -109,6 +127,7 @@ class KafkaConfig:
             **({"eligible.leader.replicas.version": int(self.eligible_leader_replicas)}
                if self.broker.elr_available else {}),
             "delivery.timeout.ms": self.delivery_timeout_ms,
+            "transaction.timeout.ms": self.transaction_timeout_ms,
         }
 
 
@@ -199,6 +218,9 @@ _PARSERS: dict[str, Callable[[str, str], object]] = {
     "eligible.leader.replicas.version": _int_parser(0, 1, "0 (off) or 1 (on), the feature's levels"),
     # ProducerConfig: define(DELIVERY_TIMEOUT_MS_CONFIG, INT, 120 * 1000, atLeast(0))
     "delivery.timeout.ms": _int_parser(0, UNLIMITED_RETRIES, f"an integer from 0 to {UNLIMITED_RETRIES} (ms)"),
+    # ProducerConfig: define(TRANSACTION_TIMEOUT_CONFIG, INT, 60000); the coordinator's range is
+    # checked in _check_transaction_timeout
+    "transaction.timeout.ms": _int_parser(-UNLIMITED_RETRIES - 1, UNLIMITED_RETRIES, "an integer (ms)"),
 }
 assert tuple(_PARSERS) == KNOWN_KEYS
 
@@ -218,6 +240,7 @@ _DEFAULTS: dict[str, object] = {
     "auto.offset.reset": "latest",
     "eligible.leader.replicas.version": None,  # the broker line's default (_resolve_elr)
     "delivery.timeout.ms": 120_000,
+    "transaction.timeout.ms": 60_000,
 }
 
 
@@ -266,6 +289,7 @@ def resolve_config(settings: Mapping[str, str] | None = None, *, commit: str | N
     _topic_notes(v, given, notes, broker)
     elr = _resolve_elr(v, given, notes, broker)
     _check_delivery_timeout(given, notes)
+    _check_transaction_timeout(given, notes)
     auto_commit, commit, processing = _resolve_consumer(v, given, commit, processing, notes)
 
     return KafkaConfig(
@@ -286,6 +310,7 @@ def resolve_config(settings: Mapping[str, str] | None = None, *, commit: str | N
         broker=broker,
         eligible_leader_replicas=elr,
         delivery_timeout_ms=v["delivery.timeout.ms"],
+        transaction_timeout_ms=v["transaction.timeout.ms"],
     )
 
 
@@ -381,6 +406,29 @@ def _check_delivery_timeout(given: dict, notes: list[str]) -> None:
     notes.append(f"{key}={value}: the model has no clock; the deadline passes while the producer is held up until "
                  f"a fault ends, or once it has waited out {waits} request timeout{'s' if waits > 1 else ''} "
                  f"(request.timeout.ms={REQUEST_TIMEOUT_MS}) (docs/model.md)")
+
+
+# TransactionStateManager (3.7.0): the coordinator's defaults for transaction.max.timeout.ms and for
+# transaction.abort.timed.out.transaction.cleanup.interval.ms
+_MAX_TRANSACTION_TIMEOUT_MS, _TIMED_OUT_TRANSACTION_CHECK_MS = 900_000, 10_000
+
+
+def _check_transaction_timeout(given: dict, notes: list[str]) -> None:
+    """TransactionCoordinator.handleInitProducerId: initTransactions fails with
+    INVALID_TRANSACTION_TIMEOUT unless 0 < transaction.timeout.ms <= transaction.max.timeout.ms
+    (TransactionStateManager.validateTransactionTimeoutMs; the broker's default maximum, 15 min)."""
+    key = "transaction.timeout.ms"
+    if key not in given:
+        return
+    value = given[key]
+    if "transactional.id" not in given:
+        # the Java client accepts it and never uses it
+        notes.append(f"{key}={value}: has no effect without a transactional.id")
+        return
+    if not 0 < value <= _MAX_TRANSACTION_TIMEOUT_MS:
+        raise ConfigError(f"Kafka rejects this configuration: initTransactions fails with INVALID_TRANSACTION_TIMEOUT "
+                          f"({key}={value}; the coordinator accepts 1 to transaction.max.timeout.ms, "
+                          f"{_MAX_TRANSACTION_TIMEOUT_MS} by default)")
 
 
 def _resolve_elr(v: dict, given: dict, notes: list[str], broker: BrokerLine) -> bool:

@@ -84,6 +84,15 @@ class KafkaModel(ProducerMixin, ConnectionMixin, BrokerMixin, ClusterMixin, Cons
         silent = sum(1 for f in ("network", "power-loss") if bounds.enabled(f))
         self.deadline_waits = waits if self.delivery_timeout and silent and waits <= bounds.max_faults else 0
         self.deadline_may_pass = self.delivery_timeout and self.deadline_can_pass()
+        # transaction.timeout.ms: the coordinator aborts a transaction held up that long
+        # (kafka_transactions.py), counted through request timeouts the same way
+        txn_waits = config.request_timeouts_to_transaction_timeout
+        self.transaction_timeout = (self.transactional and config.transaction_times_out_first
+                                    and (self.can_stall() or (silent > 0 and txn_waits <= bounds.max_faults)))
+        self.txn_waits = txn_waits if self.transaction_timeout and silent and txn_waits <= bounds.max_faults else 0
+        # the ``waited`` counter saturates one short of the delivery timeout's count, and it must also
+        # be able to say that the transaction timeout's count was reached
+        self.wait_bound = max(self.deadline_waits, self.txn_waits + 1 if self.txn_waits else 0)
         # eligible leader replicas (KIP-966; kafka_cluster.py)
         self.elr = self.models_elr(config)
         if bounds.enabled("controlled-shutdown") and not self.elr:
@@ -107,7 +116,8 @@ class KafkaModel(ProducerMixin, ConnectionMixin, BrokerMixin, ClusterMixin, Cons
         # is cut, never silently left out.
         faults = bounds.max_faults
         if self.transactional:
-            self.pids, self.epochs = 1, 1 + (faults if restarts else 0)
+            # a transaction timeout moves the coordinator one epoch on, once per producer instance
+            self.pids, self.epochs = 1, (1 + (faults if restarts else 0)) * (2 if self.transaction_timeout else 1)
         elif self.idempotent:
             self.pids, self.epochs = 1 + (faults if restarts else 0), 1 + 2 * faults
         else:
@@ -137,10 +147,9 @@ class KafkaModel(ProducerMixin, ConnectionMixin, BrokerMixin, ClusterMixin, Cons
 
     def models_delivery_timeout(self) -> bool:
         """Whether sends can fail by delivery.timeout.ms (kafka_producer.py): not with
-        delivery.timeout.ms=2147483647 (never), and not yet for the transactional producer, whose
-        expiry is an abortable error that bumps the epoch; there the assumption stays listed.
-        benchmarks/timeout_cost.py overrides this to measure it."""
-        return not self.transactional and self.config.request_timeouts_to_deadline is not None
+        delivery.timeout.ms=2147483647 (never).  benchmarks/timeout_cost.py overrides this to
+        measure it."""
+        return self.config.request_timeouts_to_deadline is not None
 
     # the fault classes that can hold the producer up until they end (kafka_producer.py, ``stalled``)
     _STALLING_FAULTS = ("network", "follower-lag", "broker-crash", "power-loss", "controlled-shutdown")
@@ -150,8 +159,14 @@ class KafkaModel(ProducerMixin, ConnectionMixin, BrokerMixin, ClusterMixin, Cons
         network, or a min ISR above the replica count (3.6), can hold the producer up (``stalled``).
         Elsewhere the step could never be taken, and leaving it out keeps those models as they were
         (tests/test_delivery_timeout.py checks that against a variant that keeps it)."""
+        return self.can_stall() or self.deadline_waits > 0
+
+    def can_stall(self) -> bool:
+        """Whether something can hold the producer up until a fault ends, or for ever
+        (kafka_producer.py, ``stalled``): a fault of the brokers or the network, or a min ISR above
+        the replica count (3.6)."""
         config = self.config
-        return (any(self.bounds.enabled(f) for f in self._STALLING_FAULTS) or self.deadline_waits > 0
+        return (any(self.bounds.enabled(f) for f in self._STALLING_FAULTS)
                 or (config.acks == -1 and config.effective_min_isr > config.replication_factor))
 
     def merged(self, name: str) -> bool:

@@ -24,6 +24,7 @@ from .kafka_codes import ERR, FENCED, OK, OOS, WAIT
 REQUIRES = {
     "kafka_cluster": ("append_record", "high_watermark", "is_data", "isr_size", "leader_len", "leader_up"),
     "kafka_connection": ("next_on_connection", "remove_orphans", "remove_request"),
+    "kafka_transactions": ("passes_verification",),
 }
 
 DUPLICATE_WINDOW = 5  # ProducerStateEntry.NUM_BATCHES_TO_RETAIN: batches a producer's state remembers
@@ -37,6 +38,9 @@ class BrokerMixin:
         for c in range(self.slots):
             slot = {"slot": c}
             acts.append(Action("broker", "not the leader", self._not_leader(c), params=slot, says=self._says_not_leader))
+            if self.transactional:
+                acts.append(Action("leader", "reject: not in the transaction", self._unverified(c), params=slot,
+                                   says=self._says_unverified))
             if self.acks == -1:
                 acts.append(Action("leader", "reject: not enough replicas", self._reject_ner(c), params=slot,
                                    says=self._says_reject_ner))
@@ -89,6 +93,12 @@ class BrokerMixin:
         "reject: invalid producer epoch": "rejects {}: INVALID_PRODUCER_EPOCH (the producer already wrote with "
                                           "a newer epoch)",
     }
+
+    def _says_unverified(self, action, b, a) -> str:
+        t, c = self.text, action.args["slot"]
+        return (f"{t.leader(b)} asks the transaction coordinator about {t.msg(b['req_msg'][c] - 1)} (epoch "
+                f"{b['req_epoch'][c]}): the partition has no ongoing transaction of the producer, and the coordinator's "
+                "transaction is over or has a newer epoch, so the write is rejected (KIP-890 verification)")
 
     def _says_idempotence_check(self, action, b, a) -> str:
         t = self.text
@@ -159,7 +169,7 @@ class BrokerMixin:
         def effect(s, nx):
             # NOT_ENOUGH_REPLICAS, before any idempotence check (so a duplicate gets it too)
             nx.req_stage[c] = ERR
-            return And(self._next_at_leader(s, c), Not(self.enough_isr(s)))
+            return And(self._verified(s, c), Not(self.enough_isr(s)))
 
         return effect
 
@@ -194,9 +204,25 @@ class BrokerMixin:
     def _request_state(self, s, c):
         return self.producer_state(s, s.pid, s.req_epoch[c], s.req_seq[c])
 
+    def _verified(self, s, c):
+        """The leader reads request ``c`` and, for a transactional producer, it gets past the
+        coordinator's verification (kafka_transactions.py, KIP-890), which comes before the ISR
+        check (ReplicaManager.appendRecords verifies, then Partition.appendRecordsToLeader)."""
+        if not self.transactional:
+            return self._next_at_leader(s, c)
+        return And(self._next_at_leader(s, c), self.passes_verification(s, s.req_epoch[c]))
+
+    def _unverified(self, c):
+        def effect(s, nx):
+            # INVALID_PRODUCER_EPOCH / INVALID_TXN_STATE: not retriable, the send fails
+            nx.req_stage[c] = FENCED
+            return And(self._next_at_leader(s, c), Not(self.passes_verification(s, s.req_epoch[c])))
+
+        return effect
+
     def _handled(self, s, c):
-        """The leader reads request ``c`` and the ISR check passes."""
-        return And(self._next_at_leader(s, c), self.enough_isr(s))
+        """The leader reads request ``c``, it is verified, and the ISR check passes."""
+        return And(self._verified(s, c), self.enough_isr(s))
 
     def _duplicate(self, c):
         def effect(s, nx):
@@ -272,7 +298,8 @@ class BrokerMixin:
     def _orphan_accepted(self, s, k):
         """The orphan's broker leads and would append it: the ISR check passes and (idempotence) it
         is in sequence and not a duplicate."""
-        at_leader = And(s.o_msg[k] != 0, self.leader_up(s), s.leader == s.o_broker[k], self.enough_isr(s))
+        at_leader = And(s.o_msg[k] != 0, self.leader_up(s), s.leader == s.o_broker[k], self.enough_isr(s),
+                        self.passes_verification(s, s.o_epoch[k]) if self.transactional else True)
         if not self.idempotent:
             return at_leader
         duplicate, _, fenced, in_sequence = self.producer_state(s, s.o_pid[k], s.o_epoch[k], s.o_seq[k])

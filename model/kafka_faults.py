@@ -25,7 +25,7 @@ REQUIRES = {
     "kafka_cluster": ("fence_effect", "high_watermark", "leader_up", "remove_from_isr"),
     "kafka_connection": ("add_orphan", "next_on_connection", "remove_orphans", "remove_requests", "request_fields"),
     "kafka_producer": ("connection_closed", "current_metadata", "forget_leader"),
-    "kafka_transactions": ("second_zombie", "zombie_restart"),
+    "kafka_transactions": ("coordinator_epoch", "second_zombie", "zombie_restart"),
 }
 
 
@@ -310,7 +310,7 @@ class FaultsMixin:
         nx.next_seq = 0
         if self.deadline_may_pass:
             nx.deadline_passed = 0  # a new instance creates new batches, with a new deadline
-        if self.deadline_waits:
+        if self.wait_bound:
             nx.waited = 0
         if not self.idempotent:
             # a new client's queue: the messages to re-send, in send order
@@ -338,8 +338,13 @@ class FaultsMixin:
             if self.transactional else False,
         )
         if self.transactional:
-            nx.epoch = s.epoch + 1
-            self.overflow_unless(nx, s.epoch + 1 < self.epochs)
+            # initTransactions: one epoch past the coordinator's (which a transaction timeout may
+            # have moved past this instance's)
+            new_epoch = self.coordinator_epoch(s) + 1
+            nx.epoch = new_epoch
+            self.overflow_unless(nx, new_epoch < self.epochs)
+            if self.transaction_timeout:
+                nx.coordinator_ahead = 0
         else:
             nx.epoch = 0
             nx.pid = s.pid + 1

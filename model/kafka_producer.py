@@ -32,7 +32,7 @@ REQUIRES = {
     "kafka_broker": ("enough_isr",),
     "kafka_cluster": ("can_elect", "fencing_pending", "leader_up"),
     "kafka_connection": ("connection_head", "on_connection", "remove_request", "remove_requests", "request_is"),
-    "kafka_transactions": ("abort_transaction", "commit_transaction"),
+    "kafka_transactions": ("abort_transaction", "commit_transaction", "transaction_timed_out_first"),
 }
 
 
@@ -56,10 +56,10 @@ class ProducerMixin:
         if self.deadline_may_pass:
             # delivery.timeout.ms has passed since this producer instance created its batches
             lay.scalar("deadline_passed", 2)
-        if self.deadline_waits:
+        if self.wait_bound:
             # request timeouts this producer instance has waited out (saturating one short of the
-            # number that adds up to delivery.timeout.ms)
-            lay.scalar("waited", self.deadline_waits)
+            # number that adds up to delivery.timeout.ms, or to transaction.timeout.ms if larger)
+            lay.scalar("waited", self.wait_bound)
 
     def initial_producer_values(self) -> dict:
         n = self.n_messages
@@ -125,10 +125,11 @@ class ProducerMixin:
             acts.append(Action("producer", "commit transaction", self._guarded(self.commit_transaction),
                                says=lambda action, b, a: ("calls commitTransaction(): every send is acknowledged, "
                                                           "the coordinator decides COMMIT")))
-            if not self.unlimited_retries:
-                acts.append(Action("producer", "abort transaction", self._guarded(self.abort_transaction),
-                                   says=lambda action, b, a: ("a send failed for good: the application aborts "
-                                                              "the transaction (abortTransaction)")))
+            # a send fails for good when its retries are spent, delivery.timeout.ms passes, or the
+            # leader rejects it (kafka_transactions.py); the guard says when
+            acts.append(Action("producer", "abort transaction", self._guarded(self.abort_transaction),
+                               says=lambda action, b, a: ("a send failed for good: the application aborts "
+                                                          "the transaction (abortTransaction)")))
         return acts
 
     # ---- what a trace says for each step (Action.says; pieces of text in kafka_text.py) --------
@@ -157,7 +158,7 @@ class ProducerMixin:
         why = ("the partition has no leader and none can be elected until a broker restarts"
                if t.evaluate(b, self._offline_for_good) else
                "the producer waits out one more request timeout (request.timeout.ms, 30 s), and those it has waited "
-               "add up to delivery.timeout.ms" if t.evaluate(b, self._last_request_timeout) else
+               "add up to delivery.timeout.ms" if t.evaluate(b, lambda s: self._last_request_timeout(s, self.deadline_waits)) else
                "the ISR is below the min ISR, so every acks=all write is refused" if t.evaluate(b, self._refused_for_min_isr)
                else "the leader answers OUT_OF_ORDER_SEQUENCE_NUMBER to an unfinished batch whose sequence is below "
                     "an acknowledged one")
@@ -420,8 +421,8 @@ class ProducerMixin:
             # closes the connection, which fails every request on it, and asks for new metadata.
             self._fail_requests(s, nx, [self.on_connection(s, c, b) for c in range(self.slots)])
             self.forget_leader(nx, s)
-            if self.deadline_waits:
-                nx.waited = Min(s.waited + 1, self.deadline_waits - 1)
+            if self.wait_bound:
+                nx.waited = Min(s.waited + 1, self.wait_bound - 1)
             return Or([And(self.on_connection(s, c, b), s.req_stage[c] == LOST) for c in range(self.slots)])
 
         return effect
@@ -454,17 +455,26 @@ class ProducerMixin:
         ISR (until a follower catches up or restarts); or, with idempotence, an unfinished batch has
         a lower sequence than an acknowledged one under the same epoch, so the leader answers its
         retries OUT_OF_ORDER_SEQUENCE_NUMBER (it has no state for it) until the deadline."""
-        return Or(self._offline_for_good(s), self._refused_for_min_isr(s), self._stuck_sequence(s),
-                  self._last_request_timeout(s))
+        return self.held_up(s, self.deadline_waits)
 
-    def _last_request_timeout(self, s):
+    def held_up(self, s, waits: int):
+        """``stalled``, for a timeout that ``waits`` request timeouts add up to (0: none fit in the
+        bounds); the transaction coordinator's timeout uses it with its own count."""
+        return Or(self._offline_for_good(s), self._refused_for_min_isr(s), self._stuck_sequence(s),
+                  self._last_request_timeout(s, waits))
+
+    def unfinished(self, s) -> list:
+        """Per message: its send has not completed (queued, or its request on the wire)."""
+        return [Or(s.status[m] == QUEUED, s.status[m] == INFLIGHT) for m in range(self.n_messages)]
+
+    def _last_request_timeout(self, s, waits: int):
         """The producer waits out a request timeout (a request or answer lost, a silent broker) that
-        brings the request timeouts it has waited to delivery.timeout.ms: with the default 120 s the
-        fourth, with an explicit 30 s the first."""
-        if not self.deadline_waits:
+        brings the request timeouts it has waited to ``waits`` of them: delivery.timeout.ms (with the
+        default 120 s the fourth, with an explicit 30 s the first) or transaction.timeout.ms."""
+        if not waits:
             return False
         waiting = Or([s.req_stage[c] == LOST for c in range(self.slots)])
-        return And(waiting, s.waited + 1 >= self.deadline_waits)
+        return And(waiting, s.waited + 1 >= waits)
 
     def _offline_for_good(self, s):
         return And(s.has_leader == 0, Not(self.can_elect(s)), Not(self.fencing_pending(s)))
@@ -481,11 +491,11 @@ class ProducerMixin:
                    for m in range(n)])
 
     def _deadline_passes(self, s, nx):
-        unfinished = [Or(s.status[m] == QUEUED, s.status[m] == INFLIGHT) for m in range(self.n_messages)]
+        unfinished = self.unfinished(s)
         for m in range(self.n_messages):
             nx.status[m] = If(unfinished[m], FAILED, s.status[m])
         nx.deadline_passed = 1
         if not self.idempotent:
             for j in range(self.n_messages):
                 nx.queue[j] = 0  # the accumulator is empty: every queued batch failed
-        return And(s.deadline_passed == 0, Or(unfinished), self.stalled(s))
+        return And(s.deadline_passed == 0, Or(unfinished), self.stalled(s), self.transaction_timed_out_first(s))

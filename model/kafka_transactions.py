@@ -20,6 +20,7 @@ from .kafka_codes import ABORTED, ABORTING, ACKED, C_UP, COMMITTED, COMMITTING, 
 REQUIRES = {
     "kafka_broker": ("enough_isr", "producer_state", "says_log_full"),
     "kafka_cluster": ("append_record", "high_watermark", "is_data", "is_marker", "leader_len", "leader_up"),
+    "kafka_producer": ("held_up", "unfinished"),
     "kafka_consumer": ("output",),
     "kafka_faults": ("producer_crash",),
 }
@@ -31,12 +32,83 @@ class TransactionsMixin:
         if self.transactional:
             # starts ONGOING (0): initTransactions and beginTransaction happen before the first send
             lay.scalar("txn", len(TXN_NAMES))
+        if self.transaction_timeout:
+            # the coordinator aborted this instance's transaction for running past
+            # transaction.timeout.ms and bumped the epoch: it is one epoch ahead of the producer
+            lay.scalar("coordinator_ahead", 2)
+
+    def coordinator_epoch(self, s):
+        """The epoch the transaction coordinator holds for the transactional.id: the producer
+        instance's, or one more once it timed the transaction out."""
+        return s.epoch + s.coordinator_ahead if self.transaction_timeout else s.epoch
+
+    # ---- KIP-890 part 1: the leader verifies a transactional write with the coordinator ---------
+    # transaction.partition.verification.enable (true by default since 3.6.0, so on every line
+    # modelled): a transactional batch for a producer with no ongoing transaction in the partition
+    # (ProducerStateManager: no currentTxnFirstOffset) is appended only once the coordinator confirms
+    # the partition is in an ongoing transaction of that producer id and epoch
+    # (ReplicaManager.appendRecords -> AddPartitionsToTxnManager -> TransactionCoordinator.
+    # handleVerifyPartitionsInTransaction: PRODUCER_FENCED for another epoch, CONCURRENT_TRANSACTIONS
+    # while a decision is being written, INVALID_TXN_STATE for a partition no longer in it; a marker
+    # written meanwhile clears the verification guard).  With an ongoing transaction in the partition
+    # nothing is asked: the epoch and sequence checks decide.  This is what keeps a request that was
+    # on its way when its transaction ended (an expired batch, an orphaned request) from opening a
+    # transaction nobody will close (a hanging transaction).
+    def open_transaction_at_leader(self, s):
+        """The leader's producer state has an ongoing transaction for the producer id: the last of
+        its records in the leader's log is data, not a marker."""
+        log, pids = s.log[s.leader], s.log_pid[s.leader]
+        ongoing = False
+        for k in range(self.capacity):
+            ongoing = If(And(log[k] != 0, pids[k] == s.pid), self.is_data(log[k]), ongoing)
+        return ongoing
+
+    def passes_verification(self, s, epoch):
+        """A transactional write with ``epoch`` from this producer id gets past the verification
+        (KIP-890 part 1): the partition already has an ongoing transaction of the producer, or the
+        coordinator's transaction is ongoing at that epoch (the client adds the partition with
+        AddPartitionsToTxn before its first send to it)."""
+        if not self.transactional:
+            return True
+        return Or(self.open_transaction_at_leader(s),
+                  And(s.txn == ONGOING, epoch == self.coordinator_epoch(s)))
+
+    # ---- transaction.timeout.ms ----------------------------------------------------------------
+    # The coordinator aborts a transaction that has been ongoing longer than transaction.timeout.ms
+    # (60 s by default; TransactionStateManager.timedOutTransactions, checked every 10 s): it bumps
+    # the epoch (prepareFenceProducerEpoch) and writes ABORT markers with it.  The producer instance
+    # is fenced: its produce requests fail (INVALID_PRODUCER_EPOCH, or the verification above), and
+    # its abortTransaction/commitTransaction get PRODUCER_FENCED, a fatal error: the application
+    # can only close it (docs/audits/producer-timeouts.md, 7).  Like delivery.timeout.ms, the model
+    # has no clock: the timeout can pass only while the producer is held up (kafka_producer.py,
+    # ``held_up``, with transaction.timeout.ms's own count of request timeouts), and only where it
+    # comes before the batches' delivery timeout (KafkaConfig.transaction_times_out_first);
+    # otherwise the batches expire first and the application aborts at once.
+    def _transaction_times_out(self, s, nx):
+        nx.txn = ABORTING
+        nx.coordinator_ahead = 1
+        # once the request timeouts waited out add up to transaction.timeout.ms, the coordinator's
+        # next check (every 10 s, at any phase) may come at any moment after
+        waited_past = s.waited >= self.txn_waits if self.txn_waits else False
+        return And(s.txn == ONGOING, s.coordinator_ahead == 0, Or(self.unfinished(s)),
+                   Or(self.held_up(s, self.txn_waits), waited_past))
+
+    def transaction_timed_out_first(self, s):
+        """delivery.timeout.ms can pass for a transactional producer: where transaction.timeout.ms
+        comes first, only once the coordinator has timed the transaction out (both clocks start
+        with the application's sends)."""
+        if not self.transaction_timeout:
+            return True
+        return Not(And(s.txn == ONGOING, s.coordinator_ahead == 0))
 
     def transaction_actions(self) -> list[Action]:
         """The zombie producer instance's requests and the transaction coordinator's steps."""
         acts = []
         if self.zombies:
             acts += self._zombie_actions()
+        if self.transaction_timeout:
+            acts.append(Action("coordinator", "transaction timeout", self._transaction_times_out,
+                               says=self._says_transaction_timeout))
         if self.transactional:
             acts.append(Action("coordinator", "write marker", self._write_marker, says=self._says_write_marker))
             acts.append(Action("coordinator", "log full", self._marker_log_full,
@@ -51,6 +123,12 @@ class TransactionsMixin:
         marker = "COMMIT" if b["txn"] == COMMITTING else "ABORT"
         return (f"the transaction coordinator writes the {marker} marker to {self.text.leader(b)} at offset "
                 f"{b['log_len'][b['leader']]}")
+
+    def _says_transaction_timeout(self, action, b, a) -> str:
+        return ("transaction.timeout.ms (60 s by default) passes while the producer is held up: the transaction "
+                f"coordinator aborts the transaction and bumps the epoch to {self.text.evaluate(a, self.coordinator_epoch)}; "
+                "the producer instance is fenced (its later requests are rejected, and its commit or abort gets "
+                "PRODUCER_FENCED, so the application closes it)")
 
     def _says_complete_transaction(self, action, b, a) -> str:
         if b["txn"] == COMMITTING:
@@ -84,7 +162,7 @@ class TransactionsMixin:
         length = self.leader_len(s)
         last = length - 1
         return And(length > 0, s.log[s.leader][last] == self._wanted_marker(s),
-                   s.log_epoch[s.leader][last] == s.epoch)
+                   s.log_epoch[s.leader][last] == self.coordinator_epoch(s))
 
     def _marker_guard(self, s):
         deciding = Or(s.txn == COMMITTING, s.txn == ABORTING)
@@ -94,7 +172,7 @@ class TransactionsMixin:
 
     def _write_marker(self, s, nx):
         length = self.leader_len(s)
-        self.append_record(s, nx, self._wanted_marker(s), s.pid, s.epoch, 0)
+        self.append_record(s, nx, self._wanted_marker(s), s.pid, self.coordinator_epoch(s), 0)
         return And(self._marker_guard(s), length < self.capacity)
 
     def _marker_log_full(self, s, nx):
@@ -214,8 +292,11 @@ class TransactionsMixin:
     # ---- what a trace says for each step (Action.says; pieces of text in kafka_text.py) --------
     def _says_zombie_fenced(self, action, b, a) -> str:
         t = self.text
+        who = ("it knows a newer epoch" if t.evaluate(b, self.open_transaction_at_leader)
+               else "the partition has no ongoing transaction of the producer, and the transaction coordinator, asked "
+                    "(KIP-890 verification), knows a newer epoch")
         return (f"{t.leader(b)} rejects the old instance's request for {t.msg(b['z_msg'][0] - 1)} "
-                f"(epoch {b['z_epoch']}): it knows a newer epoch, so the old producer is fenced")
+                f"(epoch {b['z_epoch']}): {who}, so the old producer is fenced")
 
     def _says_zombie_append(self, action, b, a) -> str:
         t = self.text
@@ -238,17 +319,21 @@ class TransactionsMixin:
         nx.z_seq[self.slots - 1] = 0
 
     def _zombie_read(self, s):
-        """The leader reads the old instance's next request and the ISR check passes.  With too few
-        replicas, NOT_ENOUGH_REPLICAS makes the old instance retry later, so the request simply
-        waits: its retry is the same request read later."""
-        return And(self._zombie_arrives(s), self.enough_isr(s))
+        """The leader reads the old instance's next request, it gets past the coordinator's
+        verification (only where the partition has an ongoing transaction: the coordinator knows a
+        newer epoch), and the ISR check passes.  With too few replicas, NOT_ENOUGH_REPLICAS makes
+        the old instance retry later, so the request simply waits: its retry is the same request
+        read later."""
+        return And(self._zombie_arrives(s), self.passes_verification(s, s.z_epoch), self.enough_isr(s))
 
     def _zombie_fenced(self, s, nx):
-        # INVALID_PRODUCER_EPOCH (KIP-98 fencing): a newer epoch is known.  A retry of the request
-        # would meet the same fate, so it is not modelled.
+        # INVALID_PRODUCER_EPOCH (KIP-98 fencing): a newer epoch is known, to the leader or (the
+        # verification, KIP-890) to the coordinator.  A retry of the request would meet the same
+        # fate, so it is not modelled.
         self._pop_zombie(s, nx)
         duplicate, _, fenced, _ = self._zombie_state(s)
-        return And(self._zombie_read(s), Not(duplicate), fenced)
+        unverified = And(self._zombie_arrives(s), Not(self.passes_verification(s, s.z_epoch)))
+        return Or(unverified, And(self._zombie_read(s), Not(duplicate), fenced))
 
     def _zombie_in_order(self, s):
         duplicate, _, fenced, in_sequence = self._zombie_state(s)

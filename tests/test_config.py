@@ -38,12 +38,13 @@ def one_line_error(settings=None, **kw) -> str:
 
 def test_known_keys_order():
     # [DESIGN] "The CLI contract": the keys -X takes, in this order; issue 10 adds the cluster
-    # feature eligible.leader.replicas.version (KIP-966, brokers 4.0+).
+    # feature eligible.leader.replicas.version (KIP-966, brokers 4.0+) and the two timeouts.
     assert KNOWN_KEYS == (
         "acks", "retries", "enable.idempotence", "max.in.flight.requests.per.connection",
         "transactional.id", "replication.factor", "min.insync.replicas",
         "unclean.leader.election.enable", "enable.auto.commit", "isolation.level",
         "auto.offset.reset", "eligible.leader.replicas.version", "delivery.timeout.ms",
+        "transaction.timeout.ms",
     )
 
 
@@ -449,6 +450,7 @@ def test_kafka_settings_defaults_keys_and_order():
         "auto.offset.reset": "latest",
         "eligible.leader.replicas.version": 1,  # on for a cluster created on 4.1+, the default line
         "delivery.timeout.ms": 120000,  # ProducerConfig's default (KIP-91)
+        "transaction.timeout.ms": 60000,  # ProducerConfig's default (KIP-98)
     }
 
 
@@ -498,3 +500,34 @@ def test_an_explicit_delivery_timeout_says_how_it_is_read():
     never = resolve_config({"delivery.timeout.ms": "2147483647"})
     assert never.request_timeouts_to_deadline is None
     assert any("read as never" in note for note in never.notes)
+
+
+# ---- transaction.timeout.ms (KIP-98) -----------------------------------------------------------
+
+@pytest.mark.parametrize("raw", ["0", "-5", "900001"])
+def test_transaction_timeout_outside_the_coordinators_range_is_kafkas_error(raw):
+    """TransactionStateManager.validateTransactionTimeoutMs (3.7.0): 0 < transaction.timeout.ms <=
+    transaction.max.timeout.ms (900000 by default), else initTransactions fails with
+    INVALID_TRANSACTION_TIMEOUT."""
+    message = one_line_error({"transactional.id": "t", "transaction.timeout.ms": raw})
+    assert "INVALID_TRANSACTION_TIMEOUT" in message and raw in message
+
+
+@pytest.mark.parametrize("raw", ["1.5", "60s", ""])
+def test_transaction_timeout_must_be_an_int(raw):
+    assert "transaction.timeout.ms" in one_line_error({"transactional.id": "t", "transaction.timeout.ms": raw})
+
+
+def test_transaction_timeout_without_a_transactional_id_has_no_effect_and_says_so():
+    cfg = resolve_config({"transaction.timeout.ms": "30000"})
+    assert any(note.startswith("transaction.timeout.ms=30000: has no effect without a transactional.id")
+               for note in cfg.notes)
+
+
+def test_which_timeout_comes_first():
+    """Both clocks start with the application's sends; the coordinator checks for timed-out
+    transactions every 10 s (TransactionStateManager.DefaultAbortTimedOutTransactionsIntervalMs)."""
+    assert resolve_config({"transactional.id": "t"}).transaction_times_out_first  # 60 s + 10 s < 120 s
+    assert not resolve_config({"transactional.id": "t", "transaction.timeout.ms": "110000"}).transaction_times_out_first
+    assert resolve_config({"transactional.id": "t", "transaction.timeout.ms": "900000",
+                           "delivery.timeout.ms": "2147483647"}).transaction_times_out_first

@@ -90,10 +90,15 @@ def test_which_outages_can_outlast_the_deadline(settings, faults, verdict):
     assert r.verdict("deadline-never-passes") == verdict
 
 
-def test_the_transactional_producer_keeps_the_assumption():
-    model = semcheck.build_model({"transactional.id": "t"}, messages=1, max_faults=1, faults=["network"])
-    assert not model.delivery_timeout
-    assert "deadline_passed" not in model.layout.fields
+def test_the_transactional_producer_times_out_too():
+    """TransactionManager.handleFailedBatch (3.7.0): an expired batch of a transactional producer
+    is an abortable error; the application aborts.  With delivery.timeout.ms=2147483647 nothing
+    expires."""
+    model = semcheck.build_model({"transactional.id": "t"}, messages=1, max_faults=1, faults=["follower-lag"])
+    assert model.delivery_timeout and model.deadline_may_pass
+    never = semcheck.build_model({"transactional.id": "t", "delivery.timeout.ms": "2147483647"},
+                                 messages=1, max_faults=1, faults=["follower-lag"])
+    assert not never.delivery_timeout
 
 
 class DeadlineAlwaysModelled(KafkaModel):

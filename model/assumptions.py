@@ -40,11 +40,7 @@ def assumptions_of(model) -> list[Assumption]:
         _delivery_timeout(model),
     ]
     if config.transactional:
-        out += [_transaction_timeout(model),
-                Assumption("after-abort", "after an aborted transaction the application gives up on its messages (it "
-                                          "closes a fenced producer, and re-sends nothing in a new transaction); only "
-                                          "a restart (producer-crash) re-sends what is not committed "
-                                          "(docs/model.md, \"Transactions\")")]
+        out += [_transaction_timeout(model), _after_abort(config)]
     zombie = " (and, with producer-zombie faults, one paused old instance)" if model.zombies else ""
     coordinators = ("the group coordinator and the transaction coordinator do not fail" if config.transactional
                     else "the group coordinator does not fail")
@@ -92,3 +88,16 @@ def _transaction_timeout(model) -> Assumption:
         text = ("transaction.timeout.ms cannot pass at these bounds: no fault here holds the producer up for long, "
                 "and a healthy but slow run or a slow application is not modelled")
     return Assumption("transaction-timeout", text + ctp)
+
+
+def _after_abort(config) -> Assumption:
+    text = ("after an aborted transaction the producing application gives up on its messages (it closes a fenced "
+            "producer, and re-sends nothing in a new transaction); only a restart (producer-crash) re-sends what is "
+            "not committed")
+    if config.commit == "transactional":
+        how = ("seeks back to the aborted records" if config.after_abort == "seek-back"
+               else "keeps its position and skips the aborted records")
+        text += (f"; the consume-transform-produce loop {how} (--after-abort {config.after_abort}), and a write of an "
+                 "aborted transaction's output never joins a later one (the output topic is not modelled; on "
+                 "transaction protocol v1, brokers or clients before 4.0, a delayed write can: KAFKA-17754)")
+    return Assumption("after-abort", text + " (docs/model.md, \"Transactions\")")

@@ -20,6 +20,9 @@ FAULT_CLASSES = (
     # the producing application is restarted while the old instance still runs (a long GC pause):
     # its unread requests reach the broker later (transactional producers only)
     "producer-zombie",
+    # the consume-transform-produce loop's transaction aborts: its output write fails for good (the
+    # output topic is not modelled) (--commit transactional only)
+    "output-failure",
 )
 
 MAX_MESSAGES = 6  # record codes must fit in a byte: 1 + generations * messages^2 <= 255
@@ -54,16 +57,19 @@ class Bounds:
 
 # ``faults="all"``: every fault class that applies to the configuration: producer-zombie only with a
 # transactional.id (the only thing that fences an old instance), controlled-shutdown only where eligible
-# leader replicas are modelled (elsewhere it can do nothing a broker-crash cannot).  A list is taken as
+# leader replicas are modelled (elsewhere it can do nothing a broker-crash cannot), output-failure only
+# for the consume-transform-produce loop (--commit transactional).  A list is taken as
 # written, so naming a class that does not apply is an error however many classes are listed.
 ALL_FAULTS = "all"
 
 
-def applicable_faults(transactional: bool, eligible_leader_replicas: bool = False) -> tuple[str, ...]:
+def applicable_faults(transactional: bool, eligible_leader_replicas: bool = False,
+                      consume_transform_produce: bool = False) -> tuple[str, ...]:
     """What ``--faults all`` means for a configuration."""
     return tuple(f for f in FAULT_CLASSES
                  if (f != "producer-zombie" or transactional)
-                 and (f != "controlled-shutdown" or eligible_leader_replicas))
+                 and (f != "controlled-shutdown" or eligible_leader_replicas)
+                 and (f != "output-failure" or consume_transform_produce))
 
 
 def parse_faults(text: str) -> tuple[str, ...] | str:

@@ -48,6 +48,9 @@ _MAX_IN_FLIGHT_LIMIT = 100
 _MAX_REPLICAS = 3  # the model has at most three brokers
 
 _COMMIT_STRATEGIES = ("auto", "after-process", "before-process", "transactional")
+# what the consume-transform-produce loop does after its transaction aborts (kafka_faults.py,
+# output-failure): seek back to the aborted transaction's first record, or poll on from its position
+AFTER_ABORT_CHOICES = ("seek-back", "keep-position")
 _PROCESSING_MODES = ("sync", "async")
 
 
@@ -65,6 +68,7 @@ class KafkaConfig:
     auto_offset_reset: str         # "latest" | "earliest"
     commit: str                    # "auto" | "after-process" | "before-process" | "transactional"
     processing: str                # "sync" | "async"
+    after_abort: str = "seek-back"   # --commit transactional: AFTER_ABORT_CHOICES
     transactional_id: str | None = None  # set: the producers are transactional
     notes: tuple[str, ...] = ()    # one sentence per value that differs from what the user asked or was derived
     broker: BrokerLine = NEWEST    # the brokers' release line (model/versions.py)
@@ -127,7 +131,8 @@ class KafkaConfig:
             **({"eligible.leader.replicas.version": int(self.eligible_leader_replicas)}
                if self.broker.elr_available else {}),
             "delivery.timeout.ms": self.delivery_timeout_ms,
-            "transaction.timeout.ms": self.transaction_timeout_ms,
+            # a producer setting only a transactional producer uses
+            **({"transaction.timeout.ms": self.transaction_timeout_ms} if self.transactional else {}),
         }
 
 
@@ -272,7 +277,8 @@ def _as_text(value: object) -> str:
 # ---------------------------------------------------------------------------------------------
 
 def resolve_config(settings: Mapping[str, str] | None = None, *, commit: str | None = None,
-                   processing: str | None = None, broker_version: str | None = None) -> KafkaConfig:
+                   processing: str | None = None, broker_version: str | None = None,
+                   after_abort: str | None = None) -> KafkaConfig:
     """Parse the user's Kafka settings, consumer choices and broker release into the effective
     configuration."""
     broker = broker_line(broker_version)
@@ -291,6 +297,7 @@ def resolve_config(settings: Mapping[str, str] | None = None, *, commit: str | N
     _check_delivery_timeout(given, notes)
     _check_transaction_timeout(given, notes)
     auto_commit, commit, processing = _resolve_consumer(v, given, commit, processing, notes)
+    after_abort = _resolve_after_abort(after_abort, commit)
 
     return KafkaConfig(
         acks=v["acks"],
@@ -305,6 +312,7 @@ def resolve_config(settings: Mapping[str, str] | None = None, *, commit: str | N
         auto_offset_reset=v["auto.offset.reset"],
         commit=commit,
         processing=processing,
+        after_abort=after_abort,
         transactional_id=given.get("transactional.id"),
         notes=tuple(notes),
         broker=broker,
@@ -498,3 +506,17 @@ def _resolve_consumer(v: dict, given: dict, commit: str | None, processing: str 
         notes.append("isolation.level=read_uncommitted: the consumer also reads records of open and "
                      "aborted transactions")
     return auto_commit, commit, processing
+
+
+def _resolve_after_abort(after_abort: str | None, commit: str) -> str:
+    """The consume-transform-produce loop's pattern after an aborted transaction: the consumer's
+    position is not rewound by abortTransaction() (KAFKA-17582), so the application either seeks
+    back to the first record of the aborted transaction or polls on and skips it."""
+    if after_abort is None:
+        return "seek-back"
+    if after_abort not in AFTER_ABORT_CHOICES:
+        raise ConfigError(f"unknown --after-abort {after_abort!r}: choose {' or '.join(AFTER_ABORT_CHOICES)}")
+    if commit != "transactional":
+        raise ConfigError(f"--after-abort {after_abort} applies to the consume-transform-produce loop "
+                          f"(--commit transactional), not to --commit {commit}")
+    return after_abort

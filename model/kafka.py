@@ -77,6 +77,9 @@ class KafkaModel(ProducerMixin, ConnectionMixin, BrokerMixin, ClusterMixin, Cons
             raise ConfigError("--faults producer-zombie needs a transactional.id: without one nothing "
                               "fences the old producer instance, and semcheck does not model it")
         self.zombies = bounds.enabled("producer-zombie")
+        if bounds.enabled("output-failure") and config.commit != "transactional":
+            raise ConfigError("--faults output-failure needs --commit transactional: it aborts the "
+                              "consume-transform-produce loop's transaction, which no other commit strategy has")
         self.delivery_timeout = self.models_delivery_timeout()
         # request timeouts that add up to delivery.timeout.ms, counted where enough silent faults
         # (a broken connection, a power loss: each waits out request.timeout.ms) fit in the bounds

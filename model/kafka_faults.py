@@ -25,7 +25,7 @@ REQUIRES = {
     "kafka_cluster": ("fence_effect", "high_watermark", "leader_up", "remove_from_isr"),
     "kafka_connection": ("add_orphan", "next_on_connection", "remove_orphans", "remove_requests", "request_fields"),
     "kafka_producer": ("connection_closed", "current_metadata", "forget_leader"),
-    "kafka_transactions": ("coordinator_epoch", "second_zombie", "zombie_restart"),
+    "kafka_transactions": ("abort_consumer_transaction", "coordinator_epoch", "second_zombie", "zombie_restart"),
 }
 
 
@@ -85,6 +85,9 @@ class FaultsMixin:
                                    "the producing application is restarted again while an earlier instance is "
                                    "still paused: two paused instances are beyond the model, so this run is not "
                                    "explored further")))
+        if b.enabled("output-failure"):
+            acts.append(Action("consumer", "its transaction aborts", self._fault(self.abort_consumer_transaction),
+                               "output-failure", says=self._says_output_failure))
         if b.enabled("consumer-crash"):
             acts.append(Action("consumer", "crashes", self._fault(self._consumer_crash), "consumer-crash",
                                says=lambda action, b, a: ("the consuming application crashes (its position and "
@@ -92,6 +95,14 @@ class FaultsMixin:
         return acts
 
     # ---- what a trace says for each step (Action.says; pieces of text in kafka_text.py) --------
+    def _says_output_failure(self, action, b, a) -> str:
+        text = (f"the write of its output for {self.text.msg(b['c_buf'] - 1)} fails for good (a timeout on the output "
+                "topic), so the application aborts its transaction: the output and the offsets are discarded; ")
+        if self.config.after_abort == "seek-back":
+            return text + f"it seeks back to offset {a['c_pos']} to process the record again"
+        return text + (f"abortTransaction() does not move the consumer, and it polls on from offset {a['c_pos']}: the "
+                       "record is skipped (KAFKA-17582)")
+
     def _says_break_connection(self, action, b, a) -> str:
         t, r = self.text, action.args["broker"]
         on_r = [c for c in range(self.slots) if b["req_msg"][c] and b["req_broker"][c] == r]

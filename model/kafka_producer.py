@@ -32,7 +32,8 @@ REQUIRES = {
     "kafka_broker": ("enough_isr",),
     "kafka_cluster": ("can_elect", "fencing_pending", "leader_up"),
     "kafka_connection": ("connection_head", "on_connection", "remove_request", "remove_requests", "request_is"),
-    "kafka_transactions": ("abort_transaction", "commit_transaction", "transaction_timed_out_first"),
+    "kafka_transactions": ("abort_transaction", "commit_transaction", "transaction_open_for_producer",
+                           "transaction_timed_out_first"),
 }
 
 
@@ -302,8 +303,9 @@ class ProducerMixin:
                 Or(s.seq[i] == 0, Not(Or([And(s.status[j] == INFLIGHT, s.seq[j] < s.seq[i])
                                           for j in range(self.n_messages) if j != i])))
                 if self.idempotent else True,
-                # a transactional producer sends only inside its (one) ongoing transaction
-                s.txn == ONGOING if self.transactional else True,
+                # a transactional producer sends only inside its (one) ongoing transaction, which
+                # it takes to be ongoing until it learns it was fenced
+                self.transaction_open_for_producer(s) if self.transactional else True,
             )
             nx.req_msg[c] = i + 1
             nx.req_stage[c] = REQ

@@ -93,6 +93,14 @@ class TransactionsMixin:
         return And(s.txn == ONGOING, s.coordinator_ahead == 0, Or(self.unfinished(s)),
                    Or(self.held_up(s, self.txn_waits), waited_past))
 
+    def transaction_open_for_producer(self, s):
+        """The producer instance takes its transaction to be ongoing and keeps sending in it: so it
+        is, or the coordinator timed it out and the producer has not heard (its sends then meet the
+        bumped epoch, or join the aborted transaction at a leader that has not seen its marker)."""
+        if not self.transaction_timeout:
+            return s.txn == ONGOING
+        return Or(s.txn == ONGOING, s.coordinator_ahead == 1)
+
     def transaction_timed_out_first(self, s):
         """delivery.timeout.ms can pass for a transactional producer: where transaction.timeout.ms
         comes first, only once the coordinator has timed the transaction out (both clocks start
@@ -250,6 +258,19 @@ class TransactionsMixin:
         nx.c_committed = s.c_pos + 1
         nx.c_committed_epoch = s.c_epoch
         nx.c_buf = 0
+        return And(s.c_alive == C_UP, s.c_buf != 0)
+
+    def abort_consumer_transaction(self, s, nx):
+        # output-failure: the loop's transaction fails with an abortable error (its write to the
+        # output topic times out; the output topic is not modelled) and the application aborts it:
+        # the output and the offsets of the aborted transaction are discarded together.
+        # abortTransaction() does not move the consumer (KAFKA-17582): with seek-back the
+        # application seeks to the first record of the aborted transaction (Kafka Streams does,
+        # from the committed offsets); with keep-position it polls on from where it is and the
+        # record is skipped.
+        nx.c_buf = 0
+        if self.config.after_abort == "seek-back":
+            nx.c_pos = s.c_pos - 1
         return And(s.c_alive == C_UP, s.c_buf != 0)
 
     # ---- the zombie producer (producer-zombie) ------------------------------------------------

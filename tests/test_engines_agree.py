@@ -79,6 +79,9 @@ ONE_FAULT = [
     ({**TXN, **EARLIEST, **RF1}, dict(faults=["producer-zombie"], **ONE)),
     ({**TXN, **COMMITTED, **EARLIEST, **RF1}, dict(faults=["producer-crash"], **ONE)),
     ({**TXN, **COMMITTED, **RF1}, dict(faults=NET, **ONE)),
+    # the consume-transform-produce loop's own transaction aborts and it polls on (KAFKA-17582)
+    ({**TXN, **COMMITTED, **EARLIEST, **RF1},
+     dict(commit="transactional", after_abort="keep-position", faults=["output-failure"], **ONE)),
 ]
 
 def _id(row):

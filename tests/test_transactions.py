@@ -260,7 +260,7 @@ def test_zombie_fault_class_needs_a_transactional_id():
     with pytest.raises(ConfigError, match="producer-zombie needs a transactional.id"):
         semcheck.build_model({}, faults=FAULT_CLASSES)
     assert semcheck.build_model({"transactional.id": "t"}, faults="all").bounds.faults == \
-        tuple(f for f in FAULT_CLASSES if f != "controlled-shutdown")  # it needs min ISR 2 (ELR)
+        tuple(f for f in FAULT_CLASSES if f not in ("controlled-shutdown", "output-failure"))  # min ISR 2 (ELR); CTP
 
 
 def test_listing_every_fault_class_on_the_command_line_follows_the_same_rule():
@@ -296,3 +296,40 @@ def test_a_zombie_request_meeting_a_full_log_cuts_the_run_instead_of_vanishing()
             enabled[action.name] = bool(action.effect(StateView(layout, ConcreteLeaves(state)), nxt))
     assert enabled["log full"] and not enabled["drops the old instance's request"]
     assert not enabled["appends the old instance's request"]
+
+
+# ---- the consume-transform-produce loop after an abort (KAFKA-17582) ---------------------------
+
+@pytest.mark.parametrize("after_abort", ["seek-back", "keep-position"])
+def test_after_an_abort_the_consume_transform_produce_loop_must_seek_back(after_abort):
+    """KAFKA-17582 and the KafkaConsumer javadoc: abortTransaction() discards the transaction's
+    output and its offsets (sendOffsetsToTransaction), but the consumer's position stays where the
+    last poll left it.  An application that polls on skips the records of the aborted transaction
+    (no-loss, the consumer layer: the log still holds them); one that seeks back to them (as Kafka
+    Streams does from its committed offsets) processes them again, once."""
+    r = semcheck.verify(EXACTLY_ONCE, commit="transactional", after_abort=after_abort,
+                        faults=["output-failure", "consumer-crash"], max_faults=2)
+    assert r.stats.complete
+    for prop in ALL_FOUR[1:]:
+        assert r.verdict(prop) == HOLDS, prop
+    if after_abort == "seek-back":
+        assert r.verdict("no-loss") == HOLDS
+        return
+    assert r.verdict("no-loss") == VIOLATED
+    assert r.findings["no-loss"].data["layer"] == "consumer"
+    trace = steps(r, "no-loss")
+    failure = index_of(trace, fault="output-failure")
+    assert failure and "the record is skipped (KAFKA-17582)" in trace[failure - 1].action
+
+
+def test_output_failure_and_after_abort_belong_to_the_consume_transform_produce_loop():
+    from semcheck import ConfigError
+
+    with pytest.raises(ConfigError, match="output-failure needs --commit transactional"):
+        semcheck.build_model(EXACTLY_ONCE, commit="after-process", faults=["output-failure"])
+    with pytest.raises(ConfigError, match="applies to the consume-transform-produce loop"):
+        semcheck.build_model(EXACTLY_ONCE, commit="after-process", after_abort="keep-position")
+    with pytest.raises(ConfigError, match="unknown --after-abort"):
+        semcheck.build_model(EXACTLY_ONCE, commit="transactional", after_abort="rewind")
+    assert "output-failure" in semcheck.build_model(EXACTLY_ONCE, commit="transactional").bounds.faults
+    assert "output-failure" not in semcheck.build_model(EXACTLY_ONCE, commit="after-process").bounds.faults

@@ -24,17 +24,21 @@ MAX_DEPTH = 500  # symbolic unrolling depth; beyond this the formulas are absurd
 def build_model(settings: Mapping[str, object] | None = None, *, commit: str | None = None,
                 processing: str | None = None, messages: int = 3, max_faults: int = 2,
                 faults: Iterable[str] | str = ALL_FAULTS, split: Iterable[str] | str | None = None,
-                variant: type[KafkaModel] | None = None, broker_version: str | None = None) -> KafkaModel:
+                variant: type[KafkaModel] | None = None, broker_version: str | None = None,
+                after_abort: str | None = None) -> KafkaModel:
     """The Kafka model for these settings and bounds (raises ConfigError on bad input).
 
     ``split`` names merged steps to take apart (``model/merges.py``; ``"all"``: the fine model).
     ``variant`` is a subclass of :class:`~semcheck.model.kafka.KafkaModel` to build instead: a
     protocol variant written outside the package (docs/extending.md).  ``broker_version`` names the
-    brokers' release (``"3.8"``, ``"3.8.1"``; default: the newest line modelled, model/versions.py)."""
-    config = resolve_config(settings, commit=commit, processing=processing, broker_version=broker_version)
+    brokers' release (``"3.8"``, ``"3.8.1"``; default: the newest line modelled, model/versions.py).
+    ``after_abort`` is what the consume-transform-produce loop does after its transaction aborts
+    (``"seek-back"``, the default, or ``"keep-position"``; docs/model.md, "Transactions")."""
+    config = resolve_config(settings, commit=commit, processing=processing, broker_version=broker_version,
+                            after_abort=after_abort)
     # "all" means every class that applies; a list is taken as written (model/bounds.py)
-    faults = (applicable_faults(config.transactional, KafkaModel.models_elr(config)) if faults == ALL_FAULTS
-              else tuple(faults))
+    faults = (applicable_faults(config.transactional, KafkaModel.models_elr(config), config.commit == "transactional")
+              if faults == ALL_FAULTS else tuple(faults))
     bounds = Bounds(messages=messages, max_faults=max_faults, faults=faults)
     if variant is not None and not (isinstance(variant, type) and issubclass(variant, KafkaModel)):
         raise ConfigError(f"variant must be a subclass of semcheck.model.kafka.KafkaModel, got {variant!r}")
@@ -47,6 +51,7 @@ def verify(
     commit: str | None = None,
     processing: str | None = None,
     broker_version: str | None = None,
+    after_abort: str | None = None,
     messages: int = 3,
     max_faults: int = 2,
     faults: Iterable[str] | str = ALL_FAULTS,
@@ -67,13 +72,14 @@ def verify(
     bounded state space was exhausted), a shortest trace for each violation, and statistics.
     ``split`` takes merged steps apart by name, or ``"all"`` of them (docs/model.md, "Merged steps").
     ``broker_version`` names the brokers' release (``"3.8"``; default: the newest line modelled,
-    which the result names).  ``variant`` checks a subclass of the Kafka model instead (one rule
+    which the result names).  ``after_abort``: what the consume-transform-produce loop does after its
+    transaction aborts (``"seek-back"`` or ``"keep-position"``).  ``variant`` checks a subclass of the Kafka model instead (one rule
     changed, one action replaced), and ``properties`` may hold :class:`~semcheck.properties.base.Property` objects
     besides names: docs/extending.md.
     """
     model = build_model(settings, commit=commit, processing=processing, messages=messages,
                         max_faults=max_faults, faults=faults, split=split, variant=variant,
-                        broker_version=broker_version)
+                        broker_version=broker_version, after_abort=after_abort)
     chosen = _choose_properties(properties)
     try:
         strategy = strategy_named(engine)
@@ -107,7 +113,8 @@ def replay(source: str | os.PathLike | Mapping, *, variant: type[KafkaModel] | N
                           "semcheck.replay(path, variant=...)")
     model = build_model(stored.settings, commit=stored.commit, processing=stored.processing,
                         messages=stored.messages, max_faults=stored.max_faults, faults=stored.faults,
-                        split=stored.split, variant=variant, broker_version=stored.broker_version)
+                        split=stored.split, variant=variant, broker_version=stored.broker_version,
+                        after_abort=stored.after_abort)
     own = {p.name: p for p in properties}
     names = [t.property for t in stored.traces]
     missing = [n for n in names if n not in ALL_PROPERTIES and n not in own]

@@ -153,6 +153,9 @@ def main():
                    "Default: auto, or after-process when enable.auto.commit=false.")
 @click.option("--processing", type=click.Choice(["sync", "async"]),
               help="Consumer processing: sync (default) or async (needs --commit auto).")
+@click.option("--after-abort", type=click.Choice(["seek-back", "keep-position"]),
+              help="With --commit transactional: after its transaction aborts, the loop seeks back to the "
+                   "aborted records (default) or keeps its position and skips them (KAFKA-17582).")
 @click.option("--broker-version", metavar="VERSION",
               help=f"The brokers' Kafka release, e.g. 3.8 or 3.8.1 (modelled: {SUPPORTED}; KRaft mode). "
                    f"Default: {NEWEST.name}, the newest modelled; every report names it.")
@@ -185,7 +188,8 @@ def main():
 @click.option("--save-trace", "trace_path", metavar="FILE",
               help="Write every counterexample found to FILE (versioned JSON), to re-check later with "
                    "`semcheck replay FILE`.")
-def verify(config_path, acks, retries, defines, commit, processing, broker_version, messages, faults_text, max_faults,
+def verify(config_path, acks, retries, defines, commit, processing, after_abort, broker_version, messages, faults_text,
+           max_faults,
            split_names, property_names, engine, depth, fmt, max_states, timeout, dot_path, trace_path):
     """Check what a Kafka configuration guarantees.
 
@@ -213,7 +217,8 @@ def verify(config_path, acks, retries, defines, commit, processing, broker_versi
     try:
         faults = parse_faults(faults_text)
         result = run_verify(
-            settings, commit=commit, processing=processing, broker_version=broker_version, messages=messages,
+            settings, commit=commit, processing=processing, broker_version=broker_version, after_abort=after_abort,
+            messages=messages,
             max_faults=max_faults,
             faults=faults, split=list(split_names) or None, properties=_parse_properties(property_names),
             engine=engine, depth=depth,

@@ -50,6 +50,7 @@ class TraceFile:
     traces: tuple[StoredTrace, ...]
     variant: str | None = None  # the model variant's class, when not semcheck's own Kafka model
     broker_version: str | None = None  # the brokers' release line (None in files saved before it existed: the newest)
+    after_abort: str | None = None  # --commit transactional only (None: the default, or not that loop)
 
 
 def trace_file_of(result) -> dict[str, Any]:
@@ -82,6 +83,7 @@ def trace_file_of(result) -> dict[str, Any]:
         "settings": settings,
         "commit": config.commit,
         "processing": config.processing,
+        **({"after_abort": config.after_abort} if config.commit == "transactional" else {}),
         "broker_version": config.broker.releases[0],
         "bounds": model.bounds.as_dict(),
         "split": [m for m in MERGE_NAMES if not model.merged(m)],
@@ -142,6 +144,7 @@ def read_trace_file(source: str | os.PathLike | Mapping) -> TraceFile:
             traces=traces,
             variant=data.get("variant") if isinstance(data.get("variant"), str) else None,
             broker_version=_get(data, "broker_version", str) if "broker_version" in data else None,
+            after_abort=_get(data, "after_abort", str) if "after_abort" in data else None,
         )
     except _Malformed as err:
         raise ConfigError(f"{where}: malformed trace file: {err}") from None

@@ -90,7 +90,7 @@ class KafkaModel(ProducerMixin, ConnectionMixin, BrokerMixin, ClusterMixin, Cons
         # transaction.timeout.ms: the coordinator aborts a transaction held up that long
         # (kafka_transactions.py), counted through request timeouts the same way
         txn_waits = config.request_timeouts_to_transaction_timeout
-        self.transaction_timeout = (self.transactional and config.transaction_times_out_first
+        self.transaction_timeout = (self.models_transaction_timeout()
                                     and (self.can_stall() or (silent > 0 and txn_waits <= bounds.max_faults)))
         self.txn_waits = txn_waits if self.transaction_timeout and silent and txn_waits <= bounds.max_faults else 0
         # the ``waited`` counter saturates one short of the delivery timeout's count, and it must also
@@ -153,6 +153,12 @@ class KafkaModel(ProducerMixin, ConnectionMixin, BrokerMixin, ClusterMixin, Cons
         delivery.timeout.ms=2147483647 (never).  benchmarks/timeout_cost.py overrides this to
         measure it."""
         return self.config.request_timeouts_to_deadline is not None
+
+    def models_transaction_timeout(self) -> bool:
+        """Whether the coordinator can abort the transaction for transaction.timeout.ms
+        (kafka_transactions.py): only where it comes before the batches' delivery.timeout.ms.
+        benchmarks/timeout_cost.py overrides this to measure it."""
+        return self.transactional and self.config.transaction_times_out_first
 
     # the fault classes that can hold the producer up until they end (kafka_producer.py, ``stalled``)
     _STALLING_FAULTS = ("network", "follower-lag", "broker-crash", "power-loss", "controlled-shutdown")

@@ -32,8 +32,8 @@ REQUIRES = {
     "kafka_broker": ("enough_isr",),
     "kafka_cluster": ("can_elect", "fencing_pending", "leader_up"),
     "kafka_connection": ("connection_head", "on_connection", "remove_request", "remove_requests", "request_is"),
-    "kafka_transactions": ("abort_transaction", "commit_transaction", "transaction_open_for_producer",
-                           "transaction_timed_out_first"),
+    "kafka_transactions": ("abort_transaction", "batches_may_expire", "commit_transaction",
+                           "transaction_open_for_producer"),
 }
 
 
@@ -500,4 +500,4 @@ class ProducerMixin:
         if not self.idempotent:
             for j in range(self.n_messages):
                 nx.queue[j] = 0  # the accumulator is empty: every queued batch failed
-        return And(s.deadline_passed == 0, Or(unfinished), self.stalled(s), self.transaction_timed_out_first(s))
+        return And(s.deadline_passed == 0, Or(unfinished), self.stalled(s), self.batches_may_expire(s))

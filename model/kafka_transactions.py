@@ -101,13 +101,17 @@ class TransactionsMixin:
             return s.txn == ONGOING
         return Or(s.txn == ONGOING, s.coordinator_ahead == 1)
 
-    def transaction_timed_out_first(self, s):
-        """delivery.timeout.ms can pass for a transactional producer: where transaction.timeout.ms
-        comes first, only once the coordinator has timed the transaction out (both clocks start
-        with the application's sends)."""
-        if not self.transaction_timeout:
+    def batches_may_expire(self, s):
+        """delivery.timeout.ms can pass for a transactional producer: only for batches of the
+        transaction it is sending in (a restarted instance creates its batches once initTransactions
+        has returned, after the old transaction is aborted), and where transaction.timeout.ms comes
+        first, only once the coordinator has timed that transaction out (both clocks start with the
+        application's sends)."""
+        if not self.transactional:
             return True
-        return Not(And(s.txn == ONGOING, s.coordinator_ahead == 0))
+        if self.transaction_timeout:
+            return s.coordinator_ahead == 1
+        return s.txn == ONGOING
 
     def transaction_actions(self) -> list[Action]:
         """The zombie producer instance's requests and the transaction coordinator's steps."""
@@ -191,6 +195,9 @@ class TransactionsMixin:
         # the marker is replicated (below the high watermark): the transaction is over.  After an
         # abort, a restarted application begins a new transaction with what it must re-send.
         requeued = Or([s.status[m] == QUEUED for m in range(self.n_messages)])
+        if self.transaction_timeout:
+            # a fenced instance's queued batches are not a new transaction: its application gives up
+            requeued = And(requeued, s.coordinator_ahead == 0)
         nx.txn = If(s.txn == COMMITTING, COMMITTED, If(requeued, ONGOING, ABORTED))
         replicated = self.high_watermark(s) >= self.leader_len(s)
         return And(Or(s.txn == COMMITTING, s.txn == ABORTING), self.leader_up(s),

@@ -33,6 +33,7 @@ import ctypes
 import hashlib
 import os
 import shutil
+import signal
 import subprocess
 import tempfile
 from pathlib import Path
@@ -518,8 +519,11 @@ class NativeBuild:
             partial_c.write_text(self.source)
             os.replace(partial_c, c_file)
             self.log = tempfile.TemporaryFile()
+            # a session (process group) of its own: the driver runs cc1 and as as children, and
+            # cancel() must stop them too, or they go on compiling after the search has ended
             self.process = subprocess.Popen([self.compiler, *CFLAGS, "-o", str(self.partial), str(c_file)],
-                                            stdin=subprocess.DEVNULL, stdout=self.log, stderr=self.log)
+                                            stdin=subprocess.DEVNULL, stdout=self.log, stderr=self.log,
+                                            start_new_session=True)
         except OSError as err:
             self._fail(f"cannot run {self.compiler}: {err}")
 
@@ -541,7 +545,10 @@ class NativeBuild:
     def cancel(self) -> None:
         """Stop a compilation still running (the Python search finished first)."""
         if self.process is not None and self.process.poll() is None:
-            self.process.kill()
+            try:
+                os.killpg(self.process.pid, signal.SIGKILL)  # the driver and its cc1/as children
+            except ProcessLookupError:
+                pass
             self.process.wait()
         self._cleanup()
 

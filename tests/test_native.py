@@ -138,3 +138,36 @@ def _write_checked_against_a_tiny_domain(self, field, offset, value):
     # every write goes through put(), and a value above 0 fails the check (as a value outside
     # the slot's domain would)
     return f"PUT({field.first_slot}, {field.size}, {self.expr(offset)}, ({self.expr(value)}) > 0 ? 256 : 0);"
+
+
+def test_cancelling_a_build_stops_the_compilers_children_too(tmp_path, monkeypatch):
+    """gcc runs cc1 and as as children; killing only the driver left cc1 compiling a large model
+    for minutes after the search had ended (seen as six orphaned cc1 processes slowing the test
+    suite).  cancel() stops the whole process group."""
+    import os
+    import time
+
+    from semcheck.checker.native import NativeBuild
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    child_pid_file = tmp_path / "child.pid"
+    compiler = tmp_path / "slow-cc"
+    compiler.write_text(f"#!/bin/sh\nsleep 60 &\necho $! > {child_pid_file}\nwait\n")
+    compiler.chmod(0o755)
+    build = NativeBuild("int unused;", state_size=1, n_props=0, compiler=str(compiler))
+    build.start()
+    for _ in range(100):
+        if child_pid_file.exists() and child_pid_file.read_text().strip():
+            break
+        time.sleep(0.05)
+    child = int(child_pid_file.read_text())
+    os.kill(child, 0)  # the "cc1" runs
+    build.cancel()
+    for _ in range(100):
+        try:
+            os.kill(child, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.05)
+    else:
+        raise AssertionError("the compiler's child outlived cancel()")

@@ -110,6 +110,13 @@ class KafkaConfig:
         return self.transaction_timeout_ms + _TIMED_OUT_TRANSACTION_CHECK_MS < self.delivery_timeout_ms
 
     @property
+    def transaction_may_time_out(self) -> bool:
+        """The coordinator can time the transaction out before its batches expire: always where it
+        does so first, and also where transaction.timeout.ms is below delivery.timeout.ms by less
+        than the coordinator's check interval (either may then come first)."""
+        return self.transaction_times_out_first or self.transaction_timeout_ms < self.delivery_timeout_ms
+
+    @property
     def unlimited_retries(self) -> bool:
         return self.retries >= UNLIMITED_RETRIES
 

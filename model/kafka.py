@@ -158,7 +158,7 @@ class KafkaModel(ProducerMixin, ConnectionMixin, BrokerMixin, ClusterMixin, Cons
         """Whether the coordinator can abort the transaction for transaction.timeout.ms
         (kafka_transactions.py): only where it comes before the batches' delivery.timeout.ms.
         benchmarks/timeout_cost.py overrides this to measure it."""
-        return self.transactional and self.config.transaction_times_out_first
+        return self.transactional and self.config.transaction_may_time_out
 
     # the fault classes that can hold the producer up until they end (kafka_producer.py, ``stalled``)
     _STALLING_FAULTS = ("network", "follower-lag", "broker-crash", "power-loss", "controlled-shutdown")

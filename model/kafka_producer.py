@@ -380,7 +380,8 @@ class ProducerMixin:
     def _receive_out_of_order(self, c):
         def effect(s, nx):
             # TransactionManager.canRetry, OUT_OF_ORDER_SEQUENCE_NUMBER (no unresolved sequences:
-            # they come only from delivery.timeout.ms, which the model leaves out):
+            # they come only from delivery.timeout.ms, after which every batch has failed and
+            # none is retried):
             #  - a batch whose sequence was reset by a bump after it was sent, or that is not the
             #    next expected sequence (a batch before it failed), is simply retried;
             #  - the next expected sequence means the broker lost records: the idempotent producer

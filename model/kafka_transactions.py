@@ -82,8 +82,9 @@ class TransactionsMixin:
     # can only close it (docs/audits/producer-timeouts.md, 7).  Like delivery.timeout.ms, the model
     # has no clock: the timeout can pass only while the producer is held up (kafka_producer.py,
     # ``held_up``, with transaction.timeout.ms's own count of request timeouts), and only where it
-    # comes before the batches' delivery timeout (KafkaConfig.transaction_times_out_first);
-    # otherwise the batches expire first and the application aborts at once.
+    # comes before the batches' delivery timeout (KafkaConfig.transaction_times_out_first) or may
+    # (transaction_may_time_out: within the coordinator's 10 s check interval of it); otherwise the
+    # batches expire first and the application aborts at once.
     def _transaction_times_out(self, s, nx):
         nx.txn = ABORTING
         nx.coordinator_ahead = 1
@@ -109,9 +110,9 @@ class TransactionsMixin:
         application's sends)."""
         if not self.transactional:
             return True
-        if self.transaction_timeout:
+        if self.transaction_timeout and self.config.transaction_times_out_first:
             return s.coordinator_ahead == 1
-        return s.txn == ONGOING
+        return self.transaction_open_for_producer(s)
 
     def transaction_actions(self) -> list[Action]:
         """The zombie producer instance's requests and the transaction coordinator's steps."""

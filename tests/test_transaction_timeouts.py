@@ -136,3 +136,12 @@ def test_every_holds_names_the_transaction_assumptions():
                            faults=["follower-lag"])
     assert "the coordinator is taken never to time the transaction out" in \
         {a.id: a.text for a in late.assumptions_of("no-duplicate")}["transaction-timeout"]
+
+
+def test_within_the_coordinators_check_interval_either_timeout_may_come_first():
+    """transaction.timeout.ms 110 s, delivery.timeout.ms 120 s: the coordinator checks every 10 s,
+    so it may abort the transaction before the batches expire, or after."""
+    settings = {**UNDER_MIN_ISR, "transaction.timeout.ms": "110000"}
+    model = semcheck.build_model(settings, messages=1, max_faults=1, faults=["follower-lag"])
+    d = walk(model, None, ("broker 2", "falls behind", {"broker": 1}), ("producer", "send", {"message": 0, "slot": 0}))
+    assert enabled(model, d, "coordinator", "transaction timeout") and enabled(model, d, "producer", "delivery timeout")

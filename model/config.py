@@ -76,6 +76,14 @@ class KafkaConfig:
     delivery_timeout_ms: int = 120_000     # the model has no clock: only finite matters (kafka_producer.py)
     transaction_timeout_ms: int = 60_000   # the coordinator aborts a transaction open this long (kafka_transactions.py)
 
+    def application_choices(self) -> dict[str, str]:
+        """The consumer application's choices (``--commit``, ``--processing``, ``--after-abort``),
+        which are not Kafka settings: JSON-ready, the after-abort only where it applies."""
+        choices = {"commit": self.commit, "processing": self.processing}
+        if self.commit == "transactional":
+            choices["after_abort"] = self.after_abort
+        return choices
+
     @property
     def transactional(self) -> bool:
         return self.transactional_id is not None

@@ -424,3 +424,22 @@ def test_output_is_deterministic_across_hash_seeds():
         outputs.append(data)
     assert outputs[0] == outputs[1]
     assert json.dumps(outputs[0]) == json.dumps(outputs[1])  # same key order too
+
+
+def test_the_application_choices_are_printed_with_the_configuration():
+    """--commit, --processing and --after-abort are not Kafka settings, so the effective
+    configuration does not hold them; the report names them (never a silent default)."""
+    res, data = run_json("-X", "transactional.id=t", "-X", "enable.auto.commit=false", "--commit", "transactional",
+                         "--after-abort", "keep-position", "--messages", "1", "--max-faults", "1",
+                         "--faults", "output-failure")
+    assert data["application"] == {"commit": "transactional", "processing": "sync", "after_abort": "keep-position"}
+    text = CliRunner().invoke(main, ["verify", "--messages", "1", "--max-faults", "0"]).output
+    assert "Application: --commit auto  --processing sync\n" in text
+
+
+def test_after_abort_without_the_transactional_loop_is_one_line_and_exit_2():
+    run = CliRunner().invoke(main, ["verify", "--after-abort", "keep-position", "--messages", "1"])
+    assert run.exit_code == 2 and len(run.output.strip().splitlines()) == 1
+    assert "applies to the consume-transform-produce loop" in run.output
+    run = CliRunner().invoke(main, ["verify", "--faults", "output-failure", "--messages", "1"])
+    assert run.exit_code == 2 and "output-failure needs --commit transactional" in run.output

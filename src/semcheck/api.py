@@ -141,6 +141,7 @@ def _result(model: KafkaModel, engine: str, found, chosen: list[Property]) -> Re
     return Result(
         config=config.kafka_settings(),
         broker=config.broker.name,
+        application=config.application_choices(),
         assumptions=model.assumptions(),
         findings=_findings(model, found.results, chosen),
         checked={p.name: p for p in chosen},

@@ -22,6 +22,9 @@ def render_text(result: Result) -> str:
     out.append("  " + "  ".join(f"{key}={_kafka_value(value)}" for key, value in result.config.items()))
     if result.broker:
         out.append(f"Brokers: Kafka {result.broker} in KRaft mode" + _newest(result.broker))
+    if result.application:
+        out.append("Application: " + "  ".join(f"--{key.replace('_', '-')} {value}"
+                                               for key, value in result.application.items()))
     if result.notes:
         out.append("Why some values differ from what you asked:")
         out.extend(f"  - {note}" for note in result.notes)

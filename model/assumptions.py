@@ -40,7 +40,7 @@ def assumptions_of(model) -> list[Assumption]:
         _delivery_timeout(model),
     ]
     if config.transactional:
-        out += [_transaction_timeout(model), _after_abort(config)]
+        out += [_transaction_timeout(model), _transaction_protocol(model), _after_abort(model)]
     zombie = " (and, with producer-zombie faults, one paused old instance)" if model.zombies else ""
     coordinators = ("the group coordinator and the transaction coordinator do not fail" if config.transactional
                     else "the group coordinator does not fail")
@@ -90,14 +90,31 @@ def _transaction_timeout(model) -> Assumption:
     return Assumption("transaction-timeout", text + ctp)
 
 
-def _after_abort(config) -> Assumption:
-    text = ("after an aborted transaction the producing application gives up on its messages (it closes a fenced "
-            "producer, and re-sends nothing in a new transaction); only a restart (producer-crash) re-sends what is "
-            "not committed")
+def _transaction_protocol(model) -> Assumption:
+    config = model.config
+    if config.transaction_protocol_v2:
+        text = (f"transaction protocol v2 (KIP-890 part 2: brokers {config.broker.name} with transaction.version=2 and "
+                "a 4.0+ Java client): the epoch is bumped at the end of every transaction; a 3.x client keeps v1, "
+                "which -X transaction.version=0 checks")
+    else:
+        where = (f"transaction.version={config.transaction_version}" if config.broker.transaction_version_available
+                 else f"brokers {config.broker.name}")
+        text = (f"transaction protocol v1 ({where}): the epoch stays across transactions unless an error or a "
+                "restart bumps it; a delayed EndTxn (the client's request to the coordinator) is not modelled, and "
+                "on v1 one can end a later transaction of the same epoch (KAFKA-17754)")
+    return Assumption("transaction-protocol", text + " (docs/model.md, \"Transaction protocol\")")
+
+
+def _after_abort(model) -> Assumption:
+    config = model.config
+    text = ("after a send failed for good the producing application aborts and gives up on its messages (a fenced "
+            "producer is closed); only a restart (producer-crash) re-sends what is not committed")
+    text += ("; an application that aborts of its own accord (app-abort) sends its messages again in a new transaction"
+             if model.app_aborts else "; no application aborts of its own accord (the fault class app-abort)")
     if config.commit == "transactional":
         how = ("seeks back to the aborted records" if config.after_abort == "seek-back"
                else "keeps its position and skips the aborted records")
         text += (f"; the consume-transform-produce loop {how} (--after-abort {config.after_abort}), and a write of an "
                  "aborted transaction's output never joins a later one (the output topic is not modelled; on "
-                 "transaction protocol v1, brokers or clients before 4.0, a delayed write can: KAFKA-17754)")
+                 "transaction protocol v1 a delayed one can, as app-abort shows for the input partition)")
     return Assumption("after-abort", text + " (docs/model.md, \"Transactions\")")

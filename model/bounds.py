@@ -20,6 +20,9 @@ FAULT_CLASSES = (
     # the producing application is restarted while the old instance still runs (a long GC pause):
     # its unread requests reach the broker later (transactional producers only)
     "producer-zombie",
+    # the producing application aborts its transaction for a reason of its own (abortTransaction()
+    # with no send failed) and sends its messages again in a new one (transactional producers only)
+    "app-abort",
     # the consume-transform-produce loop's transaction aborts: its output write fails for good (the
     # output topic is not modelled) (--commit transactional only)
     "output-failure",
@@ -55,8 +58,8 @@ class Bounds:
         return {"messages": self.messages, "max_faults": self.max_faults, "faults": list(self.faults)}
 
 
-# ``faults="all"``: every fault class that applies to the configuration: producer-zombie only with a
-# transactional.id (the only thing that fences an old instance), controlled-shutdown only where eligible
+# ``faults="all"``: every fault class that applies to the configuration: producer-zombie and app-abort
+# only with a transactional.id (the only thing that fences an old instance), controlled-shutdown only where eligible
 # leader replicas are modelled (elsewhere it can do nothing a broker-crash cannot), output-failure only
 # for the consume-transform-produce loop (--commit transactional).  A list is taken as
 # written, so naming a class that does not apply is an error however many classes are listed.
@@ -67,7 +70,7 @@ def applicable_faults(transactional: bool, eligible_leader_replicas: bool = Fals
                       consume_transform_produce: bool = False) -> tuple[str, ...]:
     """What ``--faults all`` means for a configuration."""
     return tuple(f for f in FAULT_CLASSES
-                 if (f != "producer-zombie" or transactional)
+                 if (f not in ("producer-zombie", "app-abort") or transactional)
                  and (f != "controlled-shutdown" or eligible_leader_replicas)
                  and (f != "output-failure" or consume_transform_produce))
 

@@ -36,6 +36,7 @@ KNOWN_KEYS: tuple[str, ...] = (
     "eligible.leader.replicas.version",
     "delivery.timeout.ms",
     "transaction.timeout.ms",
+    "transaction.version",
 )
 
 UNLIMITED_RETRIES = 2147483647  # Kafka's default retries (Integer.MAX_VALUE), KIP-91 / Kafka 2.1+
@@ -75,6 +76,7 @@ class KafkaConfig:
     eligible_leader_replicas: bool = False  # the feature eligible.leader.replicas.version is 1 (KIP-966)
     delivery_timeout_ms: int = 120_000     # the model has no clock: only finite matters (kafka_producer.py)
     transaction_timeout_ms: int = 60_000   # the coordinator aborts a transaction open this long (kafka_transactions.py)
+    transaction_version: int = 0           # the brokers' feature transaction.version (4.0+; KIP-890 part 2)
 
     def application_choices(self) -> dict[str, str]:
         """The consumer application's choices (``--commit``, ``--processing``, ``--after-abort``),
@@ -87,6 +89,13 @@ class KafkaConfig:
     @property
     def transactional(self) -> bool:
         return self.transactional_id is not None
+
+    @property
+    def transaction_protocol_v2(self) -> bool:
+        """Transactions use protocol v2 (KIP-890 part 2): the epoch is bumped at the end of every
+        transaction.  Needs the brokers' transaction.version=2 and a 4.0+ client (semcheck's Java
+        client is the newest: model/assumptions.py)."""
+        return self.transactional and self.transaction_version >= 2
 
     @property
     def effective_min_isr(self) -> int:
@@ -148,6 +157,9 @@ class KafkaConfig:
             "delivery.timeout.ms": self.delivery_timeout_ms,
             # a producer setting only a transactional producer uses
             **({"transaction.timeout.ms": self.transaction_timeout_ms} if self.transactional else {}),
+            # a cluster feature (4.0+) only transactions use
+            **({"transaction.version": self.transaction_version}
+               if self.transactional and self.broker.transaction_version_available else {}),
         }
 
 
@@ -241,6 +253,8 @@ _PARSERS: dict[str, Callable[[str, str], object]] = {
     # ProducerConfig: define(TRANSACTION_TIMEOUT_CONFIG, INT, 60000); the coordinator's range is
     # checked in _check_transaction_timeout
     "transaction.timeout.ms": _int_parser(-UNLIMITED_RETRIES - 1, UNLIMITED_RETRIES, "an integer (ms)"),
+    # a cluster feature level (TransactionVersion: TV_0, TV_1, TV_2), 0 to 2
+    "transaction.version": _int_parser(0, 2, "0, 1 or 2, the feature's levels (2: transaction protocol v2)"),
 }
 assert tuple(_PARSERS) == KNOWN_KEYS
 
@@ -261,6 +275,7 @@ _DEFAULTS: dict[str, object] = {
     "eligible.leader.replicas.version": None,  # the broker line's default (_resolve_elr)
     "delivery.timeout.ms": 120_000,
     "transaction.timeout.ms": 60_000,
+    "transaction.version": None,  # the broker line's default (_resolve_transaction_version)
 }
 
 
@@ -309,6 +324,7 @@ def resolve_config(settings: Mapping[str, str] | None = None, *, commit: str | N
     _check_transactional_id(idempotence, given)
     _topic_notes(v, given, notes, broker)
     elr = _resolve_elr(v, given, notes, broker)
+    transaction_version = _resolve_transaction_version(given, notes, broker)
     _check_delivery_timeout(given, notes)
     _check_transaction_timeout(given, notes)
     auto_commit, commit, processing = _resolve_consumer(v, given, commit, processing, notes)
@@ -334,6 +350,7 @@ def resolve_config(settings: Mapping[str, str] | None = None, *, commit: str | N
         eligible_leader_replicas=elr,
         delivery_timeout_ms=v["delivery.timeout.ms"],
         transaction_timeout_ms=v["transaction.timeout.ms"],
+        transaction_version=transaction_version,
     )
 
 
@@ -477,6 +494,27 @@ def _resolve_elr(v: dict, given: dict, notes: list[str], broker: BrokerLine) -> 
         notes.append(f"{key}=1 changes nothing with a min ISR of 1: only the last ISR member ever becomes "
                      "eligible, and it is the replica the controller would elect without the feature")
     return enabled
+
+
+def _resolve_transaction_version(given: dict, notes: list[str], broker: BrokerLine) -> int:
+    """The brokers' transaction.version feature (KIP-890 part 2): from 4.0, and 2 on a cluster
+    created on 4.0 or later (model/versions.py).  Level 1 only changes the format of the
+    coordinator's own records, so 0 and 1 both mean protocol v1 here."""
+    key = "transaction.version"
+    if key in given and not broker.transaction_version_available:
+        raise ConfigError(f"{key} does not exist on brokers {broker.name}: transaction protocol v2 came with Kafka 4.0 "
+                          "(KIP-890); choose --broker-version 4.0 or later")
+    if not broker.transaction_version_available:
+        return 0
+    level = given[key] if key in given else (2 if broker.transaction_v2_by_default else 0)
+    transactional = "transactional.id" in given
+    if key in given and not transactional:
+        notes.append(f"{key}={level} changes nothing without a transactional.id: only transactions use it")
+    elif transactional and key not in given:
+        notes.append(f"{key}=2: the default of a cluster created on Kafka 4.0 or later (one upgraded from 3.x "
+                     "keeps 0 until it is raised with kafka-features.sh); 4.0+ clients then bump the epoch at "
+                     "the end of every transaction" if level == 2 else f"{key}={level}: the default on Kafka {broker.name}")
+    return level
 
 
 def _resolve_consumer(v: dict, given: dict, commit: str | None, processing: str | None,

@@ -77,6 +77,19 @@ class KafkaModel(ProducerMixin, ConnectionMixin, BrokerMixin, ClusterMixin, Cons
             raise ConfigError("--faults producer-zombie needs a transactional.id: without one nothing "
                               "fences the old producer instance, and semcheck does not model it")
         self.zombies = bounds.enabled("producer-zombie")
+        if bounds.enabled("app-abort") and not self.transactional:
+            raise ConfigError("--faults app-abort needs a transactional.id: it is the application's "
+                              "abortTransaction(), which only a transactional producer has")
+        # the application aborts a transaction of its own accord and sends its messages again in a
+        # new one (kafka_transactions.py).  On transaction protocol v1 nothing bumps the epoch then
+        # (no send failed, so no KIP-360 bump), and sequence numbers run on across the transactions;
+        # on v2 (KIP-890 part 2) every transaction ends with an epoch bump.
+        self.app_aborts = bounds.enabled("app-abort")
+        self.protocol_v2 = config.transaction_protocol_v2
+        self.sequences_run_on = self.app_aborts and not self.protocol_v2
+        # sequence numbers a producer epoch can reach: each transaction sends each message at most
+        # once with a new sequence, and each new transaction needs an app-abort (a fault)
+        self.sequences = n * (1 + bounds.max_faults) if self.sequences_run_on else n
         if bounds.enabled("output-failure") and config.commit != "transactional":
             raise ConfigError("--faults output-failure needs --commit transactional: it aborts the "
                               "consume-transform-produce loop's transaction, which no other commit strategy has")
@@ -109,8 +122,14 @@ class KafkaModel(ProducerMixin, ConnectionMixin, BrokerMixin, ClusterMixin, Cons
         # a request the broker read just before the connection broke is still executed later
         # (kafka_faults.py, _break_connection); with acks=0 nothing waits for it, so executing it
         # then is the same as executing it before the break
-        self.orphans = bounds.enabled("network") and config.acks != 0
-        self.n_orphans = bounds.max_faults if self.orphans else 0
+        # On protocol v1 a request of an aborted transaction that was still on its way when the
+        # application began the next one (a batch that expired with its request on the wire) may
+        # still be read and written: it is kept as an orphan (kafka_transactions.py,
+        # _begin_again), at most one per message.
+        self.stale_requests = self.sequences_run_on and self.deadline_may_pass
+        self.orphans = (bounds.enabled("network") and config.acks != 0) or self.stale_requests
+        self.n_orphans = ((bounds.max_faults if bounds.enabled("network") and config.acks != 0 else 0)
+                          + (n if self.stale_requests else 0))
         # Producer identity (pid, epoch).  An idempotent restart gets a new producer id; a
         # transactional restart keeps it (same transactional.id) and bumps the epoch; the idempotent
         # client bumps its own epoch after a sequence gap (TransactionManager.bumpIdempotentEpoch...).
@@ -120,7 +139,9 @@ class KafkaModel(ProducerMixin, ConnectionMixin, BrokerMixin, ClusterMixin, Cons
         faults = bounds.max_faults
         if self.transactional:
             # a transaction timeout moves the coordinator one epoch on, once per producer instance
-            self.pids, self.epochs = 1, (1 + (faults if restarts else 0)) * (2 if self.transaction_timeout else 1)
+            # (and an application's abort, on transaction protocol v2)
+            bumps = restarts or (self.app_aborts and self.protocol_v2)
+            self.pids, self.epochs = 1, (1 + (faults if bumps else 0)) * (2 if self.transaction_timeout else 1)
         elif self.idempotent:
             self.pids, self.epochs = 1 + (faults if restarts else 0), 1 + 2 * faults
         else:

@@ -49,7 +49,7 @@ class ClusterMixin:
         lay.array("log", (r, cap), n + 3 if self.transactional else n + 1)
         lay.array("log_pid", (r, cap), self.pids if self.idempotent else 1)
         lay.array("log_epoch", (r, cap), self.epochs if self.idempotent else 1)
-        lay.array("log_seq", (r, cap), n if self.idempotent else 1)
+        lay.array("log_seq", (r, cap), self.sequences if self.idempotent else 1)
         # the leader epoch the record was appended in: truncation compares it (KIP-101), and the
         # consumer's truncation detection asks for an epoch's end offset (KIP-320)
         lay.array("log_lepoch", (r, cap), self.leader_epochs)

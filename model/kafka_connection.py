@@ -35,11 +35,11 @@ class ConnectionMixin:
             # what the request carries; a client epoch bump renumbers the batch but not the bytes
             # already on the wire
             lay.array("req_epoch", (slots,), self.epochs)
-            lay.array("req_seq", (slots,), n)
+            lay.array("req_seq", (slots,), self.sequences)
         if self.zombies:
             # the old instance's requests the broker has not read yet, in order, and its epoch
             lay.array("z_msg", (slots,), n + 1)
-            lay.array("z_seq", (slots,), n)
+            lay.array("z_seq", (slots,), self.sequences)
             lay.scalar("z_epoch", self.epochs)
         if self.orphans:
             # requests a broker had read when their connection broke, executed later; each needs a
@@ -50,7 +50,7 @@ class ConnectionMixin:
             if self.idempotent:
                 lay.array("o_pid", (k,), self.pids)
                 lay.array("o_epoch", (k,), self.epochs)
-                lay.array("o_seq", (k,), n)
+                lay.array("o_seq", (k,), self.sequences)
 
     def initial_connection_values(self) -> dict:
         values = {name: [0] * self.slots for name in self.request_fields()}
@@ -134,6 +134,27 @@ class ConnectionMixin:
                 getattr(nx, name)[k] = If(first_free, value, getattr(s, name)[k])
         # each orphan needs a network fault, so a free place always exists; checked, not assumed
         self.overflow_unless(nx, Or(free))
+
+    def keep_as_orphans(self, s, nx, picks: list) -> None:
+        """The requests of the slots where ``picks`` holds (any number of them) join the orphans, in
+        slot order after those already there: each is still read later by the broker its connection
+        leads to, and its answer goes nowhere (kafka_transactions.py, a new transaction after an
+        application's abort)."""
+        held = Count([s.o_msg[k] != 0 for k in range(self.n_orphans)])  # orphans are packed to the front
+        sources = {"o_msg": s.req_msg, "o_broker": s.req_broker}
+        if self.idempotent:
+            sources.update(o_epoch=s.req_epoch, o_seq=s.req_seq)
+        for k in range(self.n_orphans):
+            value = {name: getattr(s, name)[k] for name in self._orphan_fields()}
+            for c in range(self.slots):
+                here = And(picks[c], held + Count(picks[:c]) == k)
+                for name, source in sources.items():
+                    value[name] = If(here, source[c], value[name])
+                if self.idempotent:
+                    value["o_pid"] = If(here, s.pid, value["o_pid"])
+            for name, v in value.items():
+                getattr(nx, name)[k] = v
+        self.overflow_unless(nx, held + Count(picks) <= self.n_orphans)
 
     def remove_orphans(self, s, nx, removed: list) -> None:
         kept = [And(s.o_msg[k] != 0, Not(removed[k])) for k in range(self.n_orphans)]

@@ -25,7 +25,8 @@ REQUIRES = {
     "kafka_cluster": ("fence_effect", "high_watermark", "leader_up", "remove_from_isr"),
     "kafka_connection": ("add_orphan", "next_on_connection", "remove_orphans", "remove_requests", "request_fields"),
     "kafka_producer": ("connection_closed", "current_metadata", "forget_leader"),
-    "kafka_transactions": ("abort_consumer_transaction", "coordinator_epoch", "second_zombie", "zombie_restart"),
+    "kafka_transactions": ("abort_consumer_transaction", "application_aborts", "coordinator_epoch", "second_zombie",
+                           "zombie_restart"),
 }
 
 
@@ -85,6 +86,9 @@ class FaultsMixin:
                                    "the producing application is restarted again while an earlier instance is "
                                    "still paused: two paused instances are beyond the model, so this run is not "
                                    "explored further")))
+        if self.app_aborts:
+            acts.append(Action("producer", "aborts its transaction", self._fault(self.application_aborts), "app-abort",
+                               says=self._says_application_aborts))
         if b.enabled("output-failure"):
             acts.append(Action("consumer", "its transaction aborts", self._fault(self.abort_consumer_transaction),
                                "output-failure", says=self._says_output_failure))
@@ -95,6 +99,18 @@ class FaultsMixin:
         return acts
 
     # ---- what a trace says for each step (Action.says; pieces of text in kafka_text.py) --------
+    def _says_application_aborts(self, action, b, a) -> str:
+        t = self.text
+        dropped = [t.msg(m) for m in range(self.n_messages) if a["status"][m] != b["status"][m]]
+        waiting = [t.msg(m) for m in range(self.n_messages) if b["status"][m] != ACKED and b["seq"][m]]
+        text = ("the producing application aborts its transaction of its own accord (abortTransaction(); say its "
+                "own work failed) and will send its messages again in a new transaction")
+        if dropped:
+            text += f"; the batches not yet sent ({', '.join(dropped)}) are dropped"
+        if waiting:
+            text += f"; the client first finishes the batches it has sent ({', '.join(waiting)})"
+        return text
+
     def _says_output_failure(self, action, b, a) -> str:
         text = (f"the write of its output for {self.text.msg(b['c_buf'] - 1)} fails for good (a timeout on the output "
                 "topic), so the application aborts its transaction: the output and the offsets are discarded; ")
@@ -323,6 +339,10 @@ class FaultsMixin:
             nx.deadline_passed = 0  # a new instance creates new batches, with a new deadline
         if self.wait_bound:
             nx.waited = 0
+        if self.app_aborts:
+            nx.app_abort = 0  # the new instance knows nothing of the old one's abort
+        if self.sequences_run_on:
+            nx.acked_before = 0  # a new epoch
         if not self.idempotent:
             # a new client's queue: the messages to re-send, in send order
             for j in range(self.n_messages):

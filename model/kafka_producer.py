@@ -43,8 +43,8 @@ class ProducerMixin:
         n = self.n_messages
         lay.array("status", (n,), 4)
         lay.array("tries", (n,), self.retries + 1)
-        lay.array("seq", (n,), n + 1)  # sequence number + 1 under the current epoch; 0 = none yet
-        lay.scalar("next_seq", n + 1)
+        lay.array("seq", (n,), self.sequences + 1)  # sequence number + 1 under the current epoch; 0 = none yet
+        lay.scalar("next_seq", self.sequences + 1)
         lay.scalar("pid", self.pids)
         lay.scalar("epoch", self.epochs)
         if not self.idempotent:
@@ -57,6 +57,15 @@ class ProducerMixin:
         if self.deadline_may_pass:
             # delivery.timeout.ms has passed since this producer instance created its batches
             lay.scalar("deadline_passed", 2)
+        if self.app_aborts:
+            # the application has called abortTransaction(): the batches it had sent are still
+            # being sent or retried, and the abort goes to the coordinator once they are done
+            lay.scalar("app_abort", 2)
+        if self.sequences_run_on:
+            # (transaction protocol v1, after an application's abort) the last sequence number
+            # acknowledged in an earlier transaction of this epoch, + 1; 0 = none.  The client's
+            # lastAckedSequence lives across transactions (TxnPartitionEntry)
+            lay.scalar("acked_before", self.sequences + 1)
         if self.wait_bound:
             # request timeouts this producer instance has waited out (saturating one short of the
             # number that adds up to delivery.timeout.ms, or to transaction.timeout.ms if larger)
@@ -129,11 +138,16 @@ class ProducerMixin:
             # a send fails for good when its retries are spent, delivery.timeout.ms passes, or the
             # leader rejects it (kafka_transactions.py); the guard says when
             acts.append(Action("producer", "abort transaction", self._guarded(self.abort_transaction),
-                               says=lambda action, b, a: ("a send failed for good: the application aborts "
-                                                          "the transaction (abortTransaction)")))
+                               says=self._says_abort_transaction))
         return acts
 
     # ---- what a trace says for each step (Action.says; pieces of text in kafka_text.py) --------
+    def _says_abort_transaction(self, action, b, a) -> str:
+        if self.app_aborts and b["app_abort"]:
+            return ("every batch it had sent is done: the client sends the abort to the transaction coordinator "
+                    "(EndTxn), which decides ABORT")
+        return "a send failed for good: the application aborts the transaction (abortTransaction)"
+
     def _says_send(self, action, b, a) -> str:
         t, i, c = self.text, action.args["message"], action.args["slot"]
         text = f"sends {t.msg(i)} to {t.broker_name(a['req_broker'][c])}"
@@ -276,10 +290,13 @@ class ProducerMixin:
         return statuses
 
     # ---- idempotence: sequence numbers as the client sees them ------------------------------
-    def _last_acked_sequence(self, s):
+    def last_acked_sequence(self, s):
         """TransactionManager.lastAckedSequence: the highest sequence acknowledged under the
         current epoch (-1: none).  Sequences are cleared on an epoch bump and a restart."""
-        return Max([If(And(s.status[m] == ACKED, s.seq[m] != 0), s.seq[m] - 1, -1) for m in range(self.n_messages)])
+        this_transaction = [If(And(s.status[m] == ACKED, s.seq[m] != 0), s.seq[m] - 1, -1) for m in range(self.n_messages)]
+        if self.sequences_run_on:
+            return Max(this_transaction + [s.acked_before - 1])
+        return Max(this_transaction)
 
     # ---- steps -------------------------------------------------------------------------------
     def _send(self, i, c):
@@ -303,9 +320,13 @@ class ProducerMixin:
                 Or(s.seq[i] == 0, Not(Or([And(s.status[j] == INFLIGHT, s.seq[j] < s.seq[i])
                                           for j in range(self.n_messages) if j != i])))
                 if self.idempotent else True,
-                # a transactional producer sends only inside its (one) ongoing transaction, which
-                # it takes to be ongoing until it learns it was fenced
+                # a transactional producer sends only inside its ongoing transaction, which it
+                # takes to be ongoing until it learns it was fenced
                 self.transaction_open_for_producer(s) if self.transactional else True,
+                # once the application aborts, only batches already sent are sent again (the
+                # others were aborted: RecordAccumulator.abortUndrainedBatches spares batches
+                # with a sequence)
+                Or(s.app_abort == 0, s.seq[i] != 0) if self.app_aborts else True,
             )
             nx.req_msg[c] = i + 1
             nx.req_stage[c] = REQ
@@ -320,6 +341,8 @@ class ProducerMixin:
                 nx.next_seq = If(fresh, s.next_seq + 1, s.next_seq)
                 nx.req_epoch[c] = s.epoch
                 nx.req_seq[c] = seq - 1
+                if self.sequences_run_on:
+                    self.overflow_unless(nx, Or(Not(fresh), s.next_seq + 1 <= self.sequences))
             else:
                 self._write_queue(nx, [s.queue[j + 1] for j in range(self.n_messages - 1)] + [0])
             return guard
@@ -388,10 +411,13 @@ class ProducerMixin:
             #    bumps its epoch and retries; the transactional one fails the batch.
             msg_seq = Max([If(self.request_is(s, c, m), s.seq[m] - 1, -1) for m in range(self.n_messages)])
             reset = s.req_epoch[c] != s.epoch
-            is_next = msg_seq == self._last_acked_sequence(s) + 1
+            is_next = msg_seq == self.last_acked_sequence(s) + 1
             plain_retry = Or(reset, Not(is_next))
             statuses = self._fail_requests(s, nx, [j == c for j in range(self.slots)],
                                            retriable=True if not self.transactional else plain_retry)
+            if self.sequences_run_on:
+                self._close_sequence_gap(s, nx, c, And(Not(plain_retry), Not(self._expired_request(s, c)),
+                                                      self._request_can_retry(s, c)))
             if not self.transactional:
                 retried = Or([And(self.request_is(s, c, m), self._can_retry(s, m)) for m in range(self.n_messages)])
                 expired = Or([And(self.request_is(s, c, m), self._expired(s, m)) for m in range(self.n_messages)])
@@ -402,6 +428,25 @@ class ProducerMixin:
             return And(self.connection_head(s, c), s.req_stage[c] == OOS)
 
         return effect
+
+    def _expired_request(self, s, c):
+        return Or([And(self.request_is(s, c, m), self._expired(s, m)) for m in range(self.n_messages)])
+
+    def _request_can_retry(self, s, c):
+        return Or([And(self.request_is(s, c, m), self._can_retry(s, m)) for m in range(self.n_messages)])
+
+    def _close_sequence_gap(self, s, nx, c, when):
+        """The transactional client fails request ``c``'s batch with retries left
+        (Sender.failBatch with adjustSequenceNumbers): the batches after it in sequence move down one
+        and so does the next sequence (TxnPartitionEntry.adjustSequencesDueToFailedBatch).  It only
+        matters where a later transaction runs on in the same epoch (transaction protocol v1 after
+        an application's abort); requests already on the wire keep their bytes."""
+        failed_seq = Max([If(self.request_is(s, c, m), s.seq[m], 0) for m in range(self.n_messages)])
+        for m in range(self.n_messages):
+            later = And(Not(self.request_is(s, c, m)), s.seq[m] > failed_seq,
+                        Or(s.status[m] == QUEUED, s.status[m] == INFLIGHT))
+            nx.seq[m] = If(And(when, later), s.seq[m] - 1, s.seq[m])
+        nx.next_seq = If(when, s.next_seq - 1, s.next_seq)
 
     def _receive_fenced(self, c):
         def effect(s, nx):

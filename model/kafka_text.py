@@ -107,6 +107,8 @@ class KafkaText:
             producer += f"; epoch {d['epoch']}"
         if model.transactional:
             producer += f"; transaction {TXN_NAMES[d['txn']]}"
+            if model.app_aborts and d["app_abort"]:
+                producer += " (the application is aborting it)"
         out["producer"] = producer
         meta = d["meta"]
         out["metadata"] = ("the producer knows no leader" if meta == model.no_broker else

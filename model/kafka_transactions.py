@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from .api import Action
 from .dsl import And, Count, If, Not, Or
-from .kafka_codes import ABORTED, ABORTING, ACKED, C_UP, COMMITTED, COMMITTING, FAILED, ONGOING, QUEUED, REQ, TXN_NAMES
+from .kafka_codes import (ABORTED, ABORTING, ACKED, C_UP, CLOSED, COMMITTED, COMMITTING, FAILED, ONGOING, QUEUED, REQ,
+                          TXN_NAMES)
 
 # The rules this actor uses from the others (their public methods).  kafka.py's shared sizes,
 # merged(), text and overflow_unless() need no entry; tests/test_architecture.py checks this
@@ -20,7 +21,8 @@ from .kafka_codes import ABORTED, ABORTING, ACKED, C_UP, COMMITTED, COMMITTING, 
 REQUIRES = {
     "kafka_broker": ("enough_isr", "producer_state", "says_log_full"),
     "kafka_cluster": ("append_record", "high_watermark", "is_data", "is_marker", "leader_len", "leader_up"),
-    "kafka_producer": ("held_up", "unfinished"),
+    "kafka_producer": ("held_up", "last_acked_sequence", "unfinished"),
+    "kafka_connection": ("keep_as_orphans", "request_fields"),
     "kafka_consumer": ("output",),
     "kafka_faults": ("producer_crash",),
 }
@@ -146,6 +148,16 @@ class TransactionsMixin:
     def _says_complete_transaction(self, action, b, a) -> str:
         if b["txn"] == COMMITTING:
             return "the COMMIT marker is replicated: commitTransaction() returns, the messages are acknowledged"
+        if self.app_aborts and b["app_abort"] and a["txn"] == ONGOING:
+            again = ", ".join(self.text.msg(m) for m in range(self.n_messages))
+            if self.protocol_v2:
+                how = (f"with epoch {a['epoch']} (transaction protocol v2: the epoch is bumped at the end of every "
+                       "transaction, and sequence numbers start again at 0)")
+            else:
+                how = (f"in the same epoch {a['epoch']} (transaction protocol v1: no send failed, so nothing bumps "
+                       "it), with sequence numbers running on")
+            return (f"the ABORT marker is replicated: abortTransaction() returns, and the application begins a new "
+                    f"transaction and sends {again} again, {how}")
         if a["txn"] == ONGOING:
             return "the ABORT marker is replicated: the restarted producer begins a new transaction"
         return "the ABORT marker is replicated: the transaction is aborted"
@@ -153,14 +165,81 @@ class TransactionsMixin:
     def commit_transaction(self, s, nx):
         # commitTransaction() flushes first: every send has completed successfully
         nx.txn = COMMITTING
-        return And(s.txn == ONGOING, [s.status[m] == ACKED for m in range(self.n_messages)])
+        return And(s.txn == ONGOING, [s.status[m] == ACKED for m in range(self.n_messages)],
+                   s.app_abort == 0 if self.app_aborts else True)  # (not once the application aborts)
 
     def abort_transaction(self, s, nx):
         # a send failed for good (retries spent): an abortable error, so the application aborts
-        # and gives up, as it gives up on a failed send without transactions
+        # and gives up, as it gives up on a failed send without transactions.  Or the application
+        # chose to abort (app-abort): the abort goes to the coordinator once every batch it had
+        # sent is done (TransactionManager.nextRequest holds EndTxn back while batches are incomplete).
         nx.txn = ABORTING
         settled = [Or(s.status[m] == ACKED, s.status[m] == FAILED) for m in range(self.n_messages)]
-        return And(s.txn == ONGOING, settled, Or([s.status[m] == FAILED for m in range(self.n_messages)]))
+        wanted = Or([s.status[m] == FAILED for m in range(self.n_messages)])
+        if self.app_aborts:
+            wanted = Or(wanted, s.app_abort == 1)
+        return And(s.txn == ONGOING, settled, wanted)
+
+    # ---- app-abort: the application aborts and sends again in a new transaction --------------
+    # The KafkaProducer javadoc's pattern: abortTransaction() and try again.  Here the application
+    # aborts of its own accord, with no send failed (its own work failed, say), and sends the same
+    # messages again in the next transaction.  What the client does (3.7.0, and 4.x where the
+    # protocol is v1): abortTransaction() drops the batches not yet sent (RecordAccumulator.
+    # abortUndrainedBatches spares only batches with a sequence); those already sent are sent and
+    # retried until they are done (acknowledged or failed), and only then does EndTxn go out.  A
+    # batch that fails now raises no KIP-360 epoch bump (TransactionManager.
+    # maybeTransitionToErrorState: not while completing), so on protocol v1 the next transaction
+    # runs in the same epoch and its sequence numbers run on from the last one assigned; a request
+    # of the aborted transaction that is still on its way can then be written into the next one
+    # (KAFKA-17754; KIP-890's "a message from a previous (aborted) transaction become[s] part of the
+    # next transaction").  On protocol v2 (KIP-890 part 2: a 4.0+ client and transaction.version=2)
+    # the coordinator bumps the epoch when the transaction ends, which fences such a request.
+    # Simplification, on the side of more runs: an expiry (delivery.timeout.ms) during the abort is
+    # taken never to bump the epoch, which Kafka does where the expired batch had been retried
+    # (TransactionManager.maybeResolveSequences) but not for one still in its first attempt.
+    def application_aborts(self, s, nx):
+        nx.app_abort = 1
+        for m in range(self.n_messages):
+            # the batches not yet sent are aborted: their send() fails (TransactionAbortedException)
+            nx.status[m] = If(And(s.status[m] == QUEUED, s.seq[m] == 0), FAILED, s.status[m])
+        sent = Or([Or(s.status[m] != QUEUED, s.seq[m] != 0) for m in range(self.n_messages)])
+        no_failure = [s.status[m] != FAILED for m in range(self.n_messages)]
+        # (an abort before anything was sent begins the same transaction again: nothing to see)
+        return And(s.txn == ONGOING, s.app_abort == 0, sent, no_failure,
+                   s.coordinator_ahead == 0 if self.transaction_timeout else True)
+
+    def _begin_again(self, s, nx, when) -> None:
+        """abortTransaction() returned (the ABORT marker is replicated; the client's next
+        AddPartitionsToTxn, or on v2 its verified produce, gets CONCURRENT_TRANSACTIONS until then):
+        the application begins a new transaction with every message queued again, as new batches."""
+        for m in range(self.n_messages):
+            nx.status[m] = If(when, QUEUED, s.status[m])
+            nx.seq[m] = If(when, 0, s.seq[m])
+            if not self.unlimited_retries:
+                nx.tries[m] = If(when, 0, s.tries[m])
+        nx.app_abort = If(when, 0, s.app_abort)
+        if self.deadline_may_pass:
+            nx.deadline_passed = If(when, 0, s.deadline_passed)  # new batches, a new deadline
+        if self.wait_bound:
+            nx.waited = If(when, 0, s.waited)
+        if self.protocol_v2:
+            # the EndTxn response carries the bumped epoch; sequences start again at 0
+            nx.epoch = If(when, s.epoch + 1, s.epoch)
+            nx.next_seq = If(when, 0, s.next_seq)
+            self.overflow_unless(nx, Or(Not(when), s.epoch + 1 < self.epochs))
+        else:
+            nx.acked_before = If(when, self.last_acked_sequence(s) + 1, s.acked_before)
+        # The client's requests of the aborted transaction: every batch is done, so what is left is
+        # an answer the client ignores, or (a batch that expired with its request on the wire) a
+        # request its broker has not read yet.  On v1 that request may still be written, so it is
+        # kept as an orphan; on v2 it carries the old epoch, which the leader (it has the marker or
+        # a record of the new epoch) or the coordinator's verification rejects, so it can be dropped.
+        if self.stale_requests:
+            self.keep_as_orphans(s, nx, [And(when, s.req_msg[c] != 0, s.req_stage[c] == REQ)
+                                         for c in range(self.slots)])
+        for name in self.request_fields():
+            for c in range(self.slots):
+                getattr(nx, name)[c] = If(when, 0, getattr(s, name)[c])
 
     def _wanted_marker(self, s):
         return If(s.txn == COMMITTING, self.commit_marker, self.abort_marker)
@@ -199,10 +278,19 @@ class TransactionsMixin:
         if self.transaction_timeout:
             # a fenced instance's queued batches are not a new transaction: its application gives up
             requeued = And(requeued, s.coordinator_ahead == 0)
-        nx.txn = If(s.txn == COMMITTING, COMMITTED, If(requeued, ONGOING, ABORTED))
+        again = False
+        if self.app_aborts:
+            # the application's own abort: it goes on with a new transaction (unless the
+            # coordinator timed the transaction out first: its abort is then fenced)
+            again = And(s.txn == ABORTING, s.app_abort == 1,
+                        s.coordinator_ahead == 0 if self.transaction_timeout else True)
+            self._begin_again(s, nx, again)
+        nx.txn = If(s.txn == COMMITTING, COMMITTED, If(Or(requeued, again), ONGOING, ABORTED))
         replicated = self.high_watermark(s) >= self.leader_len(s)
+        # (the client handles a closed connection before anything else it does: kafka_producer.py)
+        handled = Not(Or([s.req_stage[c] == CLOSED for c in range(self.slots)])) if self.app_aborts else True
         return And(Or(s.txn == COMMITTING, s.txn == ABORTING), self.leader_up(s),
-                   self._marker_is_last(s), replicated)
+                   self._marker_is_last(s), replicated, Or(Not(again), handled))
 
     # ---- the consumer: read_committed and consume-transform-produce -------------------------
     def _read_committed(self) -> bool:

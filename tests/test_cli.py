@@ -85,14 +85,16 @@ def test_json_schema():
     res, data = run_json(*VIOLATING)
     assert res.stdout.endswith("}\n")
     assert {"config", "bounds", "engine", "stats", "results"} <= set(data)
-    assert list(data["config"]) == [k for k in KNOWN_KEYS if k != "transaction.timeout.ms"]  # not transactional
+    assert list(data["config"]) == [k for k in KNOWN_KEYS if not k.startswith("transaction.")]  # not transactional
     assert data["config"]["acks"] == "1" and data["config"]["retries"] == 3
     assert data["config"]["enable.idempotence"] is False
-    # "all" without a transactional.id: every class but producer-zombie, which needs one, and
-    # controlled-shutdown, which needs eligible leader replicas and a min ISR of 2
+    # "all" without a transactional.id: every class but producer-zombie and app-abort, which need
+    # one, controlled-shutdown, which needs eligible leader replicas and a min ISR of 2, and
+    # output-failure, which needs --commit transactional
     assert data["bounds"] == {"messages": 2, "max_faults": 1,
                               "faults": [f for f in FAULT_CLASSES
-                                         if f not in ("producer-zombie", "controlled-shutdown", "output-failure")],
+                                         if f not in ("producer-zombie", "app-abort", "controlled-shutdown",
+                                                      "output-failure")],
                               "merged_steps": list(MERGE_NAMES)}
     assert data["engine"] == "explicit"
     stats = data["stats"]

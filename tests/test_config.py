@@ -38,13 +38,14 @@ def one_line_error(settings=None, **kw) -> str:
 
 def test_known_keys_order():
     # [DESIGN] "The CLI contract": the keys -X takes, in this order; issue 10 adds the cluster
-    # feature eligible.leader.replicas.version (KIP-966, brokers 4.0+) and the two timeouts.
+    # feature eligible.leader.replicas.version (KIP-966, brokers 4.0+), the two timeouts and the
+    # feature transaction.version (KIP-890 part 2, brokers 4.0+).
     assert KNOWN_KEYS == (
         "acks", "retries", "enable.idempotence", "max.in.flight.requests.per.connection",
         "transactional.id", "replication.factor", "min.insync.replicas",
         "unclean.leader.election.enable", "enable.auto.commit", "isolation.level",
         "auto.offset.reset", "eligible.leader.replicas.version", "delivery.timeout.ms",
-        "transaction.timeout.ms",
+        "transaction.timeout.ms", "transaction.version",
     )
 
 
@@ -435,9 +436,11 @@ def test_unknown_processing():
 
 def test_kafka_settings_defaults_keys_and_order():
     settings = resolve_config().kafka_settings()
-    # transaction.timeout.ms is listed only for a transactional producer, the only one that uses it
-    assert tuple(settings) == KNOWN_KEYS[:-1]
+    # transaction.timeout.ms and transaction.version are listed only for a transactional producer,
+    # the only one that uses them
+    assert tuple(settings) == KNOWN_KEYS[:-2]
     assert resolve_config({"transactional.id": "t"}).kafka_settings()["transaction.timeout.ms"] == 60000
+    assert resolve_config({"transactional.id": "t"}).kafka_settings()["transaction.version"] == 2
     assert settings == {
         "acks": "all",
         "retries": 2147483647,

@@ -82,6 +82,9 @@ ONE_FAULT = [
     # the consume-transform-produce loop's own transaction aborts and it polls on (KAFKA-17582)
     ({**TXN, **COMMITTED, **EARLIEST, **RF1},
      dict(commit="transactional", after_abort="keep-position", faults=["output-failure"], **ONE)),
+    # the producing application aborts and sends again, on transaction protocol v1 (3.9) and v2
+    ({**TXN, **COMMITTED, **RF1}, dict(faults=["app-abort"], broker_version="3.9", **ONE)),
+    ({**TXN, **COMMITTED, **RF1}, dict(faults=["app-abort"], broker_version="4.1", **ONE)),
 ]
 
 def _id(row):
@@ -131,6 +134,10 @@ HEAVY = {
     "commit=before-process,messages=1,faults=none",
     "auto.offset.reset=earliest,commit=after-process,messages=1,faults=none",
     "acks=0,messages=1,max_faults=1,faults=consumer-crash",
+    # 41-46 s each (issue 10, app-abort); the truth table of tests/test_transaction_protocol.py
+    # checks these configurations with the explicit engine in the default suite
+    "transactional.id=app-1,isolation.level=read_committed,replication.factor=1,broker_version=3.9,messages=1,max_faults=1,faults=app-abort",
+    "transactional.id=app-1,isolation.level=read_committed,replication.factor=1,broker_version=4.1,messages=1,max_faults=1,faults=app-abort",
 }
 FAST = [row for row in ONE_FAULT if _id(row) not in HEAVY]
 

@@ -63,6 +63,9 @@ MATRIX += [(ELR, {"faults": ["power-loss", "controlled-shutdown"]}),
 CTP = {"transactional.id": "t", "isolation.level": "read_committed", **EARLIEST}
 MATRIX += [(CTP, {"commit": "transactional", "after_abort": pattern, "faults": ["output-failure", "consumer-crash"]})
            for pattern in ("seek-back", "keep-position")]
+# an application that aborts and sends again, on transaction protocol v1 (3.9) and v2 (4.1)
+APP_ABORT = {"transactional.id": "t", "isolation.level": "read_committed", "retries": "1"}
+MATRIX += [(APP_ABORT, {"broker_version": line, "faults": ["network", "app-abort"]}) for line in ("3.9", "4.1")]
 
 # The CI-sized part: a row or two of each kind the matrix must cover, chosen among the cheaper
 # ones (docs/model.md, "Merged steps", gives the whole matrix's time).  Issue 10 moved the two that
@@ -83,6 +86,7 @@ FAST = [
     (EARLIEST, {"commit": "auto", "processing": "async", "faults": ["network", "consumer-crash"]}),
     ({"transactional.id": "t", "isolation.level": "read_committed", **EARLIEST},
      {"commit": "transactional", "faults": ["network", "producer-crash"]}),
+    (APP_ABORT, {"broker_version": "3.9", "faults": ["network", "app-abort"]}),
 ]
 SLOW = [row for row in MATRIX if row not in FAST]
 

@@ -194,9 +194,11 @@ class TransactionsMixin:
     # (KAFKA-17754; KIP-890's "a message from a previous (aborted) transaction become[s] part of the
     # next transaction").  On protocol v2 (KIP-890 part 2: a 4.0+ client and transaction.version=2)
     # the coordinator bumps the epoch when the transaction ends, which fences such a request.
-    # Simplification, on the side of more runs: an expiry (delivery.timeout.ms) during the abort is
-    # taken never to bump the epoch, which Kafka does where the expired batch had been retried
-    # (TransactionManager.maybeResolveSequences) but not for one still in its first attempt.
+    # Simplification, on the side of more runs: after an expiry (delivery.timeout.ms) during the
+    # abort the next transaction begins in the same epoch.  Kafka does so for a batch expired in its
+    # first attempt; for one that had been retried it requires an epoch bump
+    # (TransactionManager.maybeResolveSequences) that the queued EndTxn does not bring, and the
+    # client is left unable to begin a transaction (docs/model.md, "Transactions").
     def application_aborts(self, s, nx):
         nx.app_abort = 1
         for m in range(self.n_messages):

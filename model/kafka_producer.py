@@ -454,6 +454,10 @@ class ProducerMixin:
             # failBatch).  An idempotent producer that still had retries left bumps its epoch
             # (TransactionManager.handleFailedBatch with adjustSequenceNumbers).
             statuses = self._fail_requests(s, nx, [j == c for j in range(self.slots)], retriable=False)
+            if self.sequences_run_on:
+                # the transactional client gives the sequence back too (INVALID_PRODUCER_EPOCH and
+                # INVALID_TXN_STATE are not fatal: handleFailedBatch with adjustSequenceNumbers)
+                self._close_sequence_gap(s, nx, c, And(Not(self._expired_request(s, c)), self._request_can_retry(s, c)))
             if not self.transactional:
                 had_retries = Or([And(self.request_is(s, c, m), self._can_retry(s, m), Not(self._expired(s, m)))
                                   for m in range(self.n_messages)])

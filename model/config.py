@@ -498,23 +498,24 @@ def _resolve_elr(v: dict, given: dict, notes: list[str], broker: BrokerLine) -> 
 
 def _resolve_transaction_version(given: dict, notes: list[str], broker: BrokerLine) -> int:
     """The brokers' transaction.version feature (KIP-890 part 2): from 4.0, and 2 on a cluster
-    created on 4.0 or later (model/versions.py).  Level 1 only changes the format of the
-    coordinator's own records, so 0 and 1 both mean protocol v1 here."""
+    created on 4.0 or later, the default here (model/versions.py).  Level 1 only changes the format
+    of the coordinator's own records, so 0 and 1 both mean protocol v1 here."""
     key = "transaction.version"
     if key in given and not broker.transaction_version_available:
         raise ConfigError(f"{key} does not exist on brokers {broker.name}: transaction protocol v2 came with Kafka 4.0 "
                           "(KIP-890); choose --broker-version 4.0 or later")
     if not broker.transaction_version_available:
         return 0
-    level = given[key] if key in given else (2 if broker.transaction_v2_by_default else 0)
     transactional = "transactional.id" in given
-    if key in given and not transactional:
-        notes.append(f"{key}={level} changes nothing without a transactional.id: only transactions use it")
-    elif transactional and key not in given:
+    if key in given:
+        if not transactional:
+            notes.append(f"{key}={given[key]} changes nothing without a transactional.id: only transactions use it")
+        return given[key]
+    if transactional:
         notes.append(f"{key}=2: the default of a cluster created on Kafka 4.0 or later (one upgraded from 3.x "
                      "keeps 0 until it is raised with kafka-features.sh); 4.0+ clients then bump the epoch at "
-                     "the end of every transaction" if level == 2 else f"{key}={level}: the default on Kafka {broker.name}")
-    return level
+                     "the end of every transaction")
+    return 2
 
 
 def _resolve_consumer(v: dict, given: dict, commit: str | None, processing: str | None,

@@ -29,7 +29,7 @@ Each rule cites the change that introduced it, checked against apache/kafka at t
   negation); semcheck does not model that defect, so 4.0 with eligible leader replicas enabled is an
   error rather than a wrong answer.
 
-* ``transaction_version_available``, ``transaction_v2_by_default``: transaction protocol v2 (KIP-890
+* ``transaction_version_available``: transaction protocol v2 (KIP-890
   part 2), behind the feature ``transaction.version`` from 4.0 (server-common TransactionVersion:
   ``TV_2`` "enables epoch bump per transaction"; it bootstraps at metadata version 4.0-IV2, so a
   cluster created on 4.0 or later starts at 2 and one upgraded from 3.x keeps 0 until it is raised:
@@ -57,8 +57,8 @@ class BrokerLine:
     elr_available: bool = False       # KIP-966: eligible.leader.replicas.version exists
     elr_on_by_default: bool = False   # a new cluster of this line starts with it at 1
     elr_last_known_leader_checked: bool = False  # KAFKA-19522
-    transaction_version_available: bool = False  # KIP-890 part 2: transaction.version exists
-    transaction_v2_by_default: bool = False      # a new cluster of this line starts at transaction.version=2
+    # KIP-890 part 2: transaction.version exists, and a cluster created on the line starts at 2
+    transaction_version_available: bool = False
 
     @property
     def newest_release(self) -> str:
@@ -79,12 +79,12 @@ LINES: tuple[BrokerLine, ...] = (
     BrokerLine("3.9", ("3.9",), hw_frozen_under_min_isr=True, min_isr_capped_by_replicas=True,
                unclean_election_in_kraft=True),
     BrokerLine("4.0", ("4.0",), hw_frozen_under_min_isr=True, min_isr_capped_by_replicas=True,
-               unclean_election_in_kraft=True, elr_available=True, transaction_version_available=True,
-               transaction_v2_by_default=True),
+               unclean_election_in_kraft=True, elr_available=True,
+               transaction_version_available=True),
     BrokerLine("4.1-4.2", ("4.1", "4.2"), hw_frozen_under_min_isr=True, min_isr_capped_by_replicas=True,
                unclean_election_in_kraft=True, elr_available=True, elr_on_by_default=True,
-               elr_last_known_leader_checked=True, transaction_version_available=True,
-               transaction_v2_by_default=True),
+               elr_last_known_leader_checked=True,
+               transaction_version_available=True),
 )
 NEWEST = LINES[-1]
 SUPPORTED = ", ".join(release for line in LINES for release in line.releases)

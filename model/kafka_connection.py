@@ -116,30 +116,13 @@ class ConnectionMixin:
     def _orphan_fields(self) -> list[str]:
         return ["o_msg", "o_broker"] + (["o_pid", "o_epoch", "o_seq"] if self.idempotent else [])
 
-    def add_orphan(self, s, nx, picks: list, broker) -> None:
-        """The request in the slot where ``picks`` holds (exactly one) joins the orphans, at the end."""
-        def pick(field):
-            value = 0
-            for c in range(self.slots):
-                value = If(picks[c], getattr(s, field)[c], value)
-            return value
-
-        values = {"o_msg": pick("req_msg"), "o_broker": broker}
-        if self.idempotent:
-            values.update(o_pid=s.pid, o_epoch=pick("req_epoch"), o_seq=pick("req_seq"))
-        free = [s.o_msg[k] == 0 for k in range(self.n_orphans)]
-        for k in range(self.n_orphans):
-            first_free = And(free[k], [Not(free[j]) for j in range(k)])
-            for name, value in values.items():
-                getattr(nx, name)[k] = If(first_free, value, getattr(s, name)[k])
-        # each orphan needs a network fault, so a free place always exists; checked, not assumed
-        self.overflow_unless(nx, Or(free))
-
-    def keep_as_orphans(self, s, nx, picks: list) -> None:
-        """The requests of the slots where ``picks`` holds (any number of them) join the orphans, in
-        slot order after those already there: each is still read later by the broker its connection
-        leads to, and its answer goes nowhere (kafka_transactions.py, a new transaction after an
-        application's abort)."""
+    def add_orphans(self, s, nx, picks: list) -> None:
+        """The requests of the slots where ``picks`` holds join the orphans, in slot order after those
+        already there: each is still executed later by the broker its connection leads to, and its
+        answer goes nowhere.  One a broker read just before its connection broke
+        (kafka_faults.py), or, on transaction protocol v1, the unread requests of an aborted
+        transaction when the next one begins (kafka_transactions.py).  Each needs a fault, so a
+        free place always exists; checked, not assumed."""
         held = Count([s.o_msg[k] != 0 for k in range(self.n_orphans)])  # orphans are packed to the front
         sources = {"o_msg": s.req_msg, "o_broker": s.req_broker}
         if self.idempotent:

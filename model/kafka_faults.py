@@ -23,7 +23,7 @@ from .kafka_codes import (ABORTED, ABORTING, ACKED, C_DOWN, CLOSED, COMMITTED, C
 # table against the code, so a new call across actors is a visible change here.
 REQUIRES = {
     "kafka_cluster": ("fence_effect", "high_watermark", "leader_up", "remove_from_isr"),
-    "kafka_connection": ("add_orphan", "next_on_connection", "remove_orphans", "remove_requests", "request_fields"),
+    "kafka_connection": ("add_orphans", "next_on_connection", "remove_orphans", "remove_requests", "request_fields"),
     "kafka_producer": ("connection_closed", "current_metadata", "forget_leader"),
     "kafka_transactions": ("abort_consumer_transaction", "application_aborts", "coordinator_epoch", "second_zombie",
                            "zombie_restart"),
@@ -225,7 +225,7 @@ class FaultsMixin:
             if not after_read:
                 return Or(live)
             read = [And(on_r[c], self.next_on_connection(s, c)) for c in range(self.slots)]
-            self.add_orphan(s, nx, read, r)
+            self.add_orphans(s, nx, read)
             # (a request read by a broker that does not lead is answered NOT_LEADER_OR_FOLLOWER and
             # changes nothing: the plain break covers it)
             return And(Or(read), self.leader_up(s), s.leader == r)

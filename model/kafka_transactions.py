@@ -22,7 +22,7 @@ REQUIRES = {
     "kafka_broker": ("enough_isr", "producer_state", "says_log_full"),
     "kafka_cluster": ("append_record", "high_watermark", "is_data", "is_marker", "leader_len", "leader_up"),
     "kafka_producer": ("held_up", "last_acked_sequence", "unfinished"),
-    "kafka_connection": ("keep_as_orphans", "request_fields"),
+    "kafka_connection": ("add_orphans", "request_fields"),
     "kafka_consumer": ("output",),
     "kafka_faults": ("producer_crash",),
 }
@@ -237,7 +237,7 @@ class TransactionsMixin:
         # kept as an orphan; on v2 it carries the old epoch, which the leader (it has the marker or
         # a record of the new epoch) or the coordinator's verification rejects, so it can be dropped.
         if self.stale_requests:
-            self.keep_as_orphans(s, nx, [And(when, s.req_msg[c] != 0, s.req_stage[c] == REQ)
+            self.add_orphans(s, nx, [And(when, s.req_msg[c] != 0, s.req_stage[c] == REQ)
                                          for c in range(self.slots)])
         for name in self.request_fields():
             for c in range(self.slots):

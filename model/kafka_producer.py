@@ -415,12 +415,11 @@ class ProducerMixin:
             plain_retry = Or(reset, Not(is_next))
             statuses = self._fail_requests(s, nx, [j == c for j in range(self.slots)],
                                            retriable=True if not self.transactional else plain_retry)
+            retried, expired = self._request_can_retry(s, c), self._expired_request(s, c)
             if self.sequences_run_on:
-                self._close_sequence_gap(s, nx, c, And(Not(plain_retry), Not(self._expired_request(s, c)),
-                                                      self._request_can_retry(s, c)))
+                # the transactional client fails the batch with retries left: its sequence is given back
+                self._close_sequence_gap(s, nx, c, And(Not(plain_retry), Not(expired), retried))
             if not self.transactional:
-                retried = Or([And(self.request_is(s, c, m), self._can_retry(s, m)) for m in range(self.n_messages)])
-                expired = Or([And(self.request_is(s, c, m), self._expired(s, m)) for m in range(self.n_messages)])
                 # retried as the next sequence: bump; failed for good with this error: bump too
                 # (TransactionManager.handleFailedBatch, OutOfOrderSequenceException); an expired
                 # batch's answer is ignored (failBatch: completeExceptionally returns false)
@@ -430,9 +429,11 @@ class ProducerMixin:
         return effect
 
     def _expired_request(self, s, c):
+        """Request ``c``'s batch has expired (``_expired``): its answer changes nothing."""
         return Or([And(self.request_is(s, c, m), self._expired(s, m)) for m in range(self.n_messages)])
 
     def _request_can_retry(self, s, c):
+        """Request ``c``'s batch has retries left (``_can_retry``)."""
         return Or([And(self.request_is(s, c, m), self._can_retry(s, m)) for m in range(self.n_messages)])
 
     def _close_sequence_gap(self, s, nx, c, when):
@@ -454,13 +455,12 @@ class ProducerMixin:
             # failBatch).  An idempotent producer that still had retries left bumps its epoch
             # (TransactionManager.handleFailedBatch with adjustSequenceNumbers).
             statuses = self._fail_requests(s, nx, [j == c for j in range(self.slots)], retriable=False)
+            had_retries = And(self._request_can_retry(s, c), Not(self._expired_request(s, c)))
             if self.sequences_run_on:
                 # the transactional client gives the sequence back too (INVALID_PRODUCER_EPOCH and
                 # INVALID_TXN_STATE are not fatal: handleFailedBatch with adjustSequenceNumbers)
-                self._close_sequence_gap(s, nx, c, And(Not(self._expired_request(s, c)), self._request_can_retry(s, c)))
+                self._close_sequence_gap(s, nx, c, had_retries)
             if not self.transactional:
-                had_retries = Or([And(self.request_is(s, c, m), self._can_retry(s, m), Not(self._expired(s, m)))
-                                  for m in range(self.n_messages)])
                 self._bump_epoch(s, nx, statuses, had_retries)
             return And(self.connection_head(s, c), s.req_stage[c] == FENCED)
 

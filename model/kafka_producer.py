@@ -32,8 +32,8 @@ REQUIRES = {
     "kafka_broker": ("enough_isr",),
     "kafka_cluster": ("can_elect", "fencing_pending", "leader_up"),
     "kafka_connection": ("connection_head", "on_connection", "remove_request", "remove_requests", "request_is"),
-    "kafka_transactions": ("abort_transaction", "batches_may_expire", "commit_transaction",
-                           "transaction_open_for_producer"),
+    "kafka_transactions": ("abort_transaction", "batches_may_expire", "begin_again", "commit_transaction",
+                           "says_begin_again", "transaction_open_for_producer"),
 }
 
 
@@ -139,6 +139,9 @@ class ProducerMixin:
             # leader rejects it (kafka_transactions.py); the guard says when
             acts.append(Action("producer", "abort transaction", self._guarded(self.abort_transaction),
                                says=self._says_abort_transaction))
+            if self.app_aborts:
+                acts.append(Action("producer", "begin a new transaction", self._guarded(self.begin_again),
+                                   says=self.says_begin_again))
         return acts
 
     # ---- what a trace says for each step (Action.says; pieces of text in kafka_text.py) --------

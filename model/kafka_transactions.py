@@ -12,8 +12,7 @@ from __future__ import annotations
 
 from .api import Action
 from .dsl import And, Count, If, Not, Or
-from .kafka_codes import (ABORTED, ABORTING, ACKED, C_UP, CLOSED, COMMITTED, COMMITTING, FAILED, ONGOING, QUEUED, REQ,
-                          TXN_NAMES)
+from .kafka_codes import ABORTED, ABORTING, ACKED, C_UP, COMMITTED, COMMITTING, FAILED, ONGOING, QUEUED, REQ, TXN_NAMES
 
 # The rules this actor uses from the others (their public methods).  kafka.py's shared sizes,
 # merged(), text and overflow_unless() need no entry; tests/test_architecture.py checks this
@@ -134,6 +133,16 @@ class TransactionsMixin:
                                says=self._says_complete_transaction))
         return acts
 
+    def says_begin_again(self, action, b, a) -> str:
+        again = ", ".join(self.text.msg(m) for m in range(self.n_messages))
+        if self.protocol_v2:
+            how = (f"with epoch {a['epoch']} (transaction protocol v2: the epoch is bumped at the end of every "
+                   "transaction, and sequence numbers start again at 0)")
+        else:
+            how = (f"in the same epoch {a['epoch']} (transaction protocol v1: no send failed, so nothing bumps "
+                   "it), with sequence numbers running on")
+        return f"the application begins a new transaction and sends {again} again, {how}"
+
     def _says_write_marker(self, action, b, a) -> str:
         marker = "COMMIT" if b["txn"] == COMMITTING else "ABORT"
         return (f"the transaction coordinator writes the {marker} marker to {self.text.leader(b)} at offset "
@@ -148,16 +157,8 @@ class TransactionsMixin:
     def _says_complete_transaction(self, action, b, a) -> str:
         if b["txn"] == COMMITTING:
             return "the COMMIT marker is replicated: commitTransaction() returns, the messages are acknowledged"
-        if self.app_aborts and b["app_abort"] and a["txn"] == ONGOING:
-            again = ", ".join(self.text.msg(m) for m in range(self.n_messages))
-            if self.protocol_v2:
-                how = (f"with epoch {a['epoch']} (transaction protocol v2: the epoch is bumped at the end of every "
-                       "transaction, and sequence numbers start again at 0)")
-            else:
-                how = (f"in the same epoch {a['epoch']} (transaction protocol v1: no send failed, so nothing bumps "
-                       "it), with sequence numbers running on")
-            return (f"the ABORT marker is replicated: abortTransaction() returns, and the application begins a new "
-                    f"transaction and sends {again} again, {how}")
+        if self.app_aborts and b["app_abort"]:
+            return "the ABORT marker is replicated: the transaction is aborted, and abortTransaction() returns"
         if a["txn"] == ONGOING:
             return "the ABORT marker is replicated: the restarted producer begins a new transaction"
         return "the ABORT marker is replicated: the transaction is aborted"
@@ -210,38 +211,42 @@ class TransactionsMixin:
         return And(s.txn == ONGOING, s.app_abort == 0, sent, no_failure,
                    s.coordinator_ahead == 0 if self.transaction_timeout else True)
 
-    def _begin_again(self, s, nx, when) -> None:
-        """abortTransaction() returned (the ABORT marker is replicated; the client's next
-        AddPartitionsToTxn, or on v2 its verified produce, gets CONCURRENT_TRANSACTIONS until then):
-        the application begins a new transaction with every message queued again, as new batches."""
+    def begin_again(self, s, nx):
+        """abortTransaction() has returned (the ABORT marker is replicated): the application begins a
+        new transaction with every message queued again, as new batches.  A step of its own: until
+        the client adds the partition to the new transaction, the coordinator has none ongoing, so
+        a late request of the aborted one that arrives in between fails the leader's verification."""
         for m in range(self.n_messages):
-            nx.status[m] = If(when, QUEUED, s.status[m])
-            nx.seq[m] = If(when, 0, s.seq[m])
+            nx.status[m] = QUEUED
+            nx.seq[m] = 0
             if not self.unlimited_retries:
-                nx.tries[m] = If(when, 0, s.tries[m])
-        nx.app_abort = If(when, 0, s.app_abort)
+                nx.tries[m] = 0
+        nx.app_abort = 0
+        nx.txn = ONGOING
         if self.deadline_may_pass:
-            nx.deadline_passed = If(when, 0, s.deadline_passed)  # new batches, a new deadline
+            nx.deadline_passed = 0  # new batches, a new deadline
         if self.wait_bound:
-            nx.waited = If(when, 0, s.waited)
+            nx.waited = 0
         if self.protocol_v2:
-            # the EndTxn response carries the bumped epoch; sequences start again at 0
-            nx.epoch = If(when, s.epoch + 1, s.epoch)
-            nx.next_seq = If(when, 0, s.next_seq)
-            self.overflow_unless(nx, Or(Not(when), s.epoch + 1 < self.epochs))
+            # the EndTxn response carried the bumped epoch; sequences start again at 0
+            nx.epoch = s.epoch + 1
+            nx.next_seq = 0
+            self.overflow_unless(nx, s.epoch + 1 < self.epochs)
         else:
-            nx.acked_before = If(when, self.last_acked_sequence(s) + 1, s.acked_before)
+            nx.acked_before = self.last_acked_sequence(s) + 1
         # The client's requests of the aborted transaction: every batch is done, so what is left is
         # an answer the client ignores, or (a batch that expired with its request on the wire) a
         # request its broker has not read yet.  On v1 that request may still be written, so it is
         # kept as an orphan; on v2 it carries the old epoch, which the leader (it has the marker or
         # a record of the new epoch) or the coordinator's verification rejects, so it can be dropped.
         if self.stale_requests:
-            self.add_orphans(s, nx, [And(when, s.req_msg[c] != 0, s.req_stage[c] == REQ)
-                                         for c in range(self.slots)])
+            self.add_orphans(s, nx, [And(s.req_msg[c] != 0, s.req_stage[c] == REQ) for c in range(self.slots)])
         for name in self.request_fields():
             for c in range(self.slots):
-                getattr(nx, name)[c] = If(when, 0, getattr(s, name)[c])
+                getattr(nx, name)[c] = 0
+        # (a fenced abort, after the coordinator timed the transaction out, ends the instance)
+        return And(s.txn == ABORTED, s.app_abort == 1,
+                   s.coordinator_ahead == 0 if self.transaction_timeout else True)
 
     def _wanted_marker(self, s):
         return If(s.txn == COMMITTING, self.commit_marker, self.abort_marker)
@@ -280,19 +285,10 @@ class TransactionsMixin:
         if self.transaction_timeout:
             # a fenced instance's queued batches are not a new transaction: its application gives up
             requeued = And(requeued, s.coordinator_ahead == 0)
-        again = False
-        if self.app_aborts:
-            # the application's own abort: it goes on with a new transaction (unless the
-            # coordinator timed the transaction out first: its abort is then fenced)
-            again = And(s.txn == ABORTING, s.app_abort == 1,
-                        s.coordinator_ahead == 0 if self.transaction_timeout else True)
-            self._begin_again(s, nx, again)
-        nx.txn = If(s.txn == COMMITTING, COMMITTED, If(Or(requeued, again), ONGOING, ABORTED))
+        nx.txn = If(s.txn == COMMITTING, COMMITTED, If(requeued, ONGOING, ABORTED))
         replicated = self.high_watermark(s) >= self.leader_len(s)
-        # (the client handles a closed connection before anything else it does: kafka_producer.py)
-        handled = Not(Or([s.req_stage[c] == CLOSED for c in range(self.slots)])) if self.app_aborts else True
         return And(Or(s.txn == COMMITTING, s.txn == ABORTING), self.leader_up(s),
-                   self._marker_is_last(s), replicated, Or(Not(again), handled))
+                   self._marker_is_last(s), replicated)
 
     # ---- the consumer: read_committed and consume-transform-produce -------------------------
     def _read_committed(self) -> bool:

@@ -29,7 +29,7 @@ from semcheck import HOLDS, VIOLATED
 from semcheck.cli import main
 from semcheck.model.bounds import applicable_faults
 from semcheck.model.config import ConfigError, resolve_config
-from semcheck.model.kafka_codes import ABORTING, ACKED, FAILED, INFLIGHT, ONGOING, QUEUED
+from semcheck.model.kafka_codes import ABORTED, ABORTING, ACKED, FAILED, INFLIGHT, ONGOING, QUEUED
 
 from test_model_steps import walk
 from test_transaction_timeouts import enabled
@@ -137,6 +137,8 @@ def test_the_next_transaction_runs_on_in_the_same_epoch_on_v1_and_in_a_new_one_o
     for r in (1, 2):
         d = walk(model, d, (f"broker {r + 1}", "fetch", {"broker": r}))
     d = walk(model, d, ("coordinator", "complete transaction", {}))
+    assert d["txn"] == ABORTED and d["app_abort"] == 1 and d["epoch"] == 0
+    d = walk(model, d, ("producer", "begin a new transaction", {}))
     assert d["txn"] == ONGOING and d["status"] == [QUEUED] and d["app_abort"] == 0
     assert d["epoch"] == epoch and d["next_seq"] == next_sequence
     d = walk(model, d, ("producer", "send", {"message": 0, "slot": 0}))
@@ -202,3 +204,29 @@ def test_every_transactional_verdict_names_the_protocol_it_rests_on(broker_versi
     protocol = [a for a in model.assumptions() if a.id == "transaction-protocol"]
     assert len(protocol) == 1 and protocol[0].text.startswith(says)
     assert not [a for a in semcheck.build_model({}, messages=1).assumptions() if a.id == "transaction-protocol"]
+
+
+def test_a_late_request_between_the_abort_and_the_next_transaction_is_rejected():
+    """Between abortTransaction() returning and the client adding the partition to the next
+    transaction, the coordinator has no ongoing transaction, so the leader's verification
+    (KIP-890 part 1) rejects a late request of the aborted one: a run of its own, in which the
+    next transaction's batch then meets a sequence gap.  Taking the two as one step would hide it."""
+    model = semcheck.build_model(FINITE_RETRIES, broker_version="3.9", **BOUNDS)
+    d = walk(model, None, ("producer", "send", {"message": 0, "slot": 0}),
+             ("network", "breaks the connection after a read", {"broker": 0}),
+             ("producer", "aborts its transaction", {}),
+             ("producer", "time out", {"broker": 0}))
+    assert d["status"] == [QUEUED] and d["o_msg"][0] == 1  # retried once (retries=1)
+    d = walk(model, d, ("producer", "send", {"message": 0, "slot": 0}),
+             ("network", "breaks the connection", {"broker": 0}),
+             ("producer", "time out", {"broker": 0}))
+    assert d["status"] == [FAILED] and d["req_msg"][0] == 0
+    d = walk(model, d, ("producer", "abort transaction", {}), ("coordinator", "write marker", {}))
+    for r in (1, 2):
+        d = walk(model, d, (f"broker {r + 1}", "fetch", {"broker": r}))
+    d = walk(model, d, ("coordinator", "complete transaction", {}))
+    assert d["txn"] == ABORTED
+    assert not enabled(model, d, "leader", "executes an orphaned request", {"orphan": 0})
+    d = walk(model, d, ("broker", "drops an orphaned request", {"orphan": 0}),
+             ("producer", "begin a new transaction", {}))
+    assert d["o_msg"][0] == 0 and d["txn"] == ONGOING and d["next_seq"] == 1

@@ -34,9 +34,7 @@ def assumptions_of(model) -> list[Assumption]:
         Assumption("broker-line", f"brokers of Kafka {config.broker.name} in KRaft mode{_elr(config)}; ZooKeeper mode "
                                   "(removed in 4.0) and other releases behave differently in places "
                                   "(docs/model.md, \"Broker versions\")"),
-        Assumption("java-client", "the producer and consumer follow the Java client (audited at 3.7.0: Sender, "
-                                  "RecordAccumulator, TransactionManager, the classic consumer group "
-                                  "protocol)"),
+        _client(config),
         _delivery_timeout(model),
     ]
     if config.transactional:
@@ -53,6 +51,19 @@ def assumptions_of(model) -> list[Assumption]:
                                "out", eventually_only=True),
     ]
     return out
+
+
+def _client(config) -> Assumption:
+    client = config.client
+    if client.is_java:
+        text = (f"the producer and consumer follow the {client.label} (the rules audited at 3.7.0: Sender, "
+                "RecordAccumulator, TransactionManager, the classic consumer group protocol; what differs in this "
+                "line is modelled: docs/model.md, \"Clients\")")
+    else:
+        text = (f"the producer and consumer follow {client.label} (its defaults, configuration rules, retry order, "
+                "timeouts and offset store: docs/audits/librdkafka.md; the rest as in the Java client: docs/model.md, "
+                "\"Clients\")")
+    return Assumption("client", text)
 
 
 def _elr(config) -> str:

@@ -1,10 +1,12 @@
 """The effective Kafka configuration: what the user asked for, resolved the way Kafka resolves it.
 
-The user names settings by their Kafka keys (``--acks``, ``--retries``, ``-X key=value``).  This module
-parses them as Kafka's ``ConfigDef`` would (values are trimmed, booleans are case-insensitive, enum
-strings are not), applies the Kafka 3.2+ Java producer's idempotence rules (KIP-679), and adds the two
-consumer-side choices semcheck models (``--commit`` and ``--processing``).  Everything a user could be
-surprised by lands in :attr:`KafkaConfig.notes`, one sentence each, in a fixed order.
+The user names settings by their keys (``--acks``, ``--retries``, ``-X key=value``) for the client
+they run (``--client``, ``--client-version``; model/clients.py).  The client's own module reads its
+keys and applies its producer rules (config_java.py: ProducerConfig of each Java line;
+config_librdkafka.py: rd_kafka_conf_finalize); this module adds the cluster's settings (replication,
+min ISR, unclean election, the brokers' features) and the consumer application's choices
+(``--commit``, ``--processing``, ``--after-abort``).  Everything a user could be surprised by lands
+in :attr:`KafkaConfig.notes`, one sentence each, in a fixed order.
 
 Bad input raises :class:`ConfigError` whose ``str()`` is one line: the CLI prints it and exits 2.
 """
@@ -12,15 +14,19 @@ Bad input raises :class:`ConfigError` whose ``str()`` is one line: the CLI print
 from __future__ import annotations
 
 import difflib
-import re
 from dataclasses import dataclass
-from typing import Callable, Mapping
+from typing import Mapping
 
+from . import config_java, config_librdkafka
+from .clients import JAVA, LIBRDKAFKA, NEWEST_JAVA, ClientLine, client_line
+from .config_java import NEVER_TIMES_OUT  # noqa: F401  (re-exported: the value read as "never")
+from .config_values import INT32_MAX, Parser, int_parser, java_bool
 from .errors import ConfigError
 from .versions import NEWEST, BrokerLine, broker_line
 
 
-# The Kafka keys ``-X`` accepts, in the order kafka_settings() reports them.
+# The keys ``-X`` accepts for the default client (the newest Java line), in the order
+# kafka_settings() reports them.
 KNOWN_KEYS: tuple[str, ...] = (
     "acks",
     "retries",
@@ -39,13 +45,8 @@ KNOWN_KEYS: tuple[str, ...] = (
     "transaction.version",
 )
 
-UNLIMITED_RETRIES = 2147483647  # Kafka's default retries (Integer.MAX_VALUE), KIP-91 / Kafka 2.1+
+UNLIMITED_RETRIES = INT32_MAX  # Kafka's default retries (Integer.MAX_VALUE), KIP-91 / Kafka 2.1+
 
-# ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION_FOR_IDEMPOTENCE: the broker keeps the last 5
-# batch sequences per producer, so idempotence (dedup and ordering) holds for at most 5 in flight.
-_MAX_IN_FLIGHT_FOR_IDEMPOTENCE = 5
-# Kafka only requires >= 1; semcheck has no message count here, and more than 100 is absurd for a model.
-_MAX_IN_FLIGHT_LIMIT = 100
 _MAX_REPLICAS = 3  # the model has at most three brokers
 
 _COMMIT_STRATEGIES = ("auto", "after-process", "before-process", "transactional")
@@ -53,6 +54,10 @@ _COMMIT_STRATEGIES = ("auto", "after-process", "before-process", "transactional"
 # output-failure): seek back to the aborted transaction's first record, or poll on from its position
 AFTER_ABORT_CHOICES = ("seek-back", "keep-position")
 _PROCESSING_MODES = ("sync", "async")
+
+# the coordinator's default transaction.abort.timed.out.transaction.cleanup.interval.ms
+# (TransactionStateManager, 3.7.0)
+_TIMED_OUT_TRANSACTION_CHECK_MS = 10_000
 
 
 @dataclass(frozen=True)
@@ -77,6 +82,10 @@ class KafkaConfig:
     delivery_timeout_ms: int = 120_000     # the model has no clock: only finite matters (kafka_producer.py)
     transaction_timeout_ms: int = 60_000   # the coordinator aborts a transaction open this long (kafka_transactions.py)
     transaction_version: int = 0           # the brokers' feature transaction.version (4.0+; KIP-890 part 2)
+    client: ClientLine = NEWEST_JAVA       # the client library and release line (model/clients.py)
+    request_timeout_ms: int = 30_000       # Java request.timeout.ms; librdkafka socket.timeout.ms
+    deadline_never: bool = False           # the delivery deadline is never reached (Integer.MAX_VALUE; librdkafka 0)
+    enable_auto_offset_store: bool = True  # librdkafka: the offset is stored when a message is handed over
 
     def application_choices(self) -> dict[str, str]:
         """The consumer application's choices (``--commit``, ``--processing``, ``--after-abort``),
@@ -93,9 +102,23 @@ class KafkaConfig:
     @property
     def transaction_protocol_v2(self) -> bool:
         """Transactions use protocol v2 (KIP-890 part 2): the epoch is bumped at the end of every
-        transaction.  Needs the brokers' transaction.version=2 and a 4.0+ client (semcheck's Java
-        client is the newest: model/assumptions.py)."""
-        return self.transactional and self.transaction_version >= 2
+        transaction.  Needs the brokers' transaction.version=2 and a client that speaks it (Java
+        4.0+; no librdkafka release modelled)."""
+        return self.transactional and self.transaction_version >= 2 and self.client.transaction_protocol_v2
+
+    @property
+    def auto_commit_may_precede_processing(self) -> bool:
+        """An auto-commit can cover a record the application has not processed yet: Java's consumer
+        with --processing async (poll() commits what the previous poll returned, processed or not);
+        librdkafka's whenever the offset is stored as the message is handed over
+        (enable.auto.offset.store=true, its default), since its timer commits the stored offsets
+        at any moment.  With enable.auto.offset.store=false the application stores an offset once
+        it has processed the record, so the commit never runs ahead of processing."""
+        if self.commit != "auto":
+            return False
+        if self.client.stores_offsets_when_handed_over:
+            return self.enable_auto_offset_store
+        return self.processing == "async"
 
     @property
     def effective_min_isr(self) -> int:
@@ -104,32 +127,33 @@ class KafkaConfig:
 
     @property
     def request_timeouts_to_deadline(self) -> int | None:
-        """How many request timeouts (request.timeout.ms, 30 s) add up to delivery.timeout.ms; None:
-        never (Integer.MAX_VALUE)."""
-        if self.delivery_timeout_ms >= NEVER_TIMES_OUT:
+        """How many request timeouts (the client's wait for one answer) add up to the delivery
+        deadline; None: never."""
+        if self.deadline_never:
             return None
-        return -(-self.delivery_timeout_ms // REQUEST_TIMEOUT_MS)
+        return -(-self.delivery_timeout_ms // self.request_timeout_ms)
 
     @property
     def request_timeouts_to_transaction_timeout(self) -> int:
-        """How many request timeouts (30 s) add up to transaction.timeout.ms."""
-        return -(-self.transaction_timeout_ms // REQUEST_TIMEOUT_MS)
+        """How many request timeouts add up to transaction.timeout.ms."""
+        return -(-self.transaction_timeout_ms // self.request_timeout_ms)
 
     @property
     def transaction_times_out_first(self) -> bool:
         """A transaction held up from its start reaches transaction.timeout.ms, and the coordinator's
         next check for timed-out transactions (every 10 s, TransactionStateManager.
-        DefaultAbortTimedOutTransactionsIntervalMs) aborts it, before its batches reach
-        delivery.timeout.ms: both clocks start when the application sends (the batches' creation,
-        the first AddPartitionsToTxn).  With the defaults, 60 s + 10 s < 120 s."""
-        if self.delivery_timeout_ms >= NEVER_TIMES_OUT:
+        DefaultAbortTimedOutTransactionsIntervalMs) aborts it, before its batches reach the
+        delivery deadline: both clocks start when the application sends (the batches' creation,
+        the first AddPartitionsToTxn).  With the Java defaults, 60 s + 10 s < 120 s; librdkafka
+        sets message.timeout.ms to the transaction timeout, so its batches expire first."""
+        if self.deadline_never:
             return True
         return self.transaction_timeout_ms + _TIMED_OUT_TRANSACTION_CHECK_MS < self.delivery_timeout_ms
 
     @property
     def transaction_may_time_out(self) -> bool:
         """The coordinator can time the transaction out before its batches expire: always where it
-        does so first, and also where transaction.timeout.ms is below delivery.timeout.ms by less
+        does so first, and also where transaction.timeout.ms is below the delivery deadline by less
         than the coordinator's check interval (either may then come first)."""
         return self.transaction_times_out_first or self.transaction_timeout_ms < self.delivery_timeout_ms
 
@@ -138,8 +162,10 @@ class KafkaConfig:
         return self.retries >= UNLIMITED_RETRIES
 
     def kafka_settings(self) -> dict[str, object]:
-        """Effective settings by Kafka key, JSON-ready and in KNOWN_KEYS order."""
-        return {
+        """Effective settings by the client's keys, JSON-ready: the producer's, the cluster's, the
+        consumer's, then the timeouts and the features that apply."""
+        librdkafka = self.client.library == LIBRDKAFKA
+        out: dict[str, object] = {
             "acks": _acks_str(self.acks),
             "retries": self.retries,
             "enable.idempotence": self.enable_idempotence,
@@ -149,150 +175,80 @@ class KafkaConfig:
             "min.insync.replicas": self.min_insync_replicas,
             "unclean.leader.election.enable": self.unclean_leader_election,
             "enable.auto.commit": self.enable_auto_commit,
-            "isolation.level": self.isolation_level,
-            "auto.offset.reset": self.auto_offset_reset,
-            # a cluster feature (kafka-features.sh), listed only for the lines that have it
-            **({"eligible.leader.replicas.version": int(self.eligible_leader_replicas)}
-               if self.broker.elr_available else {}),
-            "delivery.timeout.ms": self.delivery_timeout_ms,
-            # a producer setting only a transactional producer uses
-            **({"transaction.timeout.ms": self.transaction_timeout_ms} if self.transactional else {}),
-            # a cluster feature (4.0+) only transactions use
-            **({"transaction.version": self.transaction_version}
-               if self.transactional and self.broker.transaction_version_available else {}),
         }
+        if librdkafka:
+            out["enable.auto.offset.store"] = self.enable_auto_offset_store
+        out["isolation.level"] = self.isolation_level
+        out["auto.offset.reset"] = self.auto_offset_reset
+        if self.broker.elr_available:  # a cluster feature (kafka-features.sh), listed only for the lines that have it
+            out["eligible.leader.replicas.version"] = int(self.eligible_leader_replicas)
+        if self.client.delivery_timeout_key:
+            out[self.client.delivery_timeout_key] = self.delivery_timeout_ms
+        if librdkafka:
+            out["socket.timeout.ms"] = self.request_timeout_ms
+        if self.transactional:  # a producer setting only a transactional producer uses
+            out["transaction.timeout.ms"] = self.transaction_timeout_ms
+            if self.broker.transaction_version_available:  # a cluster feature (4.0+) only transactions use
+                out["transaction.version"] = self.transaction_version
+        return out
 
 
 # ---------------------------------------------------------------------------------------------
-# Value parsers: one per key.  Kafka's ConfigDef.parseType trims every value first; BOOLEAN accepts
-# "true"/"false" in any case; STRING validators (ValidString.in) compare case-sensitively.
+# The cluster's keys (broker and topic settings, cluster features): read the same whatever the
+# client, the way the brokers' Java ConfigDef reads them.
 # ---------------------------------------------------------------------------------------------
 
-def _bad(key: str, raw: str, expected: str) -> ConfigError:
-    return ConfigError(f"invalid value {raw!r} for {key}: expected {expected}")
-
-
-def _parse_acks(key: str, raw: str) -> int:
-    # ProducerConfig: define(ACKS_CONFIG, STRING, "all", in("all", "-1", "0", "1")); "all" == "-1".
-    # https://kafka.apache.org/documentation/#producerconfigs_acks
-    value = raw.strip()
-    if value in ("all", "-1"):
-        return -1
-    if value in ("0", "1"):
-        return int(value)
-    raise _bad(key, raw, "one of all, -1, 0, 1 ('all' and '-1' are the same)")
-
-
-def _int_parser(low: int, high: int, expected: str, why: str = "") -> Callable[[str, str], int]:
-    def parse(key: str, raw: str) -> int:
-        value = raw.strip()
-        # Java's Integer.parseInt: optional sign, ASCII digits (no '_', no '1e3', no '5.0').
-        if not re.fullmatch(r"[+-]?[0-9]+", value) or not low <= int(value) <= high:
-            raise _bad(key, raw, expected + why)
-        return int(value)
-    return parse
-
-
-def _parse_bool(key: str, raw: str) -> bool:
-    value = raw.strip().lower()
-    if value in ("true", "false"):
-        return value == "true"
-    raise _bad(key, raw, "true or false")
-
-
-def _choice_parser(*choices: str) -> Callable[[str, str], str]:
-    def parse(key: str, raw: str) -> str:
-        value = raw.strip()
-        if value in choices:
-            return value
-        raise _bad(key, raw, "one of " + ", ".join(choices))
-    return parse
-
-
-def _parse_transactional_id(key: str, raw: str) -> str:
-    # ProducerConfig: define(TRANSACTIONAL_ID_CONFIG, STRING, null, new ConfigDef.NonEmptyString()).
-    if not raw.strip():
-        raise _bad(key, raw, "a non-empty string")
-    return raw.strip()
-
-
-def _parse_auto_offset_reset(key: str, raw: str) -> str:
-    # ConsumerConfig accepts latest, earliest, none.  With "none" poll() throws
-    # NoOffsetForPartitionException when the group has no committed offset, which the model (a new
-    # group, DESIGN.md) always hits first.
-    value = raw.strip()
-    if value == "none":
-        raise ConfigError(
-            "auto.offset.reset=none makes the consumer throw NoOffsetForPartitionException when the "
-            "group has no committed offset; semcheck models latest and earliest"
-        )
-    return _choice_parser("latest", "earliest")(key, raw)
-
-
-_PARSERS: dict[str, Callable[[str, str], object]] = {
-    "acks": _parse_acks,
-    # ProducerConfig: define(RETRIES_CONFIG, INT, Integer.MAX_VALUE, between(0, Integer.MAX_VALUE))
-    "retries": _int_parser(0, UNLIMITED_RETRIES, f"an integer from 0 to {UNLIMITED_RETRIES} (unlimited)"),
-    "enable.idempotence": _parse_bool,
-    # ProducerConfig: atLeast(1); the upper bound is semcheck's.
-    "max.in.flight.requests.per.connection": _int_parser(
-        1, _MAX_IN_FLIGHT_LIMIT, f"an integer from 1 to {_MAX_IN_FLIGHT_LIMIT}"),
-    "transactional.id": _parse_transactional_id,
-    "replication.factor": _int_parser(
-        1, _MAX_REPLICAS, "an integer from 1 to 3", " (the model supports 1 to 3 replicas)"),
-    "min.insync.replicas": _int_parser(
-        1, _MAX_REPLICAS, "an integer from 1 to 3", " (the model supports 1 to 3 replicas)"),
-    "unclean.leader.election.enable": _parse_bool,
-    "enable.auto.commit": _parse_bool,
-    "isolation.level": _choice_parser("read_uncommitted", "read_committed"),
-    "auto.offset.reset": _parse_auto_offset_reset,
+_CLUSTER_KEYS: dict[str, Parser] = {
+    "replication.factor": int_parser(1, _MAX_REPLICAS, "an integer from 1 to 3", " (the model supports 1 to 3 replicas)"),
+    "min.insync.replicas": int_parser(1, _MAX_REPLICAS, "an integer from 1 to 3", " (the model supports 1 to 3 replicas)"),
+    "unclean.leader.election.enable": java_bool,
     # a cluster feature level (kafka-storage.sh format --feature, kafka-features.sh upgrade), 0 or 1
-    "eligible.leader.replicas.version": _int_parser(0, 1, "0 (off) or 1 (on), the feature's levels"),
-    # ProducerConfig: define(DELIVERY_TIMEOUT_MS_CONFIG, INT, 120 * 1000, atLeast(0))
-    "delivery.timeout.ms": _int_parser(0, UNLIMITED_RETRIES, f"an integer from 0 to {UNLIMITED_RETRIES} (ms)"),
-    # ProducerConfig: define(TRANSACTION_TIMEOUT_CONFIG, INT, 60000); the coordinator's range is
-    # checked in _check_transaction_timeout
-    "transaction.timeout.ms": _int_parser(-UNLIMITED_RETRIES - 1, UNLIMITED_RETRIES, "an integer (ms)"),
+    "eligible.leader.replicas.version": int_parser(0, 1, "0 (off) or 1 (on), the feature's levels"),
     # a cluster feature level (TransactionVersion: TV_0, TV_1, TV_2), 0 to 2
-    "transaction.version": _int_parser(0, 2, "0, 1 or 2, the feature's levels (2: transaction protocol v2)"),
+    "transaction.version": int_parser(0, 2, "0, 1 or 2, the feature's levels (2: transaction protocol v2)"),
 }
-assert tuple(_PARSERS) == KNOWN_KEYS
+_CLUSTER_DEFAULTS = {"replication.factor": 3, "min.insync.replicas": 1, "unclean.leader.election.enable": False}
 
-# Defaults: Kafka 3.2+ Java clients (KIP-679: acks=all, idempotence on), except replication.factor,
-# whose broker default (default.replication.factor) is 1; semcheck uses 3, the usual production value.
-_DEFAULTS: dict[str, object] = {
-    "acks": -1,
-    "retries": UNLIMITED_RETRIES,
-    "enable.idempotence": True,
-    "max.in.flight.requests.per.connection": 5,
-    "transactional.id": None,
-    "replication.factor": 3,
-    "min.insync.replicas": 1,
-    "unclean.leader.election.enable": False,
-    "enable.auto.commit": True,
-    "isolation.level": "read_uncommitted",
-    "auto.offset.reset": "latest",
-    "eligible.leader.replicas.version": None,  # the broker line's default (_resolve_elr)
-    "delivery.timeout.ms": 120_000,
-    "transaction.timeout.ms": 60_000,
-    "transaction.version": None,  # the broker line's default (_resolve_transaction_version)
-}
+
+def _client_keys(client: ClientLine) -> dict[str, tuple[str, Parser]]:
+    """Every key the user may give for this client: its own, then the cluster's, each with the
+    internal name it sets and its parser."""
+    if client.library == JAVA:
+        own = {key: (key, parser) for key, parser in config_java.keys(client).items()}
+    else:
+        own = dict(config_librdkafka.KEYS)
+    return {**own, **{key: (key, parser) for key, parser in _CLUSTER_KEYS.items()}}
 
 
 def _acks_str(acks: int) -> str:
     return "all" if acks == -1 else str(acks)
 
 
-def _unknown_key(key: str) -> ConfigError:
-    """Name the closest known key: difflib first, then a known key that contains what was typed
-    (so 'idempotence' suggests 'enable.idempotence' and 'max.in.flight' the long name)."""
+def _unknown_key(key: str, client: ClientLine, known: Mapping[str, object]) -> ConfigError:
+    """Name the closest key of this client: difflib first, then a known key that contains what was
+    typed (so 'idempotence' suggests 'enable.idempotence'); say so when it is the other client's."""
+    if client.library == JAVA:
+        reason = config_java.missing_key_reason(key.strip(), client)
+        if reason:
+            return ConfigError(reason)
+    who = client.label if client.is_java else f"client {client.label}"
+    other = LIBRDKAFKA if client.library == JAVA else JAVA
+    theirs = _client_keys(client_line(other)).get(key.strip())
+    if theirs is not None:
+        # the other client's key: name this client's spelling of the same setting, if it has one
+        ours = [name for name, (internal, _) in known.items() if internal == theirs[0]]
+        if ours:
+            return ConfigError(f"unknown Kafka setting {key!r} for the {who}: did you mean {ours[0]!r}? "
+                               f"({key.strip()} is how {other} spells it)")
+        return ConfigError(f"unknown Kafka setting {key!r} for the {who}: it is a {other} setting (--client {other})")
     typed = key.strip().lower()
-    close = difflib.get_close_matches(typed, KNOWN_KEYS, n=1)
+    names = list(known)
+    close = difflib.get_close_matches(typed, names, n=1)
     if not close and len(typed) >= 3:
-        close = [k for k in KNOWN_KEYS if typed in k][:1]
+        close = [k for k in names if typed in k][:1]
     if close:
-        return ConfigError(f"unknown Kafka setting {key!r}: did you mean {close[0]!r}?")
-    return ConfigError(f"unknown Kafka setting {key!r}: semcheck supports " + ", ".join(KNOWN_KEYS))
+        return ConfigError(f"unknown Kafka setting {key!r} for the {who}: did you mean {close[0]!r}?")
+    return ConfigError(f"unknown Kafka setting {key!r} for the {who}: semcheck supports " + ", ".join(names))
 
 
 def _as_text(value: object) -> str:
@@ -308,39 +264,54 @@ def _as_text(value: object) -> str:
 
 def resolve_config(settings: Mapping[str, str] | None = None, *, commit: str | None = None,
                    processing: str | None = None, broker_version: str | None = None,
-                   after_abort: str | None = None) -> KafkaConfig:
-    """Parse the user's Kafka settings, consumer choices and broker release into the effective
-    configuration."""
+                   after_abort: str | None = None, client: str | None = None,
+                   client_version: str | None = None) -> KafkaConfig:
+    """Parse the user's Kafka settings, consumer choices, broker release and client into the
+    effective configuration."""
     broker = broker_line(broker_version)
-    raw = {key: _as_text(value) for key, value in (settings or {}).items()}
-    for key in raw:
-        if key not in _PARSERS:
-            raise _unknown_key(str(key))
-    given = {key: _PARSERS[key](key, raw[key]) for key in KNOWN_KEYS if key in raw}
-    v = {**_DEFAULTS, **given}
+    line = client_line(client, client_version)
+    known = _client_keys(line)
+    given: dict[str, object] = {}
+    spelled: dict[str, str] = {}  # internal name -> the key the user wrote
+    for key in (settings or {}):
+        if key not in known:  # every key is checked before any value
+            raise _unknown_key(str(key), line, known)
+    for key, value in (settings or {}).items():
+        name, parse = known[key]
+        parsed = parse(key, _as_text(value))
+        if name in given and given[name] != parsed:
+            raise ConfigError(f"{spelled[name]} and {key} are the same {line.library} setting (one is an alias of the "
+                              f"other) and were given different values")
+        given[name], spelled[name] = parsed, key
     notes: list[str] = []
 
-    idempotence = _resolve_idempotence(v, given, notes)
-    _check_transactional_id(idempotence, given)
-    _topic_notes(v, given, notes, broker)
-    elr = _resolve_elr(v, given, notes, broker)
-    transaction_version = _resolve_transaction_version(given, notes, broker)
-    _check_delivery_timeout(given, notes)
-    _check_transaction_timeout(given, notes)
-    auto_commit, commit, processing = _resolve_consumer(v, given, commit, processing, notes)
+    if line.library == JAVA:
+        client_settings = config_java.resolve(given, line, notes)
+    else:
+        client_settings = config_librdkafka.resolve(given, line, notes)
+    if "transactional.id" in given and line.transactions_not_modelled:
+        raise ConfigError(f"the transactional producer of the {line.label} is not modelled: "
+                          f"{line.transactions_not_modelled}; check a 2.7+ client")
+    cluster = {**_CLUSTER_DEFAULTS, **{k: given[k] for k in _CLUSTER_KEYS if k in given}}
+    _topic_notes(cluster, given, notes, broker)
+    elr = _resolve_elr(cluster, given, notes, broker)
+    transaction_version = _resolve_transaction_version(given, notes, broker, line)
+    consumer_view = {"enable.auto.commit": client_settings.enable_auto_commit,
+                     "isolation.level": client_settings.isolation_level}
+    auto_commit, commit, processing = _resolve_consumer(consumer_view, given, commit, processing, notes)
     after_abort = _resolve_after_abort(after_abort, commit)
 
     return KafkaConfig(
-        acks=v["acks"],
-        retries=v["retries"],
-        enable_idempotence=idempotence,
-        max_in_flight=v["max.in.flight.requests.per.connection"],
-        replication_factor=v["replication.factor"],
-        min_insync_replicas=v["min.insync.replicas"],
-        unclean_leader_election=v["unclean.leader.election.enable"] and broker.unclean_election_in_kraft,
+        acks=client_settings.acks,
+        retries=client_settings.retries,
+        enable_idempotence=client_settings.enable_idempotence,
+        max_in_flight=client_settings.max_in_flight,
+        replication_factor=cluster["replication.factor"],
+        min_insync_replicas=cluster["min.insync.replicas"],
+        unclean_leader_election=cluster["unclean.leader.election.enable"] and broker.unclean_election_in_kraft,
         enable_auto_commit=auto_commit,
-        isolation_level=v["isolation.level"],
-        auto_offset_reset=v["auto.offset.reset"],
+        isolation_level=client_settings.isolation_level,
+        auto_offset_reset=client_settings.auto_offset_reset,
         commit=commit,
         processing=processing,
         after_abort=after_abort,
@@ -348,57 +319,14 @@ def resolve_config(settings: Mapping[str, str] | None = None, *, commit: str | N
         notes=tuple(notes),
         broker=broker,
         eligible_leader_replicas=elr,
-        delivery_timeout_ms=v["delivery.timeout.ms"],
-        transaction_timeout_ms=v["transaction.timeout.ms"],
+        delivery_timeout_ms=client_settings.delivery_timeout_ms,
+        transaction_timeout_ms=client_settings.transaction_timeout_ms,
         transaction_version=transaction_version,
+        client=line,
+        request_timeout_ms=client_settings.request_timeout_ms,
+        deadline_never=client_settings.deadline_never,
+        enable_auto_offset_store=client_settings.enable_auto_offset_store,
     )
-
-
-def _resolve_idempotence(v: dict, given: dict, notes: list[str]) -> bool:
-    """ProducerConfig.postProcessAndValidateIdempotenceConfigs, Kafka 3.2 to 3.9 (KIP-679,
-    KAFKA-13598), checked against apache/kafka clients/src/main/java/org/apache/kafka/clients/
-    producer/ProducerConfig.java.  If idempotence is on (default or explicit), each of retries == 0,
-    acks != all, max.in.flight > 5 is, in this order, an error with the message below when
-    enable.idempotence was set explicitly, else a reason to disable idempotence silently (the Java
-    client logs it at INFO, WARN for max.in.flight).  Kafka 4.0 makes max.in.flight > 5 an error
-    even when idempotence is implicit.
-    https://kafka.apache.org/documentation/#producerconfigs_enable.idempotence
-    """
-    enabled = v["enable.idempotence"]
-    if not enabled:
-        return False
-    explicit = "enable.idempotence" in given
-    conflicts = []  # (Kafka's ConfigException message, semcheck's note when implicit)
-    if v["retries"] == 0:
-        conflicts.append(("Must set retries to non-zero when using the idempotent producer.",
-                          "retries=0 conflicts with it (Kafka 3.2+ disables idempotence silently)"))
-    if v["acks"] != -1:
-        conflicts.append(("Must set acks to all in order to use the idempotent producer. "
-                          "Otherwise we cannot guarantee idempotence.",
-                          f"acks={v['acks']} conflicts with it (Kafka 3.2+ disables idempotence silently)"))
-    in_flight = v["max.in.flight.requests.per.connection"]
-    if in_flight > _MAX_IN_FLIGHT_FOR_IDEMPOTENCE:
-        conflicts.append(("Must set max.in.flight.requests.per.connection to at most 5 to use the "
-                          "idempotent producer.",
-                          f"max.in.flight.requests.per.connection={in_flight} conflicts with it "
-                          "(Kafka 3.2+ disables idempotence with a warning; Kafka 4.0+ rejects this "
-                          "configuration)"))
-    if conflicts and explicit:
-        message = conflicts[0][0]
-        raise ConfigError(
-            f"Kafka rejects this configuration (enable.idempotence=true is set explicitly): {message}")
-    for _, reason in conflicts:
-        notes.append(f"enable.idempotence=false: not set explicitly and {reason}")
-    return not conflicts
-
-
-def _check_transactional_id(idempotence: bool, given: dict) -> None:
-    if "transactional.id" not in given:
-        return
-    # Kafka's own rule comes first (same method, after the idempotence checks).
-    if not idempotence:
-        raise ConfigError("Kafka rejects this configuration: "
-                          "Cannot set a transactional.id without also enabling idempotence.")
 
 
 def _topic_notes(v: dict, given: dict, notes: list[str], broker: BrokerLine) -> None:
@@ -419,56 +347,6 @@ def _topic_notes(v: dict, given: dict, notes: list[str], broker: BrokerLine) -> 
         notes.append(f"unclean.leader.election.enable=false: the KRaft controller of brokers {broker.name} "
                      "ignores the topic setting (ConfigurationControlManager; KAFKA-12670 honours it "
                      "from 3.9)")
-
-
-# the Java client's defaults for the two settings delivery.timeout.ms must cover (3.x: linger.ms=0)
-REQUEST_TIMEOUT_MS, _LINGER_MS = 30_000, 0
-# Kafka Connect's source producers set delivery.timeout.ms to Integer.MAX_VALUE (Worker.java): retry
-# for ever.  semcheck reads that value, and only it, as "never"
-NEVER_TIMES_OUT = UNLIMITED_RETRIES
-
-
-def _check_delivery_timeout(given: dict, notes: list[str]) -> None:
-    """KafkaProducer.configureDeliveryTimeout: an explicit delivery.timeout.ms below linger.ms +
-    request.timeout.ms is a ConfigException (semcheck knows neither setting, so their defaults)."""
-    key = "delivery.timeout.ms"
-    if key not in given:
-        return
-    value = given[key]
-    if value < _LINGER_MS + REQUEST_TIMEOUT_MS:
-        raise ConfigError(f"Kafka rejects this configuration: {key} should be equal to or larger than linger.ms + "
-                          f"request.timeout.ms (defaults {_LINGER_MS} + {REQUEST_TIMEOUT_MS}; {key}={value})")
-    if value == NEVER_TIMES_OUT:
-        notes.append(f"{key}={value}: read as never (Kafka Connect's setting for retrying for ever): no send fails "
-                     "by time")
-        return
-    waits = -(-value // REQUEST_TIMEOUT_MS)
-    notes.append(f"{key}={value}: the model has no clock; the deadline passes while the producer is held up until "
-                 f"a fault ends, or once it has waited out {waits} request timeout{'s' if waits > 1 else ''} "
-                 f"(request.timeout.ms={REQUEST_TIMEOUT_MS}) (docs/model.md)")
-
-
-# TransactionStateManager (3.7.0): the coordinator's defaults for transaction.max.timeout.ms and for
-# transaction.abort.timed.out.transaction.cleanup.interval.ms
-_MAX_TRANSACTION_TIMEOUT_MS, _TIMED_OUT_TRANSACTION_CHECK_MS = 900_000, 10_000
-
-
-def _check_transaction_timeout(given: dict, notes: list[str]) -> None:
-    """TransactionCoordinator.handleInitProducerId: initTransactions fails with
-    INVALID_TRANSACTION_TIMEOUT unless 0 < transaction.timeout.ms <= transaction.max.timeout.ms
-    (TransactionStateManager.validateTransactionTimeoutMs; the broker's default maximum, 15 min)."""
-    key = "transaction.timeout.ms"
-    if key not in given:
-        return
-    value = given[key]
-    if "transactional.id" not in given:
-        # the Java client accepts it and never uses it
-        notes.append(f"{key}={value}: has no effect without a transactional.id")
-        return
-    if not 0 < value <= _MAX_TRANSACTION_TIMEOUT_MS:
-        raise ConfigError(f"Kafka rejects this configuration: initTransactions fails with INVALID_TRANSACTION_TIMEOUT "
-                          f"({key}={value}; the coordinator accepts 1 to transaction.max.timeout.ms, "
-                          f"{_MAX_TRANSACTION_TIMEOUT_MS} by default)")
 
 
 def _resolve_elr(v: dict, given: dict, notes: list[str], broker: BrokerLine) -> bool:
@@ -496,7 +374,7 @@ def _resolve_elr(v: dict, given: dict, notes: list[str], broker: BrokerLine) -> 
     return enabled
 
 
-def _resolve_transaction_version(given: dict, notes: list[str], broker: BrokerLine) -> int:
+def _resolve_transaction_version(given: dict, notes: list[str], broker: BrokerLine, client: ClientLine) -> int:
     """The brokers' transaction.version feature (KIP-890 part 2): from 4.0, and 2 on a cluster
     created on 4.0 or later, the default here (model/versions.py).  Level 1 only changes the format
     of the coordinator's own records, so 0 and 1 both mean protocol v1 here."""
@@ -507,15 +385,19 @@ def _resolve_transaction_version(given: dict, notes: list[str], broker: BrokerLi
     if not broker.transaction_version_available:
         return 0
     transactional = "transactional.id" in given
-    if key in given:
-        if not transactional:
-            notes.append(f"{key}={given[key]} changes nothing without a transactional.id: only transactions use it")
-        return given[key]
-    if transactional:
+    level = given.get(key, 2)
+    if key in given and not transactional:
+        notes.append(f"{key}={level} changes nothing without a transactional.id: only transactions use it")
+    elif transactional and level >= 2 and not client.transaction_protocol_v2:
+        # the brokers keep serving the older protocol to a client that does not ask for v2
+        # (EndTxn below v5): KIP-890, "Compatibility"
+        notes.append(f"{key}={level}{'' if key in given else ' (the default of a cluster created on Kafka 4.0 or later)'}"
+                     f": {client.label} does not speak transaction protocol v2, so its transactions use v1")
+    elif transactional and key not in given:
         notes.append(f"{key}=2: the default of a cluster created on Kafka 4.0 or later (one upgraded from 3.x "
                      "keeps 0 until it is raised with kafka-features.sh); 4.0+ clients then bump the epoch at "
                      "the end of every transaction")
-    return 2
+    return level
 
 
 def _resolve_consumer(v: dict, given: dict, commit: str | None, processing: str | None,
@@ -553,7 +435,7 @@ def _resolve_consumer(v: dict, given: dict, commit: str | None, processing: str 
         raise ConfigError(f"--processing async needs --commit auto (got --commit {commit}): "
                           "the other strategies commit around synchronous processing")
 
-    if v["isolation.level"] == "read_committed" and "transactional.id" not in given:
+    if v["isolation.level"] == "read_committed" and "transactional.id" not in given and "isolation.level" in given:
         notes.append("isolation.level=read_committed: without transactions the last stable offset "
                      "equals the high watermark, so it reads the same records as read_uncommitted")
     if "transactional.id" in given and v["isolation.level"] == "read_uncommitted":

@@ -53,6 +53,9 @@ class KafkaModel(ProducerMixin, ConnectionMixin, BrokerMixin, ClusterMixin, Cons
         n = self.n_messages = bounds.messages
         self.n_replicas = config.replication_factor
         self.idempotent = config.enable_idempotence
+        # the accumulator's queue order must be stored: only the Java client without idempotence
+        # puts a retried batch back at the front (kafka_producer.py)
+        self.tracks_queue_order = not self.idempotent and config.client.retries_go_to_front
         self.transactional = config.transactional
         # Control records (transaction markers) share the log with data records: message + 1 for
         # data (1..n), then these two values.

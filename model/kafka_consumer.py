@@ -63,7 +63,8 @@ class ConsumerMixin:
             acts.append(polls)
             acts.append(Action("consumer", "commit transaction", self.commit_consumer_transaction,
                                says=self._says_commit_transaction))
-        elif commit == "before-process" or (commit == "auto" and processing == "async"):
+        elif commit == "before-process" or processing == "async" or self.config.auto_commit_may_precede_processing:
+            # a commit can come between the poll and the processing: two steps
             acts += [polls, processes]
         elif self.merged("poll-and-process"):
             acts.append(Action("consumer", "poll and process", then_if(poll, process), says=self._says_poll))
@@ -103,6 +104,8 @@ class ConsumerMixin:
             text += f" and commits offset {a['c_committed'] - 1} before processing it"
         elif self.config.processing == "async":
             text += " and hands it to the processing thread"
+        if self.config.auto_commit_may_precede_processing and self.config.client.stores_offsets_when_handed_over:
+            text += f"; librdkafka stores offset {b['c_pos'] + 1} for the next auto-commit (enable.auto.offset.store)"
         return text
 
     def _says_commit_transaction(self, action, b, a) -> str:
@@ -210,14 +213,19 @@ class ConsumerMixin:
         return And(s.c_alive == C_UP, s.c_dirty == 1, s.c_pending == 0)
 
     def _auto_commit(self, s, nx):
-        # enable.auto.commit: poll() commits the position reached by the previous poll (only
-        # positions not awaiting validation: SubscriptionState.allConsumed)
+        # enable.auto.commit.  Java: poll() commits the position reached by the previous poll (only
+        # positions not awaiting validation: SubscriptionState.allConsumed).  librdkafka: its timer
+        # commits the offsets stored so far (rd_kafka_cgrp_offsets_commit): stored when a message is
+        # handed over by default, so the position; or, with enable.auto.offset.store=false, by the
+        # application once it has processed the message, which is the position once the buffer is
+        # empty, as Java's
         nx.c_committed = s.c_pos + 1
         nx.c_committed_epoch = s.c_epoch
         guard = And(s.c_alive == C_UP, s.c_pending == 0,
                     Or(s.c_committed != s.c_pos + 1, s.c_committed_epoch != s.c_epoch))
-        if self.config.processing == "sync":
-            # only inside poll(): the records the previous poll returned are processed by then
+        if not self.config.auto_commit_may_precede_processing:
+            # Java: only inside poll(), and the records the previous poll returned are processed by
+            # then; librdkafka: only processed records have their offsets stored
             guard = And(guard, s.c_buf == 0)
         return guard
 

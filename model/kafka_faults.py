@@ -343,7 +343,7 @@ class FaultsMixin:
             nx.app_abort = 0  # the new instance knows nothing of the old one's abort
         if self.sequences_run_on:
             nx.acked_before = 0  # a new epoch
-        if not self.idempotent:
+        if self.tracks_queue_order:
             # a new client's queue: the messages to re-send, in send order
             for j in range(self.n_messages):
                 value = 0

@@ -17,6 +17,10 @@ InFlightRequests.java.
 * A connection that closes, or whose oldest request passes ``request.timeout.ms``, fails every
   request on it at once, oldest first (InFlightRequests.clearAll), so without idempotence the
   newest of them is retried first.
+* librdkafka (``--client librdkafka``) re-inserts a retried message at its place in message order
+  (rd_kafka_toppar_retry_msgq -> rd_kafka_msgq_insert_msgq), so its oldest queued message is always
+  sent next, with or without idempotence; without idempotence a later message already in flight
+  can still be written first (docs/audits/librdkafka.md, "Retry order").
 """
 
 from __future__ import annotations
@@ -47,11 +51,12 @@ class ProducerMixin:
         lay.scalar("next_seq", self.sequences + 1)
         lay.scalar("pid", self.pids)
         lay.scalar("epoch", self.epochs)
-        if not self.idempotent:
+        if self.tracks_queue_order:
             # the accumulator's queue, head first (message + 1; 0 = empty): a retried batch goes
             # back to the front (RecordAccumulator.reenqueue, deque.addFirst).  With idempotence the
-            # queue is always in sequence order (insertInSequenceOrder), so the lowest queued
-            # message is its head and nothing needs storing.
+            # queue is always in sequence order (insertInSequenceOrder), and librdkafka keeps it in
+            # message order (rd_kafka_msgq_insert_msgq), so there the lowest queued message is its
+            # head and nothing needs storing.
             lay.array("queue", (n,), n + 1)
         lay.scalar("meta", self.n_replicas + 1)  # the broker the producer's metadata names as leader; r = none
         if self.deadline_may_pass:
@@ -75,7 +80,7 @@ class ProducerMixin:
         n = self.n_messages
         values = {"status": [QUEUED] * n, "tries": [0] * n, "seq": [0] * n,
                   "meta": 0}  # the producer has fetched metadata before its first send
-        if not self.idempotent:
+        if self.tracks_queue_order:
             values["queue"] = [m + 1 for m in range(n)]
         return values
 
@@ -173,14 +178,16 @@ class ProducerMixin:
         t = self.text
         failed = [m for m in range(self.n_messages) if a["status"][m] == FAILED and b["status"][m] != FAILED]
         on_wire = [m for m in failed if b["status"][m] == INFLIGHT]
+        config = self.config
+        request_key, deadline_key = config.client.request_timeout_key, config.client.delivery_timeout_key
         why = ("the partition has no leader and none can be elected until a broker restarts"
                if t.evaluate(b, self._offline_for_good) else
-               "the producer waits out one more request timeout (request.timeout.ms, 30 s), and those it has waited "
-               "add up to delivery.timeout.ms" if t.evaluate(b, lambda s: self._last_request_timeout(s, self.deadline_waits)) else
+               f"the producer waits out one more request timeout ({request_key}={config.request_timeout_ms}), and "
+               f"those it has waited add up to {deadline_key}" if t.evaluate(b, lambda s: self._last_request_timeout(s, self.deadline_waits)) else
                "the ISR is below the min ISR, so every acks=all write is refused" if t.evaluate(b, self._refused_for_min_isr)
                else "the leader answers OUT_OF_ORDER_SEQUENCE_NUMBER to an unfinished batch whose sequence is below "
                     "an acknowledged one")
-        text = (f"delivery.timeout.ms (120 s by default) passes while {why}: the producer fails "
+        text = (f"{deadline_key}={config.delivery_timeout_ms} passes while {why}: the producer fails "
                 f"{', '.join(t.msg(m) for m in failed)} (TimeoutException; the application is told the send failed)")
         if on_wire:
             text += (f"; the request for {', '.join(t.msg(m) for m in on_wire)} stays on its way and may still be "
@@ -214,7 +221,7 @@ class ProducerMixin:
         slots = [c for c in range(self.slots) if b["req_msg"][c] and b["req_broker"][c] == r]
         names = ", ".join(t.msg(b["req_msg"][c] - 1) for c in slots)
         if action.name == "time out":
-            text = (f"request.timeout.ms expires on the connection to broker {r + 1}: it closes the "
+            text = (f"{self.config.client.request_timeout_key} expires on the connection to broker {r + 1}: it closes the "
                     f"connection, failing {names} (oldest first)")
         else:
             text = f"sees its connection to broker {r + 1} close, failing {names} (oldest first)"
@@ -237,7 +244,7 @@ class ProducerMixin:
     # ---- the accumulator's queue -----------------------------------------------------------
     def _is_head(self, s, i):
         """Message ``i`` is at the head of the partition's queue."""
-        if self.idempotent:
+        if not self.tracks_queue_order:
             return And(s.status[i] == QUEUED, [s.status[j] != QUEUED for j in range(i)])
         return s.queue[0] == i + 1
 
@@ -277,12 +284,12 @@ class ProducerMixin:
     def _fail_requests(self, s, nx, failing: list, retriable=True) -> list:
         """The requests of the slots where ``failing[c]`` holds fail at once, oldest first; each is
         retried (if the error is ``retriable`` and retries remain) or its send fails.  Without idempotence each retried batch goes to the queue's
-        front, so of several the newest ends up first.  Returns every message's status afterwards."""
+        front, so of several the newest ends up first (librdkafka: each back in message order).  Returns every message's status afterwards."""
         statuses = []
         for m in range(self.n_messages):
             fails = Or([And(failing[c], self.request_is(s, c, m)) for c in range(self.slots)])
             statuses.append(self._retry_or_fail(s, nx, m, fails, retriable))
-        if not self.idempotent and self.acks != 0:
+        if self.tracks_queue_order and self.acks != 0:
             queue = [s.queue[j] for j in range(self.n_messages)]
             for c in range(self.slots):
                 retried = Or([And(failing[c], self.request_is(s, c, m), self._can_retry(s, m),
@@ -346,7 +353,7 @@ class ProducerMixin:
                 nx.req_seq[c] = seq - 1
                 if self.sequences_run_on:
                     self.overflow_unless(nx, Or(Not(fresh), s.next_seq + 1 <= self.sequences))
-            else:
+            if self.tracks_queue_order:
                 self._write_queue(nx, [s.queue[j + 1] for j in range(self.n_messages - 1)] + [0])
             return guard
 
@@ -550,7 +557,7 @@ class ProducerMixin:
         for m in range(self.n_messages):
             nx.status[m] = If(unfinished[m], FAILED, s.status[m])
         nx.deadline_passed = 1
-        if not self.idempotent:
+        if self.tracks_queue_order:
             for j in range(self.n_messages):
                 nx.queue[j] = 0  # the accumulator is empty: every queued batch failed
         return And(s.deadline_passed == 0, Or(unfinished), self.stalled(s), self.batches_may_expire(s))

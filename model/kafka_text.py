@@ -97,7 +97,7 @@ class KafkaText:
                 text += f" ({d['tries'][m]} retr{'y' if d['tries'][m] == 1 else 'ies'} spent)"
             parts.append(text)
         producer = ", ".join(parts)
-        if not model.idempotent and any(d["queue"]):
+        if model.tracks_queue_order and any(d["queue"]):
             order = [_msg(v - 1) for v in d["queue"] if v]
             if order != sorted(order, key=lambda t: int(t[1:])):
                 producer += "; queue order " + " ".join(order)
@@ -214,9 +214,11 @@ class KafkaText:
         parts = []
         if retried:
             text = ", ".join(_msg(m) for m in retried) + (" will be retried" if len(retried) > 1 else " will be retried")
-            if not self.model.idempotent and len(retried) > 1:
+            if self.model.tracks_queue_order and len(retried) > 1:
                 order = [_msg(v - 1) for v in a["queue"] if v]
                 text += f"; each goes back to the front of the queue, so it is now {' '.join(order)}"
+            elif not self.model.idempotent and len(retried) > 1:
+                text += " in message order (librdkafka re-inserts each at its place)"
             parts.append(text)
         if failed:
             parts.append(", ".join(failed) + " out of retries (send failed)")

@@ -25,7 +25,7 @@ def _ids(assumed):
 def test_a_holds_lists_its_assumptions_and_fairness_only_for_liveness():
     r = semcheck.verify({}, **SMALL)
     assert {p.verdict for p in r.results} == {HOLDS}
-    assert _ids(r.assumptions_of("no-loss")) == ["bounds", "broker-line", "java-client", "delivery-timeout",
+    assert _ids(r.assumptions_of("no-loss")) == ["bounds", "broker-line", "client", "delivery-timeout",
                                                 "topology", "coordinators", "fairness"]
     assert "fairness" not in _ids(r.assumptions_of("no-duplicate"))  # an invariant needs no fairness
     bounds = r.assumptions_of("in-order")[0].text

@@ -25,7 +25,8 @@ def build_model(settings: Mapping[str, object] | None = None, *, commit: str | N
                 processing: str | None = None, messages: int = 3, max_faults: int = 2,
                 faults: Iterable[str] | str = ALL_FAULTS, split: Iterable[str] | str | None = None,
                 variant: type[KafkaModel] | None = None, broker_version: str | None = None,
-                after_abort: str | None = None) -> KafkaModel:
+                after_abort: str | None = None, client: str | None = None,
+                client_version: str | None = None) -> KafkaModel:
     """The Kafka model for these settings and bounds (raises ConfigError on bad input).
 
     ``split`` names merged steps to take apart (``model/merges.py``; ``"all"``: the fine model).
@@ -33,9 +34,11 @@ def build_model(settings: Mapping[str, object] | None = None, *, commit: str | N
     protocol variant written outside the package (docs/extending.md).  ``broker_version`` names the
     brokers' release (``"3.8"``, ``"3.8.1"``; default: the newest line modelled, model/versions.py).
     ``after_abort`` is what the consume-transform-produce loop does after its transaction aborts
-    (``"seek-back"``, the default, or ``"keep-position"``; docs/model.md, "Transactions")."""
+    (``"seek-back"``, the default, or ``"keep-position"``; docs/model.md, "Transactions").
+    ``client`` names the client library (``"java"``, the default, or ``"librdkafka"``) and
+    ``client_version`` its release (default: the newest line modelled, model/clients.py)."""
     config = resolve_config(settings, commit=commit, processing=processing, broker_version=broker_version,
-                            after_abort=after_abort)
+                            after_abort=after_abort, client=client, client_version=client_version)
     # "all" means every class that applies; a list is taken as written (model/bounds.py)
     faults = (applicable_faults(config.transactional, KafkaModel.models_elr(config), config.commit == "transactional")
               if faults == ALL_FAULTS else tuple(faults))
@@ -52,6 +55,8 @@ def verify(
     processing: str | None = None,
     broker_version: str | None = None,
     after_abort: str | None = None,
+    client: str | None = None,
+    client_version: str | None = None,
     messages: int = 3,
     max_faults: int = 2,
     faults: Iterable[str] | str = ALL_FAULTS,
@@ -72,14 +77,16 @@ def verify(
     bounded state space was exhausted), a shortest trace for each violation, and statistics.
     ``split`` takes merged steps apart by name, or ``"all"`` of them (docs/model.md, "Merged steps").
     ``broker_version`` names the brokers' release (``"3.8"``; default: the newest line modelled,
-    which the result names).  ``after_abort``: what the consume-transform-produce loop does after its
+    which the result names).  ``client`` (``"java"`` or ``"librdkafka"``) and ``client_version`` name
+    the client the applications run (default: the newest Java line modelled).  ``after_abort``: what the consume-transform-produce loop does after its
     transaction aborts (``"seek-back"`` or ``"keep-position"``).  ``variant`` checks a subclass of the Kafka model instead (one rule
     changed, one action replaced), and ``properties`` may hold :class:`~semcheck.properties.base.Property` objects
     besides names: docs/extending.md.
     """
     model = build_model(settings, commit=commit, processing=processing, messages=messages,
                         max_faults=max_faults, faults=faults, split=split, variant=variant,
-                        broker_version=broker_version, after_abort=after_abort)
+                        broker_version=broker_version, after_abort=after_abort, client=client,
+                        client_version=client_version)
     chosen = _choose_properties(properties)
     try:
         strategy = strategy_named(engine)
@@ -114,7 +121,7 @@ def replay(source: str | os.PathLike | Mapping, *, variant: type[KafkaModel] | N
     model = build_model(stored.settings, commit=stored.commit, processing=stored.processing,
                         messages=stored.messages, max_faults=stored.max_faults, faults=stored.faults,
                         split=stored.split, variant=variant, broker_version=stored.broker_version,
-                        after_abort=stored.after_abort)
+                        after_abort=stored.after_abort, client=stored.client, client_version=stored.client_version)
     own = {p.name: p for p in properties}
     names = [t.property for t in stored.traces]
     missing = [n for n in names if n not in ALL_PROPERTIES and n not in own]
@@ -141,6 +148,7 @@ def _result(model: KafkaModel, engine: str, found, chosen: list[Property]) -> Re
     return Result(
         config=config.kafka_settings(),
         broker=config.broker.name,
+        client=config.client.label,
         application=config.application_choices(),
         assumptions=model.assumptions(),
         findings=_findings(model, found.results, chosen),

@@ -16,6 +16,7 @@ from .api import ENGINES, replay as run_replay, verify as run_verify
 from .checker.result import VIOLATED
 from .checker.registry import SEARCHES
 from .model.bounds import FAULT_CLASSES, parse_faults
+from .model.clients import JAVA, LIBRDKAFKA, supported
 from .model.config import ConfigError
 from .model.merges import MERGE_NAMES
 from .model.versions import NEWEST, SUPPORTED
@@ -159,6 +160,12 @@ def main():
 @click.option("--broker-version", metavar="VERSION",
               help=f"The brokers' Kafka release, e.g. 3.8 or 3.8.1 (modelled: {SUPPORTED}; KRaft mode). "
                    f"Default: {NEWEST.name}, the newest modelled; every report names it.")
+@click.option("--client", metavar="NAME",
+              help="The client library the applications run: java (default) or librdkafka (confluent-kafka for "
+                   "Python, Go, .NET, and other clients built on it). Its defaults, rules and keys apply.")
+@click.option("--client-version", metavar="VERSION",
+              help=f"The client's release, e.g. 3.1.0 or 2.12.1 (modelled: Java {supported(JAVA)}; librdkafka "
+                   f"{supported(LIBRDKAFKA)}). Default: the newest line modelled; every report names it.")
 @click.option("--messages", type=int, default=3, show_default=True, metavar="N",
               help="Messages the application sends.")
 @click.option("--faults", "faults_text", default="all", show_default=True, metavar="LIST",
@@ -188,7 +195,8 @@ def main():
 @click.option("--save-trace", "trace_path", metavar="FILE",
               help="Write every counterexample found to FILE (versioned JSON), to re-check later with "
                    "`semcheck replay FILE`.")
-def verify(config_path, acks, retries, defines, commit, processing, after_abort, broker_version, messages, faults_text,
+def verify(config_path, acks, retries, defines, commit, processing, after_abort, broker_version, client, client_version,
+           messages, faults_text,
            max_faults,
            split_names, property_names, engine, depth, fmt, max_states, timeout, dot_path, trace_path):
     """Check what a Kafka configuration guarantees.
@@ -201,6 +209,7 @@ def verify(config_path, acks, retries, defines, commit, processing, after_abort,
       semcheck verify --acks 1 --retries 3
       semcheck verify -X enable.idempotence=false --commit before-process --format json
       semcheck verify --config producer.properties --acks all
+      semcheck verify --client librdkafka -X enable.idempotence=true
     """
     settings = build_settings(acks, retries, defines)
     if config_path is not None:
@@ -218,7 +227,7 @@ def verify(config_path, acks, retries, defines, commit, processing, after_abort,
         faults = parse_faults(faults_text)
         result = run_verify(
             settings, commit=commit, processing=processing, broker_version=broker_version, after_abort=after_abort,
-            messages=messages,
+            client=client, client_version=client_version, messages=messages,
             max_faults=max_faults,
             faults=faults, split=list(split_names) or None, properties=_parse_properties(property_names),
             engine=engine, depth=depth,

@@ -21,6 +21,7 @@ class Result:
     engine_stats: list[Stats] = field(default_factory=list)  # with --engine both: one per engine
     model: Any = field(default=None, repr=False)  # the model checked (decode states, describe steps)
     broker: str = ""  # the brokers' release line checked ("3.9", "3.7-3.8"; model/versions.py)
+    client: str = ""  # the client library and line checked ("Java client 4.0-4.2"; model/clients.py)
     # the application's choices that are not Kafka settings: commit, processing, after_abort
     application: dict = field(default_factory=dict)
     assumptions: list = field(default_factory=list)  # what a holds rests on (model/assumptions.py)

@@ -7,6 +7,7 @@ One JSON object::
      "settings": {"acks": "1", ...},          # the effective Kafka settings, by Kafka key
      "commit": "auto", "processing": "sync",
      "broker_version": "3.9",                 # the brokers' release line (model/versions.py)
+     "client": "java", "client_version": "4.0.0",  # the client and a release of its line (model/clients.py)
      "bounds": {"messages": 2, "max_faults": 1, "faults": ["broker-crash"]},
      "split": [],                             # merged steps taken apart (docs/model.md)
      "variant": null,                         # or the class of a model variant (docs/extending.md)
@@ -51,6 +52,8 @@ class TraceFile:
     variant: str | None = None  # the model variant's class, when not semcheck's own Kafka model
     broker_version: str | None = None  # the brokers' release line (None in files saved before it existed: the newest)
     after_abort: str | None = None  # --commit transactional only (None: the default, or not that loop)
+    client: str | None = None  # the client library (None in files saved before it existed: java)
+    client_version: str | None = None  # a release of the client's line (None: the newest)
 
 
 def trace_file_of(result) -> dict[str, Any]:
@@ -85,6 +88,8 @@ def trace_file_of(result) -> dict[str, Any]:
         "processing": config.processing,
         **({"after_abort": config.after_abort} if config.commit == "transactional" else {}),
         "broker_version": config.broker.releases[0],
+        "client": config.client.library,
+        "client_version": config.client.first_release,
         "bounds": model.bounds.as_dict(),
         "split": [m for m in MERGE_NAMES if not model.merged(m)],
         "variant": _variant_name(model),
@@ -145,6 +150,8 @@ def read_trace_file(source: str | os.PathLike | Mapping) -> TraceFile:
             variant=data.get("variant") if isinstance(data.get("variant"), str) else None,
             broker_version=_get(data, "broker_version", str) if "broker_version" in data else None,
             after_abort=_get(data, "after_abort", str) if "after_abort" in data else None,
+            client=_get(data, "client", str) if "client" in data else None,
+            client_version=_get(data, "client_version", str) if "client_version" in data else None,
         )
     except _Malformed as err:
         raise ConfigError(f"{where}: malformed trace file: {err}") from None

@@ -50,6 +50,7 @@ def result_as_dict(result: Result) -> dict[str, Any]:
     return {
         "config": result.config,
         "broker_version": result.broker,
+        "client": result.client,
         "application": result.application,
         "notes": list(result.notes),
         "bounds": result.bounds,
@@ -61,6 +62,6 @@ def result_as_dict(result: Result) -> dict[str, Any]:
 
 
 def render_json(result: Result) -> str:
-    """One JSON object with ``config``, ``broker_version``, ``application``, ``notes``, ``bounds``, ``engine``, ``stats`` and ``results``,
+    """One JSON object with ``config``, ``broker_version``, ``client``, ``application``, ``notes``, ``bounds``, ``engine``, ``stats`` and ``results``,
     keys in a fixed order, ending in a newline."""
     return json.dumps(result_as_dict(result), indent=2, sort_keys=False) + "\n"

@@ -6,6 +6,7 @@ Deterministic (the only timing is in the statistics line), no colour, no wrappin
 from __future__ import annotations
 
 from ..checker.result import DISAGREE, HOLDS, INCONCLUSIVE, VIOLATED, PropertyResult, Stats, Trace
+from ..model.clients import NEWEST_JAVA
 from ..model.versions import NEWEST
 from ..result import Result
 from .words import explain, stop_phrase
@@ -22,6 +23,8 @@ def render_text(result: Result) -> str:
     out.append("  " + "  ".join(f"{key}={_kafka_value(value)}" for key, value in result.config.items()))
     if result.broker:
         out.append(f"Brokers: Kafka {result.broker} in KRaft mode" + _newest(result.broker))
+    if result.client:
+        out.append(f"Client: {result.client}" + _newest_client(result.client))
     if result.application:
         out.append("Application: " + "  ".join(f"--{key.replace('_', '-')} {value}"
                                                for key, value in result.application.items()))
@@ -106,6 +109,12 @@ def _plural(n: int, word: str) -> str:
 
 def _newest(line: str) -> str:
     return " (the newest line semcheck models; choose with --broker-version)" if line == NEWEST.name else ""
+
+
+def _newest_client(label: str) -> str:
+    if label == NEWEST_JAVA.label:
+        return " (the default: the newest Java line semcheck models; choose with --client and --client-version)"
+    return ""
 
 
 def _bounds(bounds: dict) -> str:

@@ -56,6 +56,8 @@ class KafkaModel(ProducerMixin, ConnectionMixin, BrokerMixin, ClusterMixin, Cons
         # the accumulator's queue order must be stored: only the Java client without idempotence
         # puts a retried batch back at the front (kafka_producer.py)
         self.tracks_queue_order = not self.idempotent and config.client.retries_go_to_front
+        # follower-lag: a follower stops fetching, then the leader drops it (kafka_cluster.py)
+        self.fetch_stalls = bounds.enabled("follower-lag")
         self.transactional = config.transactional
         # Control records (transaction markers) share the log with data records: message + 1 for
         # data (1..n), then these two values.

@@ -18,6 +18,7 @@ import dataclasses
 from .api import Action
 from .compose import state_after
 from .dsl import And, Count, If, Max, Min, Not, Or
+from .kafka_codes import WAIT
 
 # The rules this actor uses from the others (their public methods).  kafka.py's shared sizes,
 # merged(), text and overflow_unless() need no entry; tests/test_architecture.py checks this
@@ -38,6 +39,10 @@ class ClusterMixin:
     def declare_cluster_fields(self, lay) -> None:
         n, r, cap = self.n_messages, self.n_replicas, self.capacity
         lay.array("alive", (r,), 2)
+        if self.fetch_stalls:
+            # the follower has stopped fetching (follower-lag): it cannot reach the leader, or its
+            # fetcher is stuck, while it keeps its controller session
+            lay.array("fetch_stalled", (r,), 2)
         if self.power_losses:
             # after a power loss: the offset from which the broker's log did not reach the disk
             # (cap: nothing lost); applied when it restarts
@@ -85,6 +90,8 @@ class ClusterMixin:
                   "has_leader": 1, "leader": 0}
         if self.power_losses:
             values["lost_from"] = [cap] * r
+        if self.fetch_stalls:
+            values["fetch_stalled"] = [0] * r
         if self.elr:
             values["elr"] = [0] * r
         if self.clean_stops:
@@ -109,6 +116,13 @@ class ClusterMixin:
                                    says=self._says_truncate))
             acts.append(Action(f"broker {f + 1}", "rejoin ISR", self._rejoin(f), params=follower,
                                says=self._says_rejoin))
+        if self.fetch_stalls:
+            for f in range(self.n_replicas):
+                follower = {"broker": f}
+                acts.append(Action("leader", "drops a follower that stopped fetching", self._drop_stalled(f),
+                                   params=follower, says=self._says_drop_stalled))
+                acts.append(Action(f"broker {f + 1}", "resumes fetching", self._resume_fetching(f), params=follower,
+                                   says=lambda action, b, a: "fetches from the leader again"))
         for r in range(self.n_replicas):
             acts.append(Action(f"broker {r + 1}", "restart", self._restart(r), params={"broker": r},
                                says=self._says_restart))
@@ -332,7 +346,7 @@ class ClusterMixin:
             # then it fetches nothing and may even be elected with its old suffix
             # (Partition.makeLeader does not truncate).
             self._truncate_to_common_prefix(s, nx, f, s.leader)
-            return And(self.active(s, f), self.leader_up(s), s.leader != f, Not(self.agrees_with_leader(s, f)))
+            return And(self._fetching(s, f), self.leader_up(s), s.leader != f, Not(self.agrees_with_leader(s, f)))
 
         return effect
 
@@ -342,7 +356,7 @@ class ClusterMixin:
             self.copy_record(s, nx, f, mine, s.leader, mine)
             nx.log_len[f] = mine + 1
             self._fetch_reports(s, nx, f, mine + 1)
-            return And(self.active(s, f), self.leader_up(s), s.leader != f, mine < self.leader_len(s),
+            return And(self._fetching(s, f), self.leader_up(s), s.leader != f, mine < self.leader_len(s),
                        self.agrees_with_leader(s, f))
 
         return effect
@@ -362,7 +376,7 @@ class ClusterMixin:
             self._fetch_reports(s, nx, f, s.log_len[f])
             reported = And(s.known[f] == s.log_len[f] + 1,
                            s.hw_local[f] == Min(self.high_watermark(s), s.log_len[f]))
-            return And(self.active(s, f), self.leader_up(s), s.leader != f, s.log_len[f] == self.leader_len(s),
+            return And(self._fetching(s, f), self.leader_up(s), s.leader != f, s.log_len[f] == self.leader_len(s),
                        self.agrees_with_leader(s, f), Not(reported))
 
         return effect
@@ -378,7 +392,7 @@ class ClusterMixin:
             if not self.merged("hw-at-once"):
                 end = If(s.known[f] == 0, -1, end)
             return And(
-                self.active(s, f), s.isr[f] == 0, self.leader_up(s), s.leader != f,
+                self._fetching(s, f), s.isr[f] == 0, self.leader_up(s), s.leader != f,
                 end >= self.high_watermark(s), end >= s.epoch_start, self.agrees_with_leader(s, f),
             )
 
@@ -464,6 +478,51 @@ class ClusterMixin:
         if self.clean_stops:
             return And(s.alive[x] == 1, s.stopping[x] == 0)
         return s.alive[x] == 1
+
+    def _fetching(self, s, f):
+        """Broker ``f`` fetches as a follower: it is active and has not stopped fetching."""
+        if self.fetch_stalls:
+            return And(self.active(s, f), s.fetch_stalled[f] == 0)
+        return self.active(s, f)
+
+    # ---- a follower that stops fetching (the follower-lag fault, kafka_faults.py) -------------
+    # It cannot reach the leader (a network partition between the two) or its fetcher is stuck,
+    # while it keeps its controller session.  Until it fetches again, or the leader drops it from
+    # the ISR, an acks=all answer waits for it.  The drop comes replica.lag.time.max.ms (30 s)
+    # after it last caught up, found by a check every 15 s (Partition.maybeShrinkIsr,
+    # ReplicaManager.maybeShrinkIsr), so up to 45 s; the client gives up on a request after
+    # request.timeout.ms (30 s): either may come first, and the model has both orders.
+    def waits_on_stalled_follower(self, s, c):
+        """Request ``c`` is appended on the leader and its answer waits for an ISR follower that has
+        stopped fetching and lacks the record: the client may time it out (request.timeout.ms)."""
+        if not self.fetch_stalls:
+            return False
+        stage = s.req_stage[c]
+        waiting = And(s.req_msg[c] != 0, stage >= WAIT, self.leader_up(s), s.req_broker[c] == s.leader)
+        return And(waiting, Or([And(s.isr[f] == 1, s.fetch_stalled[f] == 1, s.leader != f,
+                                    s.log_len[f] <= stage - WAIT) for f in range(self.n_replicas)]))
+
+    def _drop_stalled(self, f):
+        def effect(s, nx):
+            # the leader's AlterPartition, applied by the controller; it also covers the controller
+            # fencing the broker (a pause longer than broker.session.timeout.ms)
+            self.remove_from_isr(s, nx, f)
+            # (without eligible leader replicas the last ISR member stays: remove_from_isr)
+            return And(s.fetch_stalled[f] == 1, s.isr[f] == 1, self.leader_up(s), s.leader != f,
+                       True if self.elr else self.isr_size(s) > 1)
+
+        return effect
+
+    def _says_drop_stalled(self, action, b, a) -> str:
+        return (f"{self.text.leader(b)} drops broker {action.args['broker'] + 1} from the ISR: it has not fetched for "
+                "replica.lag.time.max.ms")
+
+    def _resume_fetching(self, f):
+        def effect(s, nx):
+            nx.fetch_stalled[f] = 0
+            return And(s.fetch_stalled[f] == 1, s.alive[f] == 1)
+
+        return effect
 
     def _valid_new_leader(self, s, x):
         """isValidNewLeader: an ISR member or, while the ISR is empty (KIP-966), an ELR member."""

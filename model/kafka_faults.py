@@ -48,10 +48,11 @@ class FaultsMixin:
                                        says=self._says_break_connection))
         if b.enabled("follower-lag"):
             for f in range(self.n_replicas):
-                acts.append(Action(f"broker {f + 1}", "falls behind", self._fault(self._lag(f)), "follower-lag",
-                                   {"broker": f},
-                                   says=lambda action, b, a: ("falls behind and the leader drops it from the ISR "
-                                                              "(replica.lag.time.max.ms)")))
+                acts.append(Action(f"broker {f + 1}", "stops fetching", self._fault(self._stall_fetching(f)),
+                                   "follower-lag", {"broker": f},
+                                   says=lambda action, b, a: ("stops fetching from the leader (cut off from it, or its "
+                                                              "fetcher stuck): acks=all answers wait for it until it "
+                                                              "fetches again or the leader drops it from the ISR")))
         if b.enabled("broker-crash"):
             for r in range(self.n_replicas):
                 crash = self._crash(r, None)
@@ -232,10 +233,13 @@ class FaultsMixin:
 
         return effect
 
-    def _lag(self, f):
+    def _stall_fetching(self, f):
+        """A follower in the ISR stops fetching (kafka_cluster.py, "a follower that stops fetching"):
+        the leader later drops it from the ISR, and meanwhile the client may time out a request
+        whose answer waits for it; or it fetches again first."""
         def effect(s, nx):
-            self.remove_from_isr(s, nx, f)  # the leader's AlterPartition, applied by the controller
-            return And(s.alive[f] == 1, s.isr[f] == 1, s.has_leader == 1, s.leader != f)
+            nx.fetch_stalled[f] = 1
+            return And(s.alive[f] == 1, s.isr[f] == 1, s.has_leader == 1, s.leader != f, s.fetch_stalled[f] == 0)
 
         return effect
 
@@ -278,6 +282,8 @@ class FaultsMixin:
 
         def effect(s, nx):
             nx.alive[r] = 0
+            if self.fetch_stalls:
+                nx.fetch_stalled[r] = 0  # its fetchers start afresh when it restarts
             if self.clean_stops:
                 nx.stopping[r] = 0
                 nx.clean_stop[r] = 0  # a crash, even during a controlled shutdown, is unclean

@@ -34,7 +34,7 @@ from .kafka_codes import ACKED, CLOSED, COMMITTED, ERR, FAILED, FENCED, INFLIGHT
 # table against the code, so a new call across actors is a visible change here.
 REQUIRES = {
     "kafka_broker": ("enough_isr",),
-    "kafka_cluster": ("can_elect", "fencing_pending", "leader_up"),
+    "kafka_cluster": ("can_elect", "fencing_pending", "leader_up", "waits_on_stalled_follower"),
     "kafka_connection": ("connection_head", "on_connection", "remove_request", "remove_requests", "request_is"),
     "kafka_transactions": ("abort_transaction", "batches_may_expire", "begin_again", "commit_transaction",
                            "says_begin_again", "transaction_open_for_producer"),
@@ -221,8 +221,10 @@ class ProducerMixin:
         slots = [c for c in range(self.slots) if b["req_msg"][c] and b["req_broker"][c] == r]
         names = ", ".join(t.msg(b["req_msg"][c] - 1) for c in slots)
         if action.name == "time out":
-            text = (f"{self.config.client.request_timeout_key} expires on the connection to broker {r + 1}: it closes the "
-                    f"connection, failing {names} (oldest first)")
+            stalled_wait = any(t.evaluate(b, lambda s, c=c: self.waits_on_stalled_follower(s, c)) for c in slots)
+            why = " (an answer waits for a follower that stopped fetching)" if stalled_wait else ""
+            text = (f"{self.config.client.request_timeout_key} expires on the connection to broker {r + 1}{why}: it "
+                    f"closes the connection, failing {names} (oldest first)")
         else:
             text = f"sees its connection to broker {r + 1} close, failing {names} (oldest first)"
         outcome = t.failed_requests(b, a, slots)
@@ -479,15 +481,22 @@ class ProducerMixin:
     def _time_out(self, b):
         def effect(s, nx):
             # The oldest request on broker b's connection passed request.timeout.ms (its request
-            # or response was lost, or the broker lost power): NetworkClient.handleTimedOutRequests
-            # closes the connection, which fails every request on it, and asks for new metadata.
+            # or response was lost, the broker lost power, or its answer waits for a follower that
+            # stopped fetching): NetworkClient.handleTimedOutRequests closes the connection, which
+            # fails every request on it, and asks for new metadata.
             self._fail_requests(s, nx, [self.on_connection(s, c, b) for c in range(self.slots)])
             self.forget_leader(nx, s)
             if self.wait_bound:
                 nx.waited = Min(s.waited + 1, self.wait_bound - 1)
-            return Or([And(self.on_connection(s, c, b), s.req_stage[c] == LOST) for c in range(self.slots)])
+            return Or([And(self.on_connection(s, c, b), self._times_out(s, c)) for c in range(self.slots)])
 
         return effect
+
+    def _times_out(self, s, c):
+        """Request ``c`` will pass request.timeout.ms: it or its answer is lost, or its answer waits
+        for a follower that has stopped fetching (the leader drops it only after
+        replica.lag.time.max.ms, which may come later)."""
+        return Or(s.req_stage[c] == LOST, self.waits_on_stalled_follower(s, c))
 
     def connection_closed(self, b):
         def effect(s, nx):
@@ -535,7 +544,7 @@ class ProducerMixin:
         default 120 s the fourth, with an explicit 30 s the first) or transaction.timeout.ms."""
         if not waits:
             return False
-        waiting = Or([s.req_stage[c] == LOST for c in range(self.slots)])
+        waiting = Or([self._times_out(s, c) for c in range(self.slots)])
         return And(waiting, s.waited + 1 >= waits)
 
     def _offline_for_good(self, s):

@@ -38,7 +38,7 @@ def test_a_request_on_the_wire_when_the_deadline_passes_may_still_be_written():
     leader appends m1, and its answer changes nothing: failed but written."""
     model = semcheck.build_model(UNDER_MIN_ISR, messages=1, max_faults=1, faults=["follower-lag"])
     d = model.layout.decode(model.initial_states()[0])
-    d = walk(model, d, ("broker 2", "falls behind", {"broker": 1}), ("producer", "send", {"message": 0, "slot": 0}),
+    d = walk(model, d, ("broker 2", "stops fetching", {"broker": 1}), ("leader", "drops a follower that stopped fetching", {"broker": 1}), ("broker 2", "resumes fetching", {"broker": 1}), ("producer", "send", {"message": 0, "slot": 0}),
               ("producer", "delivery timeout", {}))
     assert d["status"] == [FAILED] and d["req_msg"][0] == 1 and d["deadline_passed"] == 1
     d = walk(model, d, ("broker 2", "rejoin ISR", {"broker": 1}), ("leader", "append", {"slot": 0}),
@@ -54,7 +54,7 @@ def test_the_deadline_passes_only_while_the_producer_is_held_up():
     model = semcheck.build_model(UNDER_MIN_ISR, messages=2, max_faults=1, faults=["follower-lag"])
     d = model.layout.decode(model.initial_states()[0])
     assert step(model, model.layout.encode(d), "producer", "delivery timeout", {}) is None
-    d = walk(model, d, ("broker 2", "falls behind", {"broker": 1}), ("producer", "delivery timeout", {}))
+    d = walk(model, d, ("broker 2", "stops fetching", {"broker": 1}), ("leader", "drops a follower that stopped fetching", {"broker": 1}), ("broker 2", "resumes fetching", {"broker": 1}), ("producer", "delivery timeout", {}))
     assert d["status"] == [FAILED, FAILED]
 
 
@@ -74,7 +74,7 @@ def test_a_restarted_producer_has_a_new_deadline():
     """A new producer instance creates new batches (new createdMs)."""
     model = semcheck.build_model(UNDER_MIN_ISR, messages=1, max_faults=2, faults=["follower-lag", "producer-crash"])
     d = model.layout.decode(model.initial_states()[0])
-    d = walk(model, d, ("broker 2", "falls behind", {"broker": 1}), ("producer", "delivery timeout", {}),
+    d = walk(model, d, ("broker 2", "stops fetching", {"broker": 1}), ("leader", "drops a follower that stopped fetching", {"broker": 1}), ("broker 2", "resumes fetching", {"broker": 1}), ("producer", "delivery timeout", {}),
               ("producer", "crashes and restarts", {}))
     assert d["deadline_passed"] == 0 and d["status"] == [QUEUED]
 

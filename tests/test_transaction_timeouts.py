@@ -41,7 +41,7 @@ def test_an_expired_request_joins_the_ongoing_transaction_or_is_rejected_once_it
     rejects it (no hanging transaction)."""
     model = semcheck.build_model(DEADLINE_FIRST, messages=1, max_faults=1, faults=["follower-lag"])
     assert not model.transaction_timeout  # 900 s is past the 120 s delivery timeout
-    d = walk(model, None, ("broker 2", "falls behind", {"broker": 1}), ("producer", "send", {"message": 0, "slot": 0}),
+    d = walk(model, None, ("broker 2", "stops fetching", {"broker": 1}), ("leader", "drops a follower that stopped fetching", {"broker": 1}), ("broker 2", "resumes fetching", {"broker": 1}), ("producer", "send", {"message": 0, "slot": 0}),
              ("producer", "delivery timeout", {}), ("broker 2", "rejoin ISR", {"broker": 1}))
     assert d["status"] == [FAILED] and d["req_msg"][0] == 1 and d["txn"] == ONGOING
     assert enabled(model, d, "leader", "append", {"slot": 0})
@@ -60,7 +60,7 @@ def test_with_the_defaults_the_coordinator_times_the_transaction_out_before_the_
     batches expire.  A restart afterwards starts one epoch past the coordinator's."""
     model = semcheck.build_model(UNDER_MIN_ISR, messages=1, max_faults=2, faults=["follower-lag", "producer-crash"])
     assert model.transaction_timeout
-    d = walk(model, None, ("broker 2", "falls behind", {"broker": 1}), ("producer", "send", {"message": 0, "slot": 0}))
+    d = walk(model, None, ("broker 2", "stops fetching", {"broker": 1}), ("leader", "drops a follower that stopped fetching", {"broker": 1}), ("broker 2", "resumes fetching", {"broker": 1}), ("producer", "send", {"message": 0, "slot": 0}))
     assert not enabled(model, d, "producer", "delivery timeout")
     d = walk(model, d, ("coordinator", "transaction timeout", {}))
     assert d["txn"] == ABORTING and d["coordinator_ahead"] == 1 and d["epoch"] == 0
@@ -77,7 +77,7 @@ def test_with_the_defaults_the_coordinator_times_the_transaction_out_before_the_
 def test_a_transaction_timeout_later_than_the_delivery_timeout_never_comes_first():
     model = semcheck.build_model(DEADLINE_FIRST, messages=1, max_faults=1, faults=["follower-lag"])
     assert not any(a.name == "transaction timeout" for a in model.actions())
-    d = walk(model, None, ("broker 2", "falls behind", {"broker": 1}), ("producer", "delivery timeout", {}),
+    d = walk(model, None, ("broker 2", "stops fetching", {"broker": 1}), ("leader", "drops a follower that stopped fetching", {"broker": 1}), ("broker 2", "resumes fetching", {"broker": 1}), ("producer", "delivery timeout", {}),
              ("producer", "abort transaction", {}))
     assert d["txn"] == ABORTING
 
@@ -143,5 +143,5 @@ def test_within_the_coordinators_check_interval_either_timeout_may_come_first():
     so it may abort the transaction before the batches expire, or after."""
     settings = {**UNDER_MIN_ISR, "transaction.timeout.ms": "110000"}
     model = semcheck.build_model(settings, messages=1, max_faults=1, faults=["follower-lag"])
-    d = walk(model, None, ("broker 2", "falls behind", {"broker": 1}), ("producer", "send", {"message": 0, "slot": 0}))
+    d = walk(model, None, ("broker 2", "stops fetching", {"broker": 1}), ("leader", "drops a follower that stopped fetching", {"broker": 1}), ("broker 2", "resumes fetching", {"broker": 1}), ("producer", "send", {"message": 0, "slot": 0}))
     assert enabled(model, d, "coordinator", "transaction timeout") and enabled(model, d, "producer", "delivery timeout")

@@ -63,9 +63,13 @@ class ClientLine:
     isolation_level: str              # the consumer's default
     transaction_protocol_v2: bool = False  # KIP-890 part 2 when the brokers offer it
     max_in_flight: int = 5            # default max.in.flight.requests.per.connection
-    # what this line cannot be checked for, and why (None: modelled): idempotent producers, transactions
+    # what this line cannot be checked for, and why (None: modelled): the whole line, idempotent
+    # producers, transactions
+    line_not_modelled: str | None = None
     idempotence_not_modelled: str | None = None
     transactions_not_modelled: str | None = None
+    # the consumer validates its position after a leader change (KIP-320's consumer side, 2.3)
+    validates_positions: bool = True
 
     # only these releases (a line that is not a range: 3.0.0 and 3.1.0); checked before the ranges
     only: tuple[tuple[int, int, int], ...] = ()
@@ -108,6 +112,12 @@ class ClientLine:
         return self.is_java
 
     @property
+    def counts_not_leader_retries(self) -> bool:
+        """A retry after NOT_LEADER_OR_FOLLOWER counts against ``retries`` (Java: Sender.canRetry
+        counts every attempt); librdkafka's REFRESH action retries without counting."""
+        return self.is_java
+
+    @property
     def stores_offsets_when_handed_over(self) -> bool:
         """Auto-commit commits the offsets *stored* when a message is handed to the application
         (librdkafka: rd_kafka_fetch_op_app_prepare, enable.auto.offset.store=true), on its own timer,
@@ -118,26 +128,39 @@ class ClientLine:
 
 _NO_KIP_360 = ("its idempotent producer fails a batch on OUT_OF_ORDER_SEQUENCE_NUMBER and resets the producer id "
                "instead of bumping the epoch (KIP-360 came with 2.5)")
-_NO_KIP_588 = ("its transactional producer treats INVALID_PRODUCER_EPOCH as fatal (ProducerFencedException; "
-               "KIP-588 made it abortable in 2.7)")
+_NO_KIP_588 = ("it treats INVALID_PRODUCER_EPOCH as fatal (ProducerFencedException; KIP-588 made it abortable in "
+               "2.7)")
+# docs/audits/java-client-model-rules.md, question 1: before KIP-91 a batch in the accumulator expires on its own
+# clock, request.timeout.ms after its creation or last attempt, and one on the wire never does
+_NO_KIP_91 = ("it fails each batch waiting in its accumulator request.timeout.ms after its creation or last "
+              "attempt (RecordAccumulator.expiredBatches; delivery.timeout.ms came with 2.1, KIP-91), which semcheck "
+              "does not model yet; brokers 4.0+ refuse clients this old anyway (KIP-896)")
 
 JAVA_LINES: tuple[ClientLine, ...] = (
     ClientLine(JAVA, "0.11", (0, 11, 0), (0, 11, 99), acks=1, retries=0, idempotence="explicit",
                idempotence_default=False, delivery_timeout_key=None, delivery_timeout_ms=0,
                request_timeout_ms=30_000, linger_ms=0, isolation_level="read_uncommitted",
-               idempotence_not_modelled=_NO_KIP_360, transactions_not_modelled=_NO_KIP_360),
+               line_not_modelled=_NO_KIP_91, idempotence_not_modelled=_NO_KIP_360,
+               transactions_not_modelled=_NO_KIP_360, validates_positions=False),
     ClientLine(JAVA, "1.0-2.0", (1, 0, 0), (2, 0, 99), acks=1, retries=0, idempotence="explicit",
                idempotence_default=False, delivery_timeout_key=None, delivery_timeout_ms=0,
                request_timeout_ms=30_000, linger_ms=0, isolation_level="read_uncommitted",
-               idempotence_not_modelled=_NO_KIP_360, transactions_not_modelled=_NO_KIP_360),
-    ClientLine(JAVA, "2.1-2.4", (2, 1, 0), (2, 4, 99), acks=1, retries=INT32_MAX, idempotence="explicit",
+               line_not_modelled=_NO_KIP_91, idempotence_not_modelled=_NO_KIP_360,
+               transactions_not_modelled=_NO_KIP_360, validates_positions=False),
+    # KAFKA-7747 (2.3): the consumer validates its position after a leader change (KIP-320)
+    ClientLine(JAVA, "2.1-2.2", (2, 1, 0), (2, 2, 99), acks=1, retries=INT32_MAX, idempotence="explicit",
+               idempotence_default=False, delivery_timeout_key="delivery.timeout.ms", delivery_timeout_ms=120_000,
+               request_timeout_ms=30_000, linger_ms=0, isolation_level="read_uncommitted",
+               idempotence_not_modelled=_NO_KIP_360, transactions_not_modelled=_NO_KIP_360,
+               validates_positions=False),
+    ClientLine(JAVA, "2.3-2.4", (2, 3, 0), (2, 4, 99), acks=1, retries=INT32_MAX, idempotence="explicit",
                idempotence_default=False, delivery_timeout_key="delivery.timeout.ms", delivery_timeout_ms=120_000,
                request_timeout_ms=30_000, linger_ms=0, isolation_level="read_uncommitted",
                idempotence_not_modelled=_NO_KIP_360, transactions_not_modelled=_NO_KIP_360),
     ClientLine(JAVA, "2.5-2.6", (2, 5, 0), (2, 6, 99), acks=1, retries=INT32_MAX, idempotence="explicit",
                idempotence_default=False, delivery_timeout_key="delivery.timeout.ms", delivery_timeout_ms=120_000,
                request_timeout_ms=30_000, linger_ms=0, isolation_level="read_uncommitted",
-               transactions_not_modelled=_NO_KIP_588),
+               idempotence_not_modelled=_NO_KIP_588, transactions_not_modelled=_NO_KIP_588),
     ClientLine(JAVA, "2.7-2.8", (2, 7, 0), (2, 8, 99), acks=1, retries=INT32_MAX, idempotence="explicit",
                idempotence_default=False, delivery_timeout_key="delivery.timeout.ms", delivery_timeout_ms=120_000,
                request_timeout_ms=30_000, linger_ms=0, isolation_level="read_uncommitted"),
@@ -155,13 +178,21 @@ JAVA_LINES: tuple[ClientLine, ...] = (
                transaction_protocol_v2=True),
 )
 
+# docs/audits/librdkafka-producer-vs-model.md: a success acknowledges earlier messages waiting for a retry,
+# a drain before every retry and leader change, fatal errors on an out-of-order next sequence, an abort that
+# purges and renumbers: eleven rules semcheck's producer does not have yet
+_LIBRDKAFKA_IDEMPOTENCE = ("its idempotent producer handles errors differently from the Java client's in ways that "
+                           "change verdicts (implicit acknowledgement, drains, fatal errors; docs/audits/"
+                           "librdkafka-producer-vs-model.md), which semcheck does not model yet")
+
 LIBRDKAFKA_LINES: tuple[ClientLine, ...] = (
     # CONFIGURATION.md at v2.3.0 .. v2.16.0: request.required.acks -1, enable.idempotence false,
     # message.send.max.retries INT32_MAX, max.in.flight 1000000, message.timeout.ms 300000,
     # socket.timeout.ms 60000, queue.buffering.max.ms 5, isolation.level read_committed
     ClientLine(LIBRDKAFKA, "2.3-2.16", (2, 3, 0), (2, 16, 99), acks=-1, retries=INT32_MAX, idempotence=LIBRDKAFKA,
                idempotence_default=False, delivery_timeout_key="message.timeout.ms", delivery_timeout_ms=300_000,
-               request_timeout_ms=60_000, linger_ms=5, isolation_level="read_committed", max_in_flight=1_000_000),
+               request_timeout_ms=60_000, linger_ms=5, isolation_level="read_committed", max_in_flight=1_000_000,
+               idempotence_not_modelled=_LIBRDKAFKA_IDEMPOTENCE, transactions_not_modelled=_LIBRDKAFKA_IDEMPOTENCE),
 )
 
 LINES = {JAVA: JAVA_LINES, LIBRDKAFKA: LIBRDKAFKA_LINES}

@@ -289,7 +289,7 @@ def resolve_config(settings: Mapping[str, str] | None = None, *, commit: str | N
         client_settings = config_java.resolve(given, line, notes)
     else:
         client_settings = config_librdkafka.resolve(given, line, notes)
-    if "transactional.id" in given and line.transactions_not_modelled:
+    if "transactional.id" in given and line.transactions_not_modelled and line.is_java:
         raise ConfigError(f"the transactional producer of the {line.label} is not modelled: "
                           f"{line.transactions_not_modelled}; check a 2.7+ client")
     cluster = {**_CLUSTER_DEFAULTS, **{k: given[k] for k in _CLUSTER_KEYS if k in given}}

@@ -87,6 +87,8 @@ def missing_key_reason(key: str, line: ClientLine) -> str | None:
 
 def resolve(given: dict, line: ClientLine, notes: list[str]) -> ClientSettings:
     """The Java producer and consumer settings of this line, from the user's ``given`` values."""
+    if line.line_not_modelled:
+        raise ConfigError(f"the Java client {line.name} is not modelled: {line.line_not_modelled}")
     v = {"acks": line.acks, "retries": line.retries, "enable.idempotence": line.idempotence_default,
          "max.in.flight.requests.per.connection": line.max_in_flight, "transactional.id": None,
          "enable.auto.commit": True, "isolation.level": line.isolation_level, "auto.offset.reset": "latest",
@@ -189,7 +191,7 @@ def _resolve_idempotence_explicit(v: dict, given: dict, line: ClientLine, notes:
                      f"idempotent producer (enable.idempotence {why})")
     if line.idempotence_not_modelled:
         raise ConfigError(f"the idempotent producer of the Java client {line.name} is not modelled: "
-                          f"{line.idempotence_not_modelled}; check a 2.5+ client")
+                          f"{line.idempotence_not_modelled}; check a 2.7+ client")
     return True
 
 

@@ -140,6 +140,13 @@ def resolve(given: dict, line: ClientLine, notes: list[str]) -> ClientSettings:
                 raise ConfigError("librdkafka rejects this configuration: `message.timeout.ms` must be set <= "
                                   "`transaction.timeout.ms`")
     check_transaction_timeout(given, notes)
+    if idempotence and line.idempotence_not_modelled:
+        # librdkafka's own rejections above come first; a configuration it accepts but semcheck has
+        # no rules for is refused: never a verdict of the wrong client
+        kind = "transactional" if transactional else "idempotent"
+        raise ConfigError(f"the {kind} producer of librdkafka {line.name} is not modelled: "
+                          f"{line.idempotence_not_modelled}; semcheck checks librdkafka's default producer "
+                          "(enable.idempotence=false)")
     deadline_never = v["delivery.timeout.ms"] == 0
     if "delivery.timeout.ms" in given:
         _deadline_note(v, notes)

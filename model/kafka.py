@@ -74,7 +74,12 @@ class KafkaModel(ProducerMixin, ConnectionMixin, BrokerMixin, ClusterMixin, Cons
         # max.in.flight=1 mutes the partition while its batch is in flight (Sender,
         # guaranteeMessageOrder), so one request exists at a time; otherwise a message is in at
         # most one request, on whichever connection carries it.
-        self.slots = 1 if config.max_in_flight == 1 else n
+        # librdkafka mutes nothing: its limit is per connection, and one more request may be built
+        # and wait behind those in flight (queue.buffering.backpressure.threshold=1, its default:
+        # rd_kafka_broker_outbufs_space), ahead of any retry put back in the queue later
+        # (docs/audits/librdkafka-producer-vs-model.md, 1.1; tests/test_real_client.py).
+        self.slots = 1 if config.max_in_flight == 1 and config.client.is_java else n
+        self.pipeline = config.max_in_flight + (0 if config.client.is_java else 1)
         restarts = bounds.enabled("producer-crash") or bounds.enabled("producer-zombie")
         # A zombie is only modelled where something fences it: without a transactional.id the old
         # instance would go on sending unchecked, which the model does not follow.

@@ -16,7 +16,7 @@ from __future__ import annotations
 from .api import Action
 from .compose import then
 from .dsl import And, Count, If, Max, Not, Or
-from .kafka_codes import ERR, FENCED, OK, OOS, WAIT
+from .kafka_codes import ERR, FENCED, NOT_LEADER, OK, OOS, WAIT
 
 # The rules this actor uses from the others (their public methods).  kafka.py's shared sizes,
 # merged(), text and overflow_unless() need no entry; tests/test_architecture.py checks this
@@ -152,7 +152,7 @@ class BrokerMixin:
             if self.acks == 0:
                 self.remove_request(s, nx, c)
             else:
-                nx.req_stage[c] = ERR
+                nx.req_stage[c] = ERR if self.config.client.counts_not_leader_retries else NOT_LEADER
             return And(self.next_on_connection(s, c), Or(s.has_leader == 0, s.req_broker[c] != s.leader))
 
         return effect

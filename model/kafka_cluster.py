@@ -41,8 +41,9 @@ class ClusterMixin:
         lay.array("alive", (r,), 2)
         if self.fetch_stalls:
             # the follower has stopped fetching (follower-lag): it cannot reach the leader, or its
-            # fetcher is stuck, while it keeps its controller session
-            lay.array("fetch_stalled", (r,), 2)
+            # fetcher is stuck, while it keeps its controller session.  0 = fetching, 1 = stalled,
+            # 2 = stalled, and a request waiting for it has timed out on the client already
+            lay.array("fetch_stalled", (r,), 3)
         if self.power_losses:
             # after a power loss: the offset from which the broker's log did not reach the disk
             # (cap: nothing lost); applied when it restarts
@@ -491,16 +492,32 @@ class ClusterMixin:
     # the ISR, an acks=all answer waits for it.  The drop comes replica.lag.time.max.ms (30 s)
     # after it last caught up, found by a check every 15 s (Partition.maybeShrinkIsr,
     # ReplicaManager.maybeShrinkIsr), so up to 45 s; the client gives up on a request after
-    # request.timeout.ms (30 s): either may come first, and the model has both orders.
-    def waits_on_stalled_follower(self, s, c):
-        """Request ``c`` is appended on the leader and its answer waits for an ISR follower that has
-        stopped fetching and lacks the record: the client may time it out (request.timeout.ms)."""
-        if not self.fetch_stalls:
-            return False
+    # request.timeout.ms (30 s): either may come first, and the model has both orders.  At most
+    # one request timeout comes of one stall: the client times out 30 s after it sent, by when the
+    # follower has not caught up for 30 s, so the leader drops it within 15 s more, before a retry
+    # sent then can time out as well.
+    def _waits_on(self, s, c, f):
+        """Request ``c`` is appended on the leader and its answer waits for follower ``f``, which
+        stopped fetching (and no request waiting for it has timed out yet) and lacks the record."""
         stage = s.req_stage[c]
         waiting = And(s.req_msg[c] != 0, stage >= WAIT, self.leader_up(s), s.req_broker[c] == s.leader)
-        return And(waiting, Or([And(s.isr[f] == 1, s.fetch_stalled[f] == 1, s.leader != f,
-                                    s.log_len[f] <= stage - WAIT) for f in range(self.n_replicas)]))
+        return And(waiting, s.isr[f] == 1, s.fetch_stalled[f] == 1, s.leader != f, s.log_len[f] <= stage - WAIT)
+
+    def waits_on_stalled_follower(self, s, c):
+        """Request ``c``'s answer waits for an ISR follower that has stopped fetching: the client may
+        time it out (request.timeout.ms)."""
+        if not self.fetch_stalls:
+            return False
+        return Or([self._waits_on(s, c, f) for f in range(self.n_replicas)])
+
+    def note_stall_timeouts(self, s, nx, timed_out: list) -> None:
+        """The requests where ``timed_out[c]`` holds timed out on the client: the followers they
+        waited for will not make another one time out before the leader drops them."""
+        if not self.fetch_stalls:
+            return
+        for f in range(self.n_replicas):
+            hit = Or([And(timed_out[c], self._waits_on(s, c, f)) for c in range(self.slots)])
+            nx.fetch_stalled[f] = If(hit, 2, s.fetch_stalled[f])
 
     def _drop_stalled(self, f):
         def effect(s, nx):
@@ -508,7 +525,7 @@ class ClusterMixin:
             # fencing the broker (a pause longer than broker.session.timeout.ms)
             self.remove_from_isr(s, nx, f)
             # (without eligible leader replicas the last ISR member stays: remove_from_isr)
-            return And(s.fetch_stalled[f] == 1, s.isr[f] == 1, self.leader_up(s), s.leader != f,
+            return And(s.fetch_stalled[f] != 0, s.isr[f] == 1, self.leader_up(s), s.leader != f,
                        True if self.elr else self.isr_size(s) > 1)
 
         return effect
@@ -520,7 +537,7 @@ class ClusterMixin:
     def _resume_fetching(self, f):
         def effect(s, nx):
             nx.fetch_stalled[f] = 0
-            return And(s.fetch_stalled[f] == 1, s.alive[f] == 1)
+            return And(s.fetch_stalled[f] != 0, s.alive[f] == 1)
 
         return effect
 

@@ -13,9 +13,12 @@ STATUS_NAMES = {QUEUED: "queued", INFLIGHT: "in flight", ACKED: "acked", FAILED:
 #   LOST    the request or its response is lost, or the broker lost power: the client will time out
 #   CLOSED  the broker's process died: the client sees the connection close (only while the
 #           crash-closes-connection merge is off; with it, the crash step handles it at once)
+#   NOT_LEADER  NOT_LEADER_OR_FOLLOWER on its way back, for a client that treats it apart from the
+#           other retriable errors (librdkafka retries it without counting a retry); the Java
+#           client's is an ERR
 #   WAIT+o  appended at offset o; the response waits (acks=all: for the ISR; acks=1 only while the
 #           append-and-respond merge is off)
-REQ, OK, ERR, OOS, FENCED, LOST, CLOSED, WAIT = 0, 1, 2, 3, 4, 5, 6, 7
+REQ, OK, ERR, OOS, FENCED, LOST, CLOSED, NOT_LEADER, WAIT = 0, 1, 2, 3, 4, 5, 6, 7, 8
 
 # the transactional producer's transaction, as its coordinator sees it (transactional.id only)
 ONGOING, COMMITTING, COMMITTED, ABORTING, ABORTED = 0, 1, 2, 3, 4

@@ -143,7 +143,8 @@ class ConsumerMixin:
         fetches carry the leader epoch, and the new leader answers FENCED_LEADER_EPOCH until it has
         the new metadata; SubscriptionState.maybeValidatePositionForCurrentLeader).  Taken in the
         election step: a consumer cannot fetch from a leader it has not heard of."""
-        nx.c_pending = If(s.c_alive == C_UP, 1, s.c_pending)
+        if self.config.client.validates_positions:
+            nx.c_pending = If(s.c_alive == C_UP, 1, s.c_pending)
 
     def _epoch_end_offset(self, s, epoch):
         """OffsetsForLeaderEpoch on the leader (LeaderEpochFileCache.endOffsetFor): where the first
@@ -261,5 +262,7 @@ class ConsumerMixin:
         nx.c_pos = If(has_commit, s.c_committed - 1, self._reset_value(s))
         # a committed offset carries the epoch of the record before it (KIP-320) and is validated
         nx.c_epoch = If(has_commit, s.c_committed_epoch, 0)
-        nx.c_pending = If(And(has_commit, s.c_committed_epoch != 0), 1, 0)
+        # (a consumer before 2.3 validates nothing: KAFKA-7747)
+        validates = self.config.client.validates_positions
+        nx.c_pending = If(And(has_commit, s.c_committed_epoch != 0), 1, 0) if validates else 0
         return And(s.c_alive == C_JOINING, Or(has_commit, self._reset_answered(s)))

@@ -27,14 +27,15 @@ from __future__ import annotations
 
 from .api import Action
 from .dsl import And, Count, If, Max, Min, Not, Or
-from .kafka_codes import ACKED, CLOSED, COMMITTED, ERR, FAILED, FENCED, INFLIGHT, LOST, OK, ONGOING, OOS, QUEUED, REQ
+from .kafka_codes import (ACKED, CLOSED, COMMITTED, ERR, FAILED, FENCED, INFLIGHT, LOST, NOT_LEADER, OK, ONGOING, OOS,
+                          QUEUED, REQ)
 
 # The rules this actor uses from the others (their public methods).  kafka.py's shared sizes,
 # merged(), text and overflow_unless() need no entry; tests/test_architecture.py checks this
 # table against the code, so a new call across actors is a visible change here.
 REQUIRES = {
     "kafka_broker": ("enough_isr",),
-    "kafka_cluster": ("can_elect", "fencing_pending", "leader_up", "waits_on_stalled_follower"),
+    "kafka_cluster": ("can_elect", "fencing_pending", "leader_up", "note_stall_timeouts", "waits_on_stalled_follower"),
     "kafka_connection": ("connection_head", "on_connection", "remove_request", "remove_requests", "request_is"),
     "kafka_transactions": ("abort_transaction", "batches_may_expire", "begin_again", "commit_transaction",
                            "says_begin_again", "transaction_open_for_producer"),
@@ -121,6 +122,9 @@ class ProducerMixin:
             if self.acks != 0:
                 acts.append(Action("producer", "receive error", self._guarded(self._receive_error(c)), params=slot,
                                    says=self._says_receive_failure))
+                if not self.config.client.counts_not_leader_retries:
+                    acts.append(Action("producer", "receive not leader", self._guarded(self._receive_not_leader(c)),
+                                       params=slot, says=self._says_receive_failure))
             if self.idempotent:
                 acts.append(Action("producer", "receive out of order sequence",
                                    self._guarded(self._receive_out_of_order(c)), params=slot,
@@ -211,6 +215,8 @@ class ProducerMixin:
         what = {"receive error": f"gets a retriable error for {t.msg(m)} from {source}",
                 "receive out of order sequence": f"gets OUT_OF_ORDER_SEQUENCE_NUMBER for {t.msg(m)} from {source}",
                 "receive invalid epoch": f"gets INVALID_PRODUCER_EPOCH for {t.msg(m)} from {source}: not retriable",
+                "receive not leader": (f"gets NOT_LEADER_OR_FOLLOWER for {t.msg(m)} from {source} (librdkafka retries "
+                                       "it without counting a retry) and asks for new metadata"),
                 }[action.name]
         if a["status"][m] == FAILED:
             return f"{what}; the application is told the send failed{t.bump(b, a)}"
@@ -270,27 +276,28 @@ class ProducerMixin:
         a batch already done, and ``canRetry`` refuses it; no other batch is left to send)."""
         return s.status[m] == FAILED if self.deadline_may_pass else False
 
-    def _retry_or_fail(self, s, nx, m, when=True, retriable=True):
+    def _retry_or_fail(self, s, nx, m, when=True, retriable=True, counted=True):
         """Message ``m``'s request failed (where ``when``): retry while retries remain (and the error
-        is ``retriable``), else tell the application the send failed.  Returns m's status afterwards."""
+        is ``retriable``), else tell the application the send failed.  A retry that is not
+        ``counted`` needs no retry left and spends none.  Returns m's status afterwards."""
         if self.acks == 0:
             return s.status[m]  # acks=0 sends already counted as successful; nothing is retried
         when = And(when, Not(self._expired(s, m)))
-        can = And(retriable, self._can_retry(s, m))
+        can = And(retriable, self._can_retry(s, m) if counted else True)
         status = If(when, If(can, QUEUED, FAILED), s.status[m])
         nx.status[m] = status
-        if not self.unlimited_retries:
+        if not self.unlimited_retries and counted:
             nx.tries[m] = If(And(when, can), s.tries[m] + 1, s.tries[m])
         return status
 
-    def _fail_requests(self, s, nx, failing: list, retriable=True) -> list:
+    def _fail_requests(self, s, nx, failing: list, retriable=True, counted=True) -> list:
         """The requests of the slots where ``failing[c]`` holds fail at once, oldest first; each is
         retried (if the error is ``retriable`` and retries remain) or its send fails.  Without idempotence each retried batch goes to the queue's
         front, so of several the newest ends up first (librdkafka: each back in message order).  Returns every message's status afterwards."""
         statuses = []
         for m in range(self.n_messages):
             fails = Or([And(failing[c], self.request_is(s, c, m)) for c in range(self.slots)])
-            statuses.append(self._retry_or_fail(s, nx, m, fails, retriable))
+            statuses.append(self._retry_or_fail(s, nx, m, fails, retriable, counted))
         if self.tracks_queue_order and self.acks != 0:
             queue = [s.queue[j] for j in range(self.n_messages)]
             for c in range(self.slots):
@@ -322,7 +329,7 @@ class ProducerMixin:
                 # metadata names a leader, and the client can reach it
                 target != self.no_broker,
                 s.alive[target] == 1,
-                in_flight_there < self.config.max_in_flight,
+                in_flight_there < self.pipeline,
                 # not onto a connection the client will find broken: sending there is the same as
                 # sending before the break (kafka_faults.py, _break_connection)
                 Not(Or([And(self.on_connection(s, j, target), s.req_stage[j] == LOST) for j in range(self.slots)])),
@@ -394,6 +401,17 @@ class ProducerMixin:
             known = self.current_metadata(s) if self.merged("metadata-refresh") else self.no_broker
             nx.meta = If(from_leader, s.meta, known)
             return And(self.connection_head(s, c), s.req_stage[c] == ERR)
+
+        return effect
+
+    def _receive_not_leader(self, c):
+        def effect(s, nx):
+            # librdkafka: NOT_LEADER_OR_FOLLOWER's action is REFRESH, a retry that does not count
+            # against message.send.max.retries (rdkafka_request.c, rd_kafka_handle_Produce_error;
+            # rdkafka_partition.c rd_kafka_retry_msgq with incr 0), and new metadata
+            self._fail_requests(s, nx, [j == c for j in range(self.slots)], counted=False)
+            nx.meta = self.current_metadata(s) if self.merged("metadata-refresh") else self.no_broker
+            return And(self.connection_head(s, c), s.req_stage[c] == NOT_LEADER)
 
         return effect
 
@@ -484,11 +502,13 @@ class ProducerMixin:
             # or response was lost, the broker lost power, or its answer waits for a follower that
             # stopped fetching): NetworkClient.handleTimedOutRequests closes the connection, which
             # fails every request on it, and asks for new metadata.
-            self._fail_requests(s, nx, [self.on_connection(s, c, b) for c in range(self.slots)])
+            on_b = [self.on_connection(s, c, b) for c in range(self.slots)]
+            self._fail_requests(s, nx, on_b)
+            self.note_stall_timeouts(s, nx, on_b)
             self.forget_leader(nx, s)
             if self.wait_bound:
                 nx.waited = Min(s.waited + 1, self.wait_bound - 1)
-            return Or([And(self.on_connection(s, c, b), self._times_out(s, c)) for c in range(self.slots)])
+            return Or([And(on_b[c], self._times_out(s, c)) for c in range(self.slots)])
 
         return effect
 

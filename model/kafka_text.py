@@ -3,7 +3,8 @@ request) that the actions' own descriptions (``Action.says``, next to each actio
 
 from __future__ import annotations
 
-from .kafka_codes import (C_DOWN, C_JOINING, CLOSED, ERR, FAILED, FENCED, LOST, OK, OOS, QUEUED, REQ, STATUS_NAMES,
+from .kafka_codes import (C_DOWN, C_JOINING, CLOSED, ERR, FAILED, FENCED, LOST, NOT_LEADER, OK, OOS, QUEUED, REQ,
+                          STATUS_NAMES,
                           TXN_NAMES, WAIT)
 
 
@@ -71,6 +72,8 @@ class KafkaText:
             return "ack in transit"
         if stage == ERR:
             return "error in transit"
+        if stage == NOT_LEADER:
+            return "NOT_LEADER_OR_FOLLOWER in transit"
         if stage == OOS:
             return "OUT_OF_ORDER_SEQUENCE_NUMBER in transit"
         if stage == FENCED:

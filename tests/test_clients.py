@@ -1,0 +1,343 @@
+"""The client lines (``--client``, ``--client-version``): each line's defaults, effective-config rules and
+the verdicts they change, one truth-table row per line, each citing its source.
+
+Sources: Java: apache/kafka at the release tags, ``tag:file:line`` as in docs/audits/java-client-lines.md
+([PC] clients/.../producer/ProducerConfig.java, [KP] KafkaProducer.java, [RA] RecordAccumulator.java);
+librdkafka: confluentinc/librdkafka src/rdkafka_conf.c and CONFIGURATION.md at 4c3b017 (v2.15.0+1),
+as in docs/audits/librdkafka.md.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+import semcheck
+from semcheck.checker.result import HOLDS, VIOLATED
+from semcheck.cli import main
+from semcheck.model.clients import NEWEST_JAVA, client_line
+from semcheck.model.config import ConfigError, resolve_config
+
+
+def error_of(settings=None, **kw) -> str:
+    with pytest.raises(ConfigError) as info:
+        resolve_config(settings, **kw)
+    message = str(info.value)
+    assert message and "\n" not in message
+    return message
+
+
+def verdicts(settings=None, **kw) -> dict[str, str]:
+    return {r.property: r.verdict for r in semcheck.verify(settings, **kw).results}
+
+
+# ---- choosing a client ----------------------------------------------------------------------
+
+@pytest.mark.parametrize("library, version, line", [
+    ("java", "0.11.0.3", "0.11"),
+    ("java", "2.0.1", "1.0-2.0"),
+    ("java", "2.2.2", "2.1-2.2"),
+    ("java", "2.4.1", "2.3-2.4"),
+    ("java", "2.6", "2.5-2.6"),
+    ("java", "2.8.2", "2.7-2.8"),
+    ("java", "3.0.0", "3.0.0/3.1.0"),
+    ("java", "3.1.0", "3.0.0/3.1.0"),
+    ("java", "3.0.1", "3.0.1-3.9"),
+    ("java", "3.1.2", "3.0.1-3.9"),
+    ("java", "3.9", "3.0.1-3.9"),
+    ("java", "4.1.1", "4.0-4.2"),
+    ("librdkafka", "2.3.0", "2.3-2.16"),
+    ("librdkafka", "v2.12.1", "2.3-2.16"),
+])
+def test_a_release_maps_to_its_line(library, version, line):
+    assert client_line(library, version).name == line
+
+
+def test_the_default_client_is_the_newest_java_line_and_every_report_names_it():
+    assert resolve_config({}).client == NEWEST_JAVA
+    res = CliRunner().invoke(main, ["verify", "--messages", "1", "--max-faults", "0", "--format", "json"])
+    assert json.loads(res.stdout)["client"] == "Java client 4.0-4.2"
+    res = CliRunner().invoke(main, ["verify", "--client", "librdkafka", "--messages", "1", "--max-faults", "0"])
+    assert "Client: librdkafka 2.3-2.16" in res.stdout
+
+
+@pytest.mark.parametrize("args, needle", [
+    (["--client", "kafka-python"], "--client 'kafka-python': unknown client; semcheck models java and librdkafka"),
+    (["--client-version", "3.0"], "3.0.0 differs from 3.0.1 and later (KAFKA-13598"),
+    (["--client-version", "4.3"], "newer than the newest release"),
+    (["--client-version", "0.10.2"], "older than the releases semcheck models"),
+    (["--client", "librdkafka", "--client-version", "1.9.2"], "older than the releases semcheck models"),
+    (["--client-version", "three"], "expected a java release such as 3.9.1"),
+    (["-X", "enable.auto.offset.store=false"], "it is a librdkafka setting (--client librdkafka)"),
+    (["-X", "message.timeout.ms=60000"], "did you mean 'delivery.timeout.ms'? (message.timeout.ms is how librdkafka"),
+    (["--client", "librdkafka", "-X", "enable.idempotency=true"], "for the client librdkafka 2.3-2.16: did you mean "
+                                                                  "'enable.idempotence'?"),
+    (["--client", "librdkafka", "-X", "linger.ms=5"], "unknown Kafka setting 'linger.ms' for the client librdkafka"),
+    (["--client-version", "2.0.0", "-X", "delivery.timeout.ms=60000"],
+     "delivery.timeout.ms does not exist in the Java client 1.0-2.0: it came with 2.1 (KIP-91)"),
+])
+def test_bad_client_input_is_one_line_and_exit_2(args, needle):
+    res = CliRunner().invoke(main, ["verify", *args, "--messages", "1", "--max-faults", "0"])
+    assert res.exit_code == 2, res.output
+    lines = res.stderr.splitlines()
+    assert len(lines) == 1 and needle in lines[0], res.stderr
+
+
+# ---- the Java client, line by line: configuration -------------------------------------------
+
+def test_java_before_2_1_is_refused_until_its_batch_expiry_is_modelled():
+    # 2.0.0:RA:279-300 (RecordAccumulator.expiredBatches): each batch in the accumulator expires
+    # request.timeout.ms after its creation or last attempt, one on the wire never; the 3.x rule
+    # (one deadline for all, delivery.timeout.ms, KIP-91 in 2.1) would answer wrongly
+    # (docs/audits/java-client-model-rules.md, question 1).  KIP-896: 4.0 brokers refuse these clients.
+    for version in ("0.11.0.3", "1.1.1", "2.0.1"):
+        message = error_of({}, client_version=version)
+        assert "is not modelled" in message and "KIP-91" in message and "KIP-896" in message
+
+
+def test_java_2_1_to_2_8_default_acks_1_and_unlimited_retries():
+    # 2.1.0:PC:254-257,263-264 (KIP-91: retries MAX_INT, delivery.timeout.ms 120000); 2.8.0:PC:300-304
+    for version in ("2.1.0", "2.5.1", "2.8.2"):
+        cfg = resolve_config({}, client_version=version)
+        assert (cfg.acks, cfg.unlimited_retries, cfg.enable_idempotence, cfg.delivery_timeout_ms) == (1, True, False,
+                                                                                                       120_000)
+
+
+def test_java_2_x_explicit_idempotence_forces_acks_all():
+    # 2.8.0:PC:466-485 maybeOverrideAcksAndRetries: an unset acks becomes -1 for the idempotent producer
+    cfg = resolve_config({"enable.idempotence": "true"}, client_version="2.8.1")
+    assert cfg.enable_idempotence and cfg.acks == -1
+    assert any(n.startswith("acks=all: the Java client 2.7-2.8 overrides its default acks=1") for n in cfg.notes)
+
+
+def test_java_2_x_explicit_idempotence_with_acks_1_is_an_error():
+    # 2.8.0:PC:466-485: an explicit acks other than all throws
+    assert error_of({"enable.idempotence": "true", "acks": "1"}, client_version="2.8.1").endswith(
+        "Must set acks to all in order to use the idempotent producer. Otherwise we cannot guarantee idempotence.")
+
+
+def test_java_2_x_never_disables_idempotence_silently():
+    # before 3.0.1 the idempotent producer is opt-in: enable.idempotence=true with max.in.flight 6 throws
+    # (2.8.0:KP:546-552) rather than falling back as 3.0.1+ does
+    assert "at most 5" in error_of({"enable.idempotence": "true", "max.in.flight.requests.per.connection": "6"},
+                                   client_version="2.7.0")
+
+
+def test_java_3_0_0_and_3_1_0_do_not_apply_their_idempotence_default():
+    # KAFKA-13598: 3.0.0:PC:493-501 and 3.1.0:PC:516-524, idempotenceEnabled() reads
+    # userConfiguredIdempotence && enable.idempotence, so the default true is ignored; acks is all (KIP-679)
+    for version in ("3.0.0", "3.1.0"):
+        cfg = resolve_config({}, client_version=version)
+        assert cfg.acks == -1 and not cfg.enable_idempotence
+        assert any("KAFKA-13598" in n for n in cfg.notes)
+    assert resolve_config({}, client_version="3.0.1").enable_idempotence  # 3.0.1:PC:453-504, the fix
+    assert resolve_config({}, client_version="3.1.1").enable_idempotence
+
+
+def test_java_4_rejects_more_than_5_in_flight_unless_idempotence_is_off():
+    # KAFKA-17927 (4.0): max.in.flight > 5 with idempotence not explicitly off is a ConfigException,
+    # even where acks=1 would disable idempotence; 3.x disabled idempotence with a warning
+    assert "Current value is 6" in error_of({"max.in.flight.requests.per.connection": "6", "acks": "1"})
+    cfg = resolve_config({"max.in.flight.requests.per.connection": "6", "enable.idempotence": "false"})
+    assert cfg.max_in_flight == 6 and not cfg.enable_idempotence
+    cfg = resolve_config({"max.in.flight.requests.per.connection": "6"}, client_version="3.9.1")
+    assert not cfg.enable_idempotence
+
+
+def test_java_4_delivery_timeout_floor_includes_linger_5():
+    # KIP-1030 (4.0): linger.ms defaults to 5, and KafkaProducer.configureDeliveryTimeout
+    # (3.9.0-rc3:KP:581-602) rejects an explicit delivery.timeout.ms below linger.ms + request.timeout.ms
+    assert "5 + 30000" in error_of({"delivery.timeout.ms": "30000"})
+    assert resolve_config({"delivery.timeout.ms": "30005"}).delivery_timeout_ms == 30_005
+    assert resolve_config({"delivery.timeout.ms": "30000"}, client_version="3.9.1").delivery_timeout_ms == 30_000
+
+
+@pytest.mark.parametrize("version, refused", [
+    # KIP-360 (2.5): before it OUT_OF_ORDER_SEQUENCE_NUMBER fails the batch and resets the producer id
+    # (2.4.0:TM:607-614)
+    ("2.4.1", "idempotent producer of the Java client 2.3-2.4 is not modelled: its idempotent producer fails"),
+    ("2.2.0", "idempotent producer of the Java client 2.1-2.2 is not modelled"),
+    # KIP-588 (2.7): before it INVALID_PRODUCER_EPOCH is fatal (2.6.0:Errors:230-232)
+    ("2.6.0", "idempotent producer of the Java client 2.5-2.6 is not modelled: it treats INVALID_PRODUCER_EPOCH"),
+])
+def test_java_idempotence_before_2_7_is_refused(version, refused):
+    # semcheck does not model these rules: refused rather than answered by the 3.x rules
+    assert refused in error_of({"enable.idempotence": "true"}, client_version=version)
+
+
+def test_java_consumers_before_2_3_do_not_validate_their_position():
+    # KAFKA-7747 (2.3, KIP-320's consumer side): before it a consumer does not check for a truncated log
+    # after a leader change
+    assert not resolve_config({}, client_version="2.2.2").client.validates_positions
+    assert resolve_config({}, client_version="2.3.0").client.validates_positions
+
+
+def test_java_transactions_before_kip_588_are_refused():
+    # KIP-588 (2.7): before it INVALID_PRODUCER_EPOCH is fatal for a transactional producer (2.6.0:Errors:230-232)
+    assert "KIP-588" in error_of({"transactional.id": "t"}, client_version="2.6.0")
+    assert resolve_config({"transactional.id": "t"}, client_version="2.7.0").transactional
+
+
+def test_a_3_x_java_client_keeps_transaction_protocol_v1_on_4_x_brokers():
+    # KIP-890 part 2: only 4.0+ clients send EndTxn v5; the brokers keep serving v1 to older ones
+    assert resolve_config({"transactional.id": "t"}).transaction_protocol_v2
+    cfg = resolve_config({"transactional.id": "t"}, client_version="3.9.1")
+    assert cfg.transaction_version == 2 and not cfg.transaction_protocol_v2
+    assert any("does not speak transaction protocol v2" in n for n in cfg.notes)
+
+
+# ---- librdkafka: configuration (CONFIGURATION.md, rdkafka_conf.c) ---------------------------------
+
+def rdk(settings=None, **kw):
+    return resolve_config(settings, client="librdkafka", **kw)
+
+
+def test_librdkafka_defaults():
+    # CONFIGURATION.md: request.required.acks -1, enable.idempotence false, message.send.max.retries
+    # INT32_MAX, max.in.flight 1000000, message.timeout.ms 300000, socket.timeout.ms 60000,
+    # isolation.level read_committed, auto.offset.reset largest
+    cfg = rdk()
+    assert (cfg.acks, cfg.unlimited_retries, cfg.enable_idempotence, cfg.max_in_flight) == (-1, True, False, 1_000_000)
+    assert (cfg.delivery_timeout_ms, cfg.request_timeout_ms, cfg.request_timeouts_to_deadline) == (300_000, 60_000, 5)
+    assert (cfg.isolation_level, cfg.auto_offset_reset, cfg.enable_auto_offset_store) == ("read_committed", "latest",
+                                                                                          True)
+    assert list(cfg.kafka_settings())[-2:] == ["message.timeout.ms", "socket.timeout.ms"]
+
+
+def test_librdkafka_aliases_name_the_same_setting():
+    # rdkafka_conf.c _RK_C_ALIAS: acks -> request.required.acks, retries -> message.send.max.retries,
+    # max.in.flight -> max.in.flight.requests.per.connection, delivery.timeout.ms -> message.timeout.ms
+    assert rdk({"request.required.acks": "1"}) == rdk({"acks": "1"})
+    assert rdk({"message.send.max.retries": "3"}).retries == 3
+    assert rdk({"max.in.flight": "2"}).max_in_flight == 2
+    assert rdk({"delivery.timeout.ms": "120000"}).delivery_timeout_ms == 120_000
+    assert "same librdkafka setting" in error_of({"acks": "all", "request.required.acks": "1"}, client="librdkafka")
+
+
+def test_librdkafka_reads_values_its_own_way():
+    # rd_kafka_anyconf_set_prop0: booleans t/f/1/0, enums in any case; auto.offset.reset synonyms
+    assert rdk({"enable.auto.commit": "f"}).enable_auto_commit is False and rdk({"enable.auto.commit": "T"}).enable_auto_commit
+    assert rdk({"isolation.level": "READ_UNCOMMITTED"}).isolation_level == "read_uncommitted"
+    assert rdk({"auto.offset.reset": "smallest"}).auto_offset_reset == "earliest"
+    assert "ERR__AUTO_OFFSET_RESET" in error_of({"auto.offset.reset": "error"}, client="librdkafka")
+    assert "semcheck models acks 0, 1 and all" in error_of({"acks": "2"}, client="librdkafka")
+
+
+def test_librdkafka_message_timeout_zero_is_never():
+    # CONFIGURATION.md, message.timeout.ms: "A time of 0 is infinite"
+    cfg = rdk({"message.timeout.ms": "0"})
+    assert cfg.request_timeouts_to_deadline is None
+
+
+@pytest.mark.parametrize("settings, message", [
+    ({"enable.idempotence": "true", "max.in.flight": "6"},
+     "`max.in.flight` must be set <= 5 when `enable.idempotence` is true"),
+    ({"enable.idempotence": "true", "retries": "0"}, "`retries` must be set >= 1 when `enable.idempotence` is true"),
+    ({"enable.idempotence": "true", "acks": "1"}, "`acks` must be set to `all` when `enable.idempotence` is true"),
+    ({"transactional.id": "t", "enable.idempotence": "false"}, "`transactional.id` requires `enable.idempotence=true`"),
+    ({"transactional.id": "t", "message.timeout.ms": "70000"},
+     "`message.timeout.ms` must be set <= `transaction.timeout.ms`"),
+    ({"transactional.id": "t", "socket.timeout.ms": "60101"},
+     "`socket.timeout.ms` must be set <= `transaction.timeout.ms` + 100"),
+])
+def test_librdkafka_rejects_explicit_conflicts(settings, message):
+    # rd_kafka_conf_finalize (rdkafka_conf.c:4578-4645) and rd_kafka_topic_conf_finalize (4751-4782)
+    assert error_of(settings, client="librdkafka") == f"librdkafka rejects this configuration: {message}"
+
+
+@pytest.mark.parametrize("settings", [{"enable.idempotence": "true"}, {"transactional.id": "t"},
+                                      {"enable.idempotence": "1", "retries": "2"}])
+def test_librdkafka_idempotent_and_transactional_producers_are_refused_for_now(settings):
+    # docs/audits/librdkafka-producer-vs-model.md: implicit acknowledgement (rdkafka_request.c:4802),
+    # drains before retries and leader changes, fatal errors on an out-of-order next sequence: rules
+    # semcheck does not have yet.  librdkafka's own rejections (above) still come first.
+    message = error_of(settings, client="librdkafka")
+    assert "is not modelled" in message and "librdkafka-producer-vs-model.md" in message
+    assert message.endswith("semcheck checks librdkafka's default producer (enable.idempotence=false)")
+
+
+# ---- verdicts that differ between lines and clients -----------------------------------------
+
+def test_java_2_x_defaults_duplicate_and_reorder():
+    # 2.1.0:PC:254-264: acks=1, retries MAX_INT, idempotence off, 5 in flight: a broken connection makes
+    # the client retry records already written, newest first (RecordAccumulator.reenqueue)
+    v = verdicts({}, client_version="2.8.2", messages=2, max_faults=1, faults=["network"])
+    assert (v["no-loss"], v["no-duplicate"], v["in-order"]) == (HOLDS, VIOLATED, VIOLATED)
+
+
+def test_java_3_0_0_duplicates_where_3_0_1_does_not():
+    # KAFKA-13598: the 3.0.0 producer runs without idempotence (and retries MAX, 5 in flight)
+    assert verdicts({}, client_version="3.0.0", messages=2, max_faults=1, faults=["network"]) == {
+        "no-loss": HOLDS, "no-acked-loss": HOLDS, "no-duplicate": VIOLATED, "in-order": VIOLATED}
+    assert set(verdicts({}, client_version="3.0.1", messages=2, max_faults=1, faults=["network"]).values()) == {HOLDS}
+
+
+def test_retry_order_java_front_librdkafka_message_order():
+    # Java: RecordAccumulator.reenqueue puts each failed batch at the front (3.9.0-rc3:RA:518-525), so of
+    # two failing together on a broken connection the newest is retried first; librdkafka re-inserts
+    # retried messages in message-id order (rd_kafka_retry_msgq -> rd_kafka_msgq_insert_msgq), so one
+    # broken connection does not reorder
+    plain = {"enable.idempotence": "false"}
+    java = verdicts(plain, messages=2, max_faults=1, faults=["network"])
+    librdkafka = verdicts(plain, client="librdkafka", messages=2, max_faults=1, faults=["network"])
+    assert java["in-order"] == VIOLATED and librdkafka["in-order"] == HOLDS
+    assert java["no-duplicate"] == librdkafka["no-duplicate"] == VIOLATED
+
+
+def test_librdkafka_reorders_when_a_later_request_succeeds_first():
+    # CONFIGURATION.md, message.send.max.retries: "retrying may cause reordering unless
+    # enable.idempotence is set to true": m1 refused (NOT_ENOUGH_REPLICAS), m2 written, m1 retried
+    v = verdicts({"min.insync.replicas": "2", "replication.factor": "2"}, client="librdkafka", messages=2,
+                 max_faults=1, faults=["follower-lag"])
+    assert v["in-order"] == VIOLATED
+
+
+def test_librdkafka_defaults_duplicate_where_java_defaults_do_not():
+    # librdkafka: enable.idempotence=false by default (CONFIGURATION.md); Java 3.0.1+: true (KIP-679)
+    assert verdicts({}, client="librdkafka", messages=2, max_faults=1, faults=["network"])["no-duplicate"] == VIOLATED
+    assert verdicts({}, messages=2, max_faults=1, faults=["network"])["no-duplicate"] == HOLDS
+
+
+def test_librdkafka_auto_commit_can_precede_processing():
+    # librdkafka stores offset+1 when it hands a message to the application (rd_kafka_fetch_op_app_prepare,
+    # enable.auto.offset.store=true) and its timer commits stored offsets at any time: a consumer crash
+    # after the commit and before processing loses the message.  Java commits in poll() what the
+    # previous poll returned, processed by then (ConsumerCoordinator.maybeAutoCommitOffsetsAsync)
+    bounds = dict(messages=2, max_faults=1, faults=["consumer-crash"])
+    earliest = {"auto.offset.reset": "earliest"}
+    assert verdicts(earliest, client="librdkafka", **bounds)["no-loss"] == VIOLATED
+    assert verdicts(earliest, **bounds)["no-loss"] == HOLDS
+    # CONFIGURATION.md, enable.auto.offset.store: false, and the application stores after processing
+    stored_after = {**earliest, "enable.auto.offset.store": "false"}
+    assert verdicts(stored_after, client="librdkafka", **bounds)["no-loss"] == HOLDS
+
+
+def test_librdkafka_retries_not_leader_without_counting():
+    # rdkafka_request.c rd_kafka_handle_Produce_error: NOT_LEADER_OR_FOLLOWER's action is REFRESH, and
+    # rd_kafka_retry_msgq is called with incr 0 for it, so even retries=0 (legal without idempotence)
+    # retries it; the Java client counts every attempt (Sender.canRetry) and fails the send
+    from semcheck.model.kafka_codes import ERR, FAILED, INFLIGHT, NOT_LEADER, QUEUED
+    from test_model_steps import step
+
+    for client, stage, action, status in (("librdkafka", NOT_LEADER, "receive not leader", QUEUED),
+                                          ("java", ERR, "receive error", FAILED)):
+        model = semcheck.build_model({"retries": "0", "acks": "1", "enable.idempotence": "false"}, client=client,
+                                     messages=1, max_faults=1, faults=["broker-crash"])
+        d = model.layout.decode(model.initial_states()[0])
+        d["status"][0], d["req_msg"][0], d["req_stage"][0], d["req_broker"][0] = INFLIGHT, 1, stage, 1
+        after = step(model, model.layout.encode(d), "producer", action, {"slot": 0})
+        assert after["status"][0] == status and after["tries"][0] == 0
+
+
+def test_librdkafka_reorders_even_with_one_request_in_flight():
+    # max.in.flight only limits requests on the wire: librdkafka builds the next request meanwhile
+    # (queue.buffering.backpressure.threshold=1), and a retry put back in the queue comes after it
+    # (tests/test_real_client.py shows it on the real client); the Java client mutes the partition
+    # (guaranteeMessageOrder, 3.9.0-rc3:KP:542) and keeps order
+    settings = {"enable.idempotence": "false", "max.in.flight.requests.per.connection": "1",
+                "min.insync.replicas": "2", "replication.factor": "2"}
+    bounds = dict(messages=2, max_faults=1, faults=["follower-lag"])
+    assert verdicts(settings, client="librdkafka", **bounds)["in-order"] == VIOLATED
+    assert verdicts(settings, **bounds)["in-order"] == HOLDS

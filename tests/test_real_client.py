@@ -17,7 +17,19 @@ import confluent_kafka
 
 import librdkafka_mock as mock
 import real_client_scenarios as scenarios
+import semcheck
 from real_client_scenarios import Delivery
+from semcheck.checker.result import HOLDS, VIOLATED
+
+
+def semcheck_says(settings: dict, prop: str, *, faults: list[str], messages: int, max_faults: int = 1,
+                  **kw):
+    """semcheck's verdict and counterexample (its steps' sentences) for the same configuration on
+    ``--client librdkafka``: each test below asserts that the real client does what this says."""
+    r = semcheck.verify(settings, client="librdkafka", faults=faults, messages=messages, max_faults=max_faults,
+                        properties=[prop], **kw)
+    trace = r[prop].trace
+    return r.verdict(prop), [st.action for st in trace.steps] if trace else []
 
 
 def test_the_bundled_librdkafka_is_the_one_the_mock_bindings_reach():
@@ -71,6 +83,11 @@ def test_late_ack_without_idempotence_writes_the_record_twice():
     first, retry = obs.produce_requests_ms
     assert retry >= 0.9 * scenarios.DUPLICATE_SETTINGS["socket.timeout.ms"]  # after the timeout
     assert obs.faults_left == 0
+    # semcheck: the same producer, one network fault (the answer is lost after the append)
+    verdict, steps = semcheck_says({"enable.idempotence": "false", "retries": "5"}, "no-duplicate",
+                                   faults=["network"], messages=1)
+    assert verdict == VIOLATED
+    assert any("socket.timeout.ms expires" in st for st in steps)
 
 
 def test_retry_with_two_in_flight_reorders():
@@ -88,6 +105,17 @@ def test_retry_with_two_in_flight_reorders():
     m1, m2, m1_retry = obs.produce_requests_ms
     assert m2 < scenarios.HOLD_MS <= m1_retry  # m2 went out while m1's answer was held back
     assert obs.faults_left == 0
+    assert_semcheck_reorders_after_not_enough_replicas(max_in_flight=5)
+
+
+def assert_semcheck_reorders_after_not_enough_replicas(max_in_flight: int):
+    """semcheck, the same producer: a follower stops fetching and leaves the ISR (min.insync.replicas=2
+    of 2), the leader rejects m1 NOT_ENOUGH_REPLICAS, the follower is back for m2; in-order breaks."""
+    settings = {"enable.idempotence": "false", "retries": "5", "min.insync.replicas": "2",
+                "replication.factor": "2", "max.in.flight.requests.per.connection": str(max_in_flight)}
+    verdict, steps = semcheck_says(settings, "in-order", faults=["follower-lag"], messages=2)
+    assert verdict == VIOLATED
+    assert any("rejects m1: NOT_ENOUGH_REPLICAS" in st for st in steps)
 
 
 def test_retry_with_one_in_flight_still_reorders():
@@ -109,6 +137,7 @@ def test_retry_with_one_in_flight_still_reorders():
     m1, m2, m1_retry = obs.produce_requests_ms
     assert scenarios.HOLD_MS <= m2 <= m1_retry  # one in flight: m2 waited for m1's answer
     assert obs.faults_left == 0
+    assert_semcheck_reorders_after_not_enough_replicas(max_in_flight=1)
 
 
 def test_acks0_reports_a_lost_record_as_delivered():
@@ -126,6 +155,10 @@ def test_acks0_reports_a_lost_record_as_delivered():
     assert obs.log == []
     assert len(obs.produce_requests_ms) == 1  # it reached the broker; no retry
     assert obs.faults_left == 0
+    # semcheck: acks=0 counts m1 as acknowledged once sent; a network fault loses it
+    verdict, steps = semcheck_says({"acks": "0", "retries": "5"}, "no-acked-loss", faults=["network"], messages=1)
+    assert verdict == VIOLATED
+    assert any("acks=0, so the send counts as successful at once" in st for st in steps)
 
 
 def test_transactional_producer_writes_a_late_acked_record_once():
@@ -184,6 +217,12 @@ def test_auto_commit_loses_a_record_handed_out_before_the_crash():
     assert obs.committed_at_crash == 1
     assert obs.after_restart == ["m2"]
     assert "m1" not in obs.processed
+    # semcheck: the auto-commit comes between the poll and the processing, then the consumer crashes
+    verdict, steps = semcheck_says({"auto.offset.reset": "earliest"}, "no-loss", faults=["consumer-crash"],
+                                   messages=2)
+    assert verdict == VIOLATED
+    assert any("librdkafka stores offset 1 for the next auto-commit" in st for st in steps)
+    assert any(st.startswith("auto-commits its position") for st in steps)
 
 
 def test_commit_before_processing_loses_the_record_of_the_crash():
@@ -199,6 +238,9 @@ def test_commit_before_processing_loses_the_record_of_the_crash():
     assert obs.before_crash == []
     assert obs.committed_at_crash == 1
     assert obs.after_restart == ["m2"]
+    verdict, _ = semcheck_says({"auto.offset.reset": "earliest", "enable.auto.commit": "false"}, "no-loss",
+                               faults=["consumer-crash"], messages=2, commit="before-process")
+    assert verdict == VIOLATED
 
 
 def test_store_after_processing_rereads_an_unprocessed_record():
@@ -218,6 +260,9 @@ def test_store_after_processing_rereads_an_unprocessed_record():
     assert obs.before_crash == []
     assert obs.committed_at_crash is None
     assert obs.after_restart == ["m1", "m2"]
+    verdict, _ = semcheck_says({"auto.offset.reset": "earliest", "enable.auto.offset.store": "false"}, "no-loss",
+                               faults=["consumer-crash"], messages=2)
+    assert verdict == HOLDS
 
 
 def test_store_after_processing_duplicates_on_a_crash_before_the_commit():
@@ -234,3 +279,6 @@ def test_store_after_processing_duplicates_on_a_crash_before_the_commit():
     assert obs.committed_at_crash is None
     assert obs.after_restart == ["m1", "m2"]
     assert obs.processed.count("m1") == 2
+    verdict, _ = semcheck_says({"auto.offset.reset": "earliest", "enable.auto.offset.store": "false"},
+                               "no-duplicate", faults=["consumer-crash"], messages=2)
+    assert verdict == VIOLATED

@@ -58,11 +58,12 @@ def _client(config) -> Assumption:
     if client.is_java:
         text = (f"the producer and consumer follow the {client.label} (the rules audited at 3.7.0: Sender, "
                 "RecordAccumulator, TransactionManager, the classic consumer group protocol; what differs in this "
-                "line is modelled: docs/model.md, \"Clients\")")
+                "line is modelled: docs/clients.md)")
     else:
-        text = (f"the producer and consumer follow {client.label} (its defaults, configuration rules, retry order, "
-                "timeouts and offset store: docs/audits/librdkafka.md; the rest as in the Java client: docs/model.md, "
-                "\"Clients\")")
+        text = (f"the producer (without idempotence) and consumer follow {client.label}: its defaults, configuration "
+                "rules, retry order and counting, in-flight limit per connection, timeouts and offset store; the rest "
+                "of the producer's rules as in the Java client, which librdkafka's default producer shares "
+                "(docs/clients.md; docs/audits/librdkafka-producer-vs-model.md)")
     return Assumption("client", text)
 
 

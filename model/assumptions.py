@@ -75,8 +75,23 @@ def _elr(config) -> str:
 
 
 def _delivery_timeout(model) -> Assumption:
-    if model.config.request_timeouts_to_deadline is None:
-        return Assumption("delivery-timeout", "delivery.timeout.ms=2147483647 is read as never: no send fails by time")
+    config = model.config
+    if model.accumulator_expiry:
+        return Assumption("delivery-timeout", f"the {config.client.label} has no delivery.timeout.ms: a batch waiting in "
+                                              "the accumulator fails request.timeout.ms after its creation or last "
+                                              "attempt, one on the wire never; with no clock, the model lets the head "
+                                              "batch fail after a request timeout, while the producer is held up until a "
+                                              "fault ends, or while it cannot be sent and a request is lost or waits for "
+                                              "the ISR (docs/clients.md)")
+    key = config.client.delivery_timeout_key
+    if config.request_timeouts_to_deadline is None:
+        return Assumption("delivery-timeout", f"{key}={config.delivery_timeout_ms} is read as never: no send fails by time")
+    if not config.client.is_java:
+        return Assumption("delivery-timeout", f"{key} passes only while the producer is held up until a fault ends or "
+                                              "once its request timeouts (socket.timeout.ms) add up to it, never in a "
+                                              "healthy but slow run; a request on the wire then may still be written "
+                                              "(librdkafka closes the connection: the model has a few more runs) "
+                                              "(docs/clients.md)")
     return Assumption("delivery-timeout", "delivery.timeout.ms passes only while the producer is held up until a "
                                           "fault ends (the partition offline with no one to elect, acks=all refused "
                                           "for want of ISR, a stuck sequence) or once its request timeouts add up to "

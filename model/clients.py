@@ -71,6 +71,19 @@ class ClientLine:
     # the consumer validates its position after a leader change (KIP-320's consumer side, 2.3)
     validates_positions: bool = True
 
+    @property
+    def expires_batches_in_accumulator(self) -> bool:
+        """Before 2.1 (no delivery.timeout.ms, KIP-91) a batch fails by time only while it waits in the
+        accumulator, each on its own clock: request.timeout.ms after its creation or its last attempt
+        (RecordAccumulator.expiredBatches, ProducerBatch.maybeExpire, 2.0.0:RA:279-311); one on the
+        wire never does (docs/audits/java-client-model-rules.md, section 1)."""
+        return self.is_java and self.delivery_timeout_key is None
+
+    @property
+    def refused_by_brokers_4(self) -> bool:
+        """KIP-896 (4.0) removed the request versions clients before 2.1 use."""
+        return self.is_java and self.first < (2, 1, 0)
+
     # only these releases (a line that is not a range: 3.0.0 and 3.1.0); checked before the ranges
     only: tuple[tuple[int, int, int], ...] = ()
 
@@ -130,23 +143,18 @@ _NO_KIP_360 = ("its idempotent producer fails a batch on OUT_OF_ORDER_SEQUENCE_N
                "instead of bumping the epoch (KIP-360 came with 2.5)")
 _NO_KIP_588 = ("it treats INVALID_PRODUCER_EPOCH as fatal (ProducerFencedException; KIP-588 made it abortable in "
                "2.7)")
-# docs/audits/java-client-model-rules.md, question 1: before KIP-91 a batch in the accumulator expires on its own
-# clock, request.timeout.ms after its creation or last attempt, and one on the wire never does
-_NO_KIP_91 = ("it fails each batch waiting in its accumulator request.timeout.ms after its creation or last "
-              "attempt (RecordAccumulator.expiredBatches; delivery.timeout.ms came with 2.1, KIP-91), which semcheck "
-              "does not model yet; brokers 4.0+ refuse clients this old anyway (KIP-896)")
 
 JAVA_LINES: tuple[ClientLine, ...] = (
     ClientLine(JAVA, "0.11", (0, 11, 0), (0, 11, 99), acks=1, retries=0, idempotence="explicit",
                idempotence_default=False, delivery_timeout_key=None, delivery_timeout_ms=0,
                request_timeout_ms=30_000, linger_ms=0, isolation_level="read_uncommitted",
-               line_not_modelled=_NO_KIP_91, idempotence_not_modelled=_NO_KIP_360,
-               transactions_not_modelled=_NO_KIP_360, validates_positions=False),
+               idempotence_not_modelled=_NO_KIP_360, transactions_not_modelled=_NO_KIP_360,
+               validates_positions=False),
     ClientLine(JAVA, "1.0-2.0", (1, 0, 0), (2, 0, 99), acks=1, retries=0, idempotence="explicit",
                idempotence_default=False, delivery_timeout_key=None, delivery_timeout_ms=0,
                request_timeout_ms=30_000, linger_ms=0, isolation_level="read_uncommitted",
-               line_not_modelled=_NO_KIP_91, idempotence_not_modelled=_NO_KIP_360,
-               transactions_not_modelled=_NO_KIP_360, validates_positions=False),
+               idempotence_not_modelled=_NO_KIP_360, transactions_not_modelled=_NO_KIP_360,
+               validates_positions=False),
     # KAFKA-7747 (2.3): the consumer validates its position after a leader change (KIP-320)
     ClientLine(JAVA, "2.1-2.2", (2, 1, 0), (2, 2, 99), acks=1, retries=INT32_MAX, idempotence="explicit",
                idempotence_default=False, delivery_timeout_key="delivery.timeout.ms", delivery_timeout_ms=120_000,

@@ -289,6 +289,9 @@ def resolve_config(settings: Mapping[str, str] | None = None, *, commit: str | N
         client_settings = config_java.resolve(given, line, notes)
     else:
         client_settings = config_librdkafka.resolve(given, line, notes)
+    if line.refused_by_brokers_4 and broker.major >= 4:
+        raise ConfigError(f"brokers {broker.name} refuse the {line.label}: Kafka 4.0 removed the request versions "
+                          "clients before 2.1 use (KIP-896); choose --broker-version 3.9 or earlier")
     if "transactional.id" in given and line.transactions_not_modelled and line.is_java:
         raise ConfigError(f"the transactional producer of the {line.label} is not modelled: "
                           f"{line.transactions_not_modelled}; check a 2.7+ client")

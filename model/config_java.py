@@ -100,7 +100,8 @@ def resolve(given: dict, line: ClientLine, notes: list[str]) -> ClientSettings:
         _check_transactional_id(idempotence, given)
     _check_delivery_timeout(given, line, notes)
     check_transaction_timeout(given, notes)
-    deadline_never = line.delivery_timeout_key is not None and v["delivery.timeout.ms"] >= NEVER_TIMES_OUT
+    # before 2.1 there is no delivery deadline: batches expire in the accumulator (kafka_producer.py)
+    deadline_never = line.delivery_timeout_key is None or v["delivery.timeout.ms"] >= NEVER_TIMES_OUT
     shown = [(key, v[key]) for key in keys(line)
              if key not in ("enable.auto.commit", "isolation.level", "auto.offset.reset")]
     return ClientSettings(

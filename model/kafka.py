@@ -56,6 +56,8 @@ class KafkaModel(ProducerMixin, ConnectionMixin, BrokerMixin, ClusterMixin, Cons
         # the accumulator's queue order must be stored: only the Java client without idempotence
         # puts a retried batch back at the front (kafka_producer.py)
         self.tracks_queue_order = not self.idempotent and config.client.retries_go_to_front
+        # Java clients before 2.1: batches expire in the accumulator, one by one (kafka_producer.py)
+        self.accumulator_expiry = config.client.expires_batches_in_accumulator
         # follower-lag: a follower stops fetching, then the leader drops it (kafka_cluster.py)
         self.fetch_stalls = bounds.enabled("follower-lag")
         self.transactional = config.transactional

@@ -22,7 +22,8 @@ from .kafka_codes import ERR, FENCED, NOT_LEADER, OK, OOS, WAIT
 # merged(), text and overflow_unless() need no entry; tests/test_architecture.py checks this
 # table against the code, so a new call across actors is a visible change here.
 REQUIRES = {
-    "kafka_cluster": ("append_record", "high_watermark", "is_data", "isr_size", "leader_len", "leader_up"),
+    "kafka_cluster": ("append_record", "high_watermark", "is_data", "isr_size", "leader_len", "leader_up",
+                      "note_stall_timeouts", "waits_on_stalled_follower"),
     "kafka_connection": ("next_on_connection", "remove_orphans", "remove_request"),
     "kafka_transactions": ("passes_verification",),
 }
@@ -58,7 +59,24 @@ class BrokerMixin:
             acts.append(Action("leader", "log full", self._log_full(c), params=slot, says=self.says_log_full))
             if self.acks != 0 and not respond_at_once:
                 acts.append(Action("leader", "respond", self._respond(c), params=slot, says=self._says_respond))
+            if self.fetch_stalls and self.acks == -1:
+                acts.append(Action("leader", "answers REQUEST_TIMED_OUT", self._ack_timeout(c), params=slot,
+                                   says=lambda action, b, a: (f"{self.text.leader(b)} answers REQUEST_TIMED_OUT: the "
+                                                              "request's ack timeout (its request.timeout.ms) passed "
+                                                              "while a follower that stopped fetching lacks the record")))
         return acts
+
+    def _ack_timeout(self, c):
+        def effect(s, nx):
+            # DelayedProduce.onExpiration: an acks=all request still waiting for the ISR when its
+            # timeout (the request.timeout.ms the client sent) passes is answered REQUEST_TIMED_OUT,
+            # retriable, and the connection stays open.  The record is in the log.  It races the
+            # client's own request timeout (kafka_producer.py): either may come first, once per stall.
+            nx.req_stage[c] = ERR
+            self.note_stall_timeouts(s, nx, [j == c for j in range(self.slots)])
+            return self.waits_on_stalled_follower(s, c)
+
+        return effect
 
     def orphan_actions(self) -> list[Action]:
         """The leader executing the requests it read before their connection broke."""

@@ -497,8 +497,10 @@ class ClusterMixin:
     # follower has not caught up for 30 s, so the leader drops it within 15 s more, before a retry
     # sent then can time out as well.
     def _waits_on(self, s, c, f):
-        """Request ``c`` is appended on the leader and its answer waits for follower ``f``, which
-        stopped fetching (and no request waiting for it has timed out yet) and lacks the record."""
+        """Request ``c`` is appended on the leader and its answer waits for follower ``f`` (acks=all),
+        which stopped fetching (and no request waiting for it has timed out yet) and lacks the record."""
+        if self.acks != -1:
+            return False
         stage = s.req_stage[c]
         waiting = And(s.req_msg[c] != 0, stage >= WAIT, self.leader_up(s), s.req_broker[c] == s.leader)
         return And(waiting, s.isr[f] == 1, s.fetch_stalled[f] == 1, s.leader != f, s.log_len[f] <= stage - WAIT)

@@ -345,6 +345,8 @@ class FaultsMixin:
             nx.deadline_passed = 0  # a new instance creates new batches, with a new deadline
         if self.wait_bound:
             nx.waited = 0
+        if self.accumulator_expiry:
+            nx.timed_out = 0  # a new instance's batches are new
         if self.app_aborts:
             nx.app_abort = 0  # the new instance knows nothing of the old one's abort
         if self.sequences_run_on:

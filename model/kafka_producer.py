@@ -28,13 +28,13 @@ from __future__ import annotations
 from .api import Action
 from .dsl import And, Count, If, Max, Min, Not, Or
 from .kafka_codes import (ACKED, CLOSED, COMMITTED, ERR, FAILED, FENCED, INFLIGHT, LOST, NOT_LEADER, OK, ONGOING, OOS,
-                          QUEUED, REQ)
+                          QUEUED, REQ, WAIT)
 
 # The rules this actor uses from the others (their public methods).  kafka.py's shared sizes,
 # merged(), text and overflow_unless() need no entry; tests/test_architecture.py checks this
 # table against the code, so a new call across actors is a visible change here.
 REQUIRES = {
-    "kafka_broker": ("enough_isr",),
+    "kafka_broker": ("enough_isr", "producer_state"),
     "kafka_cluster": ("can_elect", "fencing_pending", "leader_up", "note_stall_timeouts", "waits_on_stalled_follower"),
     "kafka_connection": ("connection_head", "on_connection", "remove_request", "remove_requests", "request_is"),
     "kafka_transactions": ("abort_transaction", "batches_may_expire", "begin_again", "commit_transaction",
@@ -72,6 +72,10 @@ class ProducerMixin:
             # acknowledged in an earlier transaction of this epoch, + 1; 0 = none.  The client's
             # lastAckedSequence lives across transactions (TxnPartitionEntry)
             lay.scalar("acked_before", self.sequences + 1)
+        if self.accumulator_expiry:
+            # (Java before 2.1) this producer instance has waited out a request timeout, so every
+            # batch still waiting from its start is older than request.timeout.ms
+            lay.scalar("timed_out", 2)
         if self.wait_bound:
             # request timeouts this producer instance has waited out (saturating one short of the
             # number that adds up to delivery.timeout.ms, or to transaction.timeout.ms if larger)
@@ -107,6 +111,11 @@ class ProducerMixin:
             for c in range(self.slots):
                 acts.append(Action("producer", "send", self._guarded(self._send(i, c)),
                                    params={"message": i, "slot": c}, says=self._says_send))
+        if self.accumulator_expiry:
+            for i in range(self.n_messages):
+                acts.append(Action("producer", "expires a batch in the accumulator",
+                                   self._guarded(self._expire_in_accumulator(i)), params={"message": i},
+                                   says=self._says_expire_in_accumulator))
         acts.append(Action("producer", "refresh metadata", self._guarded(self._refresh_metadata),
                            says=self._says_refresh))
         if self.deadline_may_pass:
@@ -504,6 +513,8 @@ class ProducerMixin:
             # fails every request on it, and asks for new metadata.
             on_b = [self.on_connection(s, c, b) for c in range(self.slots)]
             self._fail_requests(s, nx, on_b)
+            if self.accumulator_expiry:
+                nx.timed_out = 1
             self.note_stall_timeouts(s, nx, on_b)
             self.forget_leader(nx, s)
             if self.wait_bound:
@@ -544,8 +555,8 @@ class ProducerMixin:
         """The producer is held up for as long as a fault lasts: the partition has no leader and the
         controller can elect none (until a broker restarts); acks=all and the ISR is below the min
         ISR (until a follower catches up or restarts); or, with idempotence, an unfinished batch has
-        a lower sequence than an acknowledged one under the same epoch, so the leader answers its
-        retries OUT_OF_ORDER_SEQUENCE_NUMBER (it has no state for it) until the deadline."""
+        a lower sequence than an acknowledged one under the same epoch and the leader does not hold
+        it, so the leader answers its retries OUT_OF_ORDER_SEQUENCE_NUMBER until the deadline."""
         return self.held_up(s, self.deadline_waits)
 
     def held_up(self, s, waits: int):
@@ -577,9 +588,46 @@ class ProducerMixin:
         if not self.idempotent:
             return False
         n = self.n_messages
+        # (a batch the leader holds already is not stuck: its retry is answered as a duplicate,
+        # ProducerStateEntry.findDuplicateBatch; it was appended, then failed on the client with a
+        # retriable error, as REQUEST_TIMED_OUT or NOT_ENOUGH_REPLICAS_AFTER_APPEND)
         return Or([And(Or(s.status[m] == QUEUED, s.status[m] == INFLIGHT), s.seq[m] != 0,
-                       Or([And(s.status[j] == ACKED, s.seq[j] > s.seq[m]) for j in range(n) if j != m]))
+                       Or([And(s.status[j] == ACKED, s.seq[j] > s.seq[m]) for j in range(n) if j != m]),
+                       Not(self.producer_state(s, s.pid, s.epoch, s.seq[m] - 1)[0]))
                    for m in range(n)])
+
+    # ---- Java clients before 2.1: expiry in the accumulator ------------------------------------
+    # There is no delivery.timeout.ms: RecordAccumulator.expiredBatches (2.0.0:RA:279-311) fails a
+    # batch that waits in the accumulator request.timeout.ms after its creation (or its last
+    # attempt, plus retry.backoff.ms), checked from the head of the queue in each Sender loop after
+    # the drain, and never one on the wire; a muted partition (max.in.flight=1 with its batch in
+    # flight) is skipped.  The model has no clock, so the step is allowed where that much time can
+    # have passed for the head batch (docs/audits/java-client-model-rules.md, 1.3): the producer
+    # has waited out a request timeout and the batch has waited since the start; the producer is
+    # held up until a fault ends; or the batch cannot be sent now while a request is lost or waits
+    # for the ISR.  This over-approximates (it adds runs, never removes one).
+    def _expire_in_accumulator(self, m):
+        def effect(s, nx):
+            nx.status[m] = FAILED
+            self._write_queue(nx, [s.queue[j + 1] for j in range(self.n_messages - 1)] + [0])
+            muted = And(self.config.max_in_flight == 1,
+                        Or([s.status[j] == INFLIGHT for j in range(self.n_messages)]))
+            target = s.meta
+            # it cannot be drained: no leader known, or the leader gone, or max.in.flight reached (a
+            # connection the client does not know is broken still takes sends)
+            blocked = Or(target == self.no_broker, s.alive[target] == 0,
+                         Count([self.on_connection(s, j, target) for j in range(self.slots)]) >= self.pipeline)
+            slow = Or([And(s.req_msg[c] != 0, Or(s.req_stage[c] == LOST, s.req_stage[c] >= WAIT))
+                       for c in range(self.slots)])
+            # (tries are not tracked with unlimited retries: then a retried batch may expire too early)
+            old_enough = Or(And(s.timed_out == 1, s.tries[m] == 0), self.held_up(s, 0), And(blocked, slow))
+            return And(s.status[m] == QUEUED, self._is_head(s, m), Not(muted), old_enough)
+
+        return effect
+
+    def _says_expire_in_accumulator(self, action, b, a) -> str:
+        return (f"{self.text.msg(action.args['message'])} has waited in the accumulator longer than "
+                "request.timeout.ms: the client fails it (TimeoutException, \"Expiring 1 record(s)\"; Java before 2.1)")
 
     def _deadline_passes(self, s, nx):
         unfinished = self.unfinished(s)

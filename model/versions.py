@@ -61,6 +61,11 @@ class BrokerLine:
     transaction_version_available: bool = False
 
     @property
+    def major(self) -> int:
+        """The major version of the line's releases (3 or 4)."""
+        return int(self.releases[0].split(".")[0])
+
+    @property
     def newest_release(self) -> str:
         return self.releases[-1]
 

@@ -75,7 +75,7 @@ def test_the_default_client_is_the_newest_java_line_and_every_report_names_it():
     (["--client", "librdkafka", "-X", "enable.idempotency=true"], "for the client librdkafka 2.3-2.16: did you mean "
                                                                   "'enable.idempotence'?"),
     (["--client", "librdkafka", "-X", "linger.ms=5"], "unknown Kafka setting 'linger.ms' for the client librdkafka"),
-    (["--client-version", "2.0.0", "-X", "delivery.timeout.ms=60000"],
+    (["--client-version", "2.0.0", "--broker-version", "3.9", "-X", "delivery.timeout.ms=60000"],
      "delivery.timeout.ms does not exist in the Java client 1.0-2.0: it came with 2.1 (KIP-91)"),
 ])
 def test_bad_client_input_is_one_line_and_exit_2(args, needle):
@@ -87,14 +87,39 @@ def test_bad_client_input_is_one_line_and_exit_2(args, needle):
 
 # ---- the Java client, line by line: configuration -------------------------------------------
 
-def test_java_before_2_1_is_refused_until_its_batch_expiry_is_modelled():
-    # 2.0.0:RA:279-300 (RecordAccumulator.expiredBatches): each batch in the accumulator expires
-    # request.timeout.ms after its creation or last attempt, one on the wire never; the 3.x rule
-    # (one deadline for all, delivery.timeout.ms, KIP-91 in 2.1) would answer wrongly
-    # (docs/audits/java-client-model-rules.md, question 1).  KIP-896: 4.0 brokers refuse these clients.
+def test_java_before_2_1_defaults_to_no_retries_and_acks_1():
+    # 0.11.0.0:PC:224-228,252-254 and 2.0.0:PC:227-231,255-257: acks "1", retries 0; no delivery.timeout.ms
     for version in ("0.11.0.3", "1.1.1", "2.0.1"):
-        message = error_of({}, client_version=version)
-        assert "is not modelled" in message and "KIP-91" in message and "KIP-896" in message
+        cfg = resolve_config({}, client_version=version, broker_version="3.9")
+        assert (cfg.acks, cfg.retries, cfg.enable_idempotence) == (1, 0, False)
+        assert "delivery.timeout.ms" not in cfg.kafka_settings()
+
+
+def test_java_before_2_1_is_refused_by_brokers_4():
+    # KIP-896 (4.0): the brokers removed the request versions clients before 2.1 use
+    assert "KIP-896" in error_of({}, client_version="2.0.1")
+    assert "KIP-896" in error_of({}, client_version="1.1.0", broker_version="4.0")
+
+
+def test_java_before_2_1_loses_a_message_on_one_network_fault():
+    # retries=0 by default before 2.1 (2.0.0:PC:255-257): a timed-out request fails the send
+    bounds = dict(messages=2, max_faults=1, faults=["network"], broker_version="3.9")
+    assert verdicts({}, client_version="2.0.1", **bounds)["no-loss"] == VIOLATED
+    assert verdicts({}, client_version="2.1.0", **bounds)["no-loss"] == HOLDS
+
+
+def test_java_before_2_1_expires_batches_in_the_accumulator():
+    # 2.0.0:RA:279-311 (RecordAccumulator.expiredBatches, after the drain, one batch per partition per
+    # loop; ProducerBatch.maybeExpire): after the request timeout m1 is retried and m3, which has waited
+    # since the start behind two requests in flight, expires.  2.1+ has one deadline, delivery.timeout.ms
+    # (120 s: four request timeouts), which one lost request does not reach.
+    settings = {"acks": "all", "retries": "3", "max.in.flight.requests.per.connection": "2"}
+    bounds = dict(messages=3, max_faults=1, faults=["network"], broker_version="3.9", properties=["no-loss"])
+    r = semcheck.verify(settings, client_version="2.0.0", **bounds)
+    assert r.verdict("no-loss") == VIOLATED
+    assert any("has waited in the accumulator longer than request.timeout.ms" in st.action
+               for st in r["no-loss"].trace.steps)
+    assert verdicts(settings, client_version="2.1.0", **bounds)["no-loss"] == HOLDS
 
 
 def test_java_2_1_to_2_8_default_acks_1_and_unlimited_retries():

@@ -70,6 +70,11 @@ class ClientLine:
     transactions_not_modelled: str | None = None
     # the consumer validates its position after a leader change (KIP-320's consumer side, 2.3)
     validates_positions: bool = True
+    # INVALID_PRODUCER_EPOCH is fatal for the idempotent producer (ProducerFencedException before KIP-588):
+    # the Sender aborts every incomplete batch (2.5.0:S:300-305,481-486)
+    invalid_epoch_fatal: bool = False
+    # sendOffsetsToTransaction with the group's metadata and stable offset fetches (KIP-447, 2.5)
+    offsets_in_transactions: bool = True
 
     @property
     def expires_batches_in_accumulator(self) -> bool:
@@ -141,34 +146,33 @@ class ClientLine:
 
 _NO_KIP_360 = ("its idempotent producer fails a batch on OUT_OF_ORDER_SEQUENCE_NUMBER and resets the producer id "
                "instead of bumping the epoch (KIP-360 came with 2.5)")
-_NO_KIP_588 = ("it treats INVALID_PRODUCER_EPOCH as fatal (ProducerFencedException; KIP-588 made it abortable in "
-               "2.7)")
+_EXPIRY_BEFORE_2_1 = ("a batch that expires in its retry is fatal for a transactional producer before 2.1, and 0.11 "
+                      "throws; semcheck models these lines' plain producer only")
 
 JAVA_LINES: tuple[ClientLine, ...] = (
     ClientLine(JAVA, "0.11", (0, 11, 0), (0, 11, 99), acks=1, retries=0, idempotence="explicit",
                idempotence_default=False, delivery_timeout_key=None, delivery_timeout_ms=0,
                request_timeout_ms=30_000, linger_ms=0, isolation_level="read_uncommitted",
-               idempotence_not_modelled=_NO_KIP_360, transactions_not_modelled=_NO_KIP_360,
-               validates_positions=False),
+               idempotence_not_modelled=_NO_KIP_360, transactions_not_modelled=_EXPIRY_BEFORE_2_1,
+               validates_positions=False, offsets_in_transactions=False),
     ClientLine(JAVA, "1.0-2.0", (1, 0, 0), (2, 0, 99), acks=1, retries=0, idempotence="explicit",
                idempotence_default=False, delivery_timeout_key=None, delivery_timeout_ms=0,
                request_timeout_ms=30_000, linger_ms=0, isolation_level="read_uncommitted",
-               idempotence_not_modelled=_NO_KIP_360, transactions_not_modelled=_NO_KIP_360,
-               validates_positions=False),
+               idempotence_not_modelled=_NO_KIP_360, transactions_not_modelled=_EXPIRY_BEFORE_2_1,
+               validates_positions=False, offsets_in_transactions=False),
     # KAFKA-7747 (2.3): the consumer validates its position after a leader change (KIP-320)
     ClientLine(JAVA, "2.1-2.2", (2, 1, 0), (2, 2, 99), acks=1, retries=INT32_MAX, idempotence="explicit",
                idempotence_default=False, delivery_timeout_key="delivery.timeout.ms", delivery_timeout_ms=120_000,
                request_timeout_ms=30_000, linger_ms=0, isolation_level="read_uncommitted",
-               idempotence_not_modelled=_NO_KIP_360, transactions_not_modelled=_NO_KIP_360,
-               validates_positions=False),
+               idempotence_not_modelled=_NO_KIP_360, validates_positions=False, offsets_in_transactions=False),
     ClientLine(JAVA, "2.3-2.4", (2, 3, 0), (2, 4, 99), acks=1, retries=INT32_MAX, idempotence="explicit",
                idempotence_default=False, delivery_timeout_key="delivery.timeout.ms", delivery_timeout_ms=120_000,
                request_timeout_ms=30_000, linger_ms=0, isolation_level="read_uncommitted",
-               idempotence_not_modelled=_NO_KIP_360, transactions_not_modelled=_NO_KIP_360),
+               idempotence_not_modelled=_NO_KIP_360, offsets_in_transactions=False),
     ClientLine(JAVA, "2.5-2.6", (2, 5, 0), (2, 6, 99), acks=1, retries=INT32_MAX, idempotence="explicit",
                idempotence_default=False, delivery_timeout_key="delivery.timeout.ms", delivery_timeout_ms=120_000,
                request_timeout_ms=30_000, linger_ms=0, isolation_level="read_uncommitted",
-               idempotence_not_modelled=_NO_KIP_588, transactions_not_modelled=_NO_KIP_588),
+               invalid_epoch_fatal=True),
     ClientLine(JAVA, "2.7-2.8", (2, 7, 0), (2, 8, 99), acks=1, retries=INT32_MAX, idempotence="explicit",
                idempotence_default=False, delivery_timeout_key="delivery.timeout.ms", delivery_timeout_ms=120_000,
                request_timeout_ms=30_000, linger_ms=0, isolation_level="read_uncommitted"),

@@ -294,7 +294,12 @@ def resolve_config(settings: Mapping[str, str] | None = None, *, commit: str | N
                           "clients before 2.1 use (KIP-896); choose --broker-version 3.9 or earlier")
     if "transactional.id" in given and line.transactions_not_modelled and line.is_java:
         raise ConfigError(f"the transactional producer of the {line.label} is not modelled: "
-                          f"{line.transactions_not_modelled}; check a 2.7+ client")
+                          f"{line.transactions_not_modelled}")
+    if commit == "transactional" and not line.offsets_in_transactions:
+        raise ConfigError(f"--commit transactional needs the Java client 2.5 or later (KIP-447: "
+                          "sendOffsetsToTransaction with the group's metadata, and stable offset fetches); the "
+                          f"{line.label} lets a restarted loop read a stale committed offset, which semcheck does not "
+                          "model")
     cluster = {**_CLUSTER_DEFAULTS, **{k: given[k] for k in _CLUSTER_KEYS if k in given}}
     _topic_notes(cluster, given, notes, broker)
     elr = _resolve_elr(cluster, given, notes, broker)

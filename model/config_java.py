@@ -190,9 +190,9 @@ def _resolve_idempotence_explicit(v: dict, given: dict, line: ClientLine, notes:
         v["retries"] = INT32_MAX
         notes.append(f"retries={INT32_MAX}: the Java client {line.name} overrides its default retries=0 for the "
                      f"idempotent producer (enable.idempotence {why})")
-    if line.idempotence_not_modelled:
+    if line.idempotence_not_modelled and not transactional:
         raise ConfigError(f"the idempotent producer of the Java client {line.name} is not modelled: "
-                          f"{line.idempotence_not_modelled}; check a 2.7+ client")
+                          f"{line.idempotence_not_modelled}; check a 2.5+ client, or a transactional producer")
     return True
 
 

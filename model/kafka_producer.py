@@ -283,7 +283,10 @@ class ProducerMixin:
         application was told it failed, and the answer, when it comes, changes nothing the model
         tracks (Sender.completeBatch: ``batch.complete`` / ``completeExceptionally`` return false for
         a batch already done, and ``canRetry`` refuses it; no other batch is left to send)."""
-        return s.status[m] == FAILED if self.deadline_may_pass else False
+        # (Java 2.5-2.6: a fatal INVALID_PRODUCER_EPOCH fails batches on the wire the same way)
+        fails_on_wire = self.deadline_may_pass or (self.idempotent and not self.transactional
+                                                   and self.config.client.invalid_epoch_fatal)
+        return s.status[m] == FAILED if fails_on_wire else False
 
     def _retry_or_fail(self, s, nx, m, when=True, retriable=True, counted=True):
         """Message ``m``'s request failed (where ``when``): retry while retries remain (and the error
@@ -499,7 +502,12 @@ class ProducerMixin:
                 # the transactional client gives the sequence back too (INVALID_PRODUCER_EPOCH and
                 # INVALID_TXN_STATE are not fatal: handleFailedBatch with adjustSequenceNumbers)
                 self._close_sequence_gap(s, nx, c, had_retries)
-            if not self.transactional:
+            if not self.transactional and self.config.client.invalid_epoch_fatal:
+                # Java 2.5-2.6: ProducerFencedException is fatal; the Sender aborts every incomplete
+                # batch (2.5.0:S:300-305,481-486, RA.abortIncompleteBatches), requests on the wire stay
+                for m, status in enumerate(statuses):
+                    nx.status[m] = If(Or(status == QUEUED, status == INFLIGHT), FAILED, status)
+            elif not self.transactional:
                 self._bump_epoch(s, nx, statuses, had_retries)
             return And(self.connection_head(s, c), s.req_stage[c] == FENCED)
 

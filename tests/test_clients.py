@@ -184,12 +184,39 @@ def test_java_4_delivery_timeout_floor_includes_linger_5():
     # (2.4.0:TM:607-614)
     ("2.4.1", "idempotent producer of the Java client 2.3-2.4 is not modelled: its idempotent producer fails"),
     ("2.2.0", "idempotent producer of the Java client 2.1-2.2 is not modelled"),
-    # KIP-588 (2.7): before it INVALID_PRODUCER_EPOCH is fatal (2.6.0:Errors:230-232)
-    ("2.6.0", "idempotent producer of the Java client 2.5-2.6 is not modelled: it treats INVALID_PRODUCER_EPOCH"),
 ])
-def test_java_idempotence_before_2_7_is_refused(version, refused):
+def test_java_idempotence_before_2_5_is_refused(version, refused):
     # semcheck does not model these rules: refused rather than answered by the 3.x rules
-    assert refused in error_of({"enable.idempotence": "true"}, client_version=version)
+    assert refused in error_of({"enable.idempotence": "true"}, client_version=version, broker_version="3.9")
+
+
+def test_java_2_5_and_2_6_fail_every_batch_on_invalid_producer_epoch():
+    # 2.6.0:Errors:230-232: INVALID_PRODUCER_EPOCH is ProducerFencedException, fatal; the Sender then
+    # aborts every incomplete batch (2.5.0:S:300-305,481-486; RA.abortIncompleteBatches).  From 2.7
+    # (KIP-588) it fails that batch only, and the idempotent producer bumps its epoch (2.7.0:TM:696-708)
+    from semcheck.model.kafka_codes import FAILED, FENCED, INFLIGHT, QUEUED
+    from test_model_steps import step
+
+    for version, other, epoch in (("2.6.0", FAILED, 0), ("2.7.0", QUEUED, 1)):
+        model = semcheck.build_model({"enable.idempotence": "true"}, client_version=version, broker_version="3.9",
+                                     messages=2, max_faults=1, faults=["broker-crash"])
+        d = model.layout.decode(model.initial_states()[0])
+        d["status"] = [INFLIGHT, QUEUED]
+        d["seq"][0], d["next_seq"] = 1, 1
+        d["req_msg"][0], d["req_stage"][0], d["req_broker"][0] = 1, FENCED, 0
+        after = step(model, model.layout.encode(d), "producer", "receive invalid epoch", {"slot": 0})
+        assert after["status"] == [FAILED, other] and after["epoch"] == epoch, version
+
+
+def test_java_transactions_before_2_1_are_refused_and_the_loop_needs_kip_447():
+    # before 2.1 an expired retried batch is fatal for a transactional producer (2.0.0:S:204-211); the
+    # consume-transform-produce loop needs sendOffsetsToTransaction with group metadata (KIP-447, 2.5)
+    assert "is not modelled" in error_of({"transactional.id": "t"}, client_version="2.0.1", broker_version="3.9")
+    assert resolve_config({"transactional.id": "t"}, client_version="2.2.0").transactional
+    assert "KIP-447" in error_of({"transactional.id": "t", "enable.auto.commit": "false"}, commit="transactional",
+                                 client_version="2.4.1")
+    assert resolve_config({"transactional.id": "t", "enable.auto.commit": "false"}, commit="transactional",
+                          client_version="2.5.0").commit == "transactional"
 
 
 def test_java_consumers_before_2_3_do_not_validate_their_position():
@@ -197,12 +224,6 @@ def test_java_consumers_before_2_3_do_not_validate_their_position():
     # after a leader change
     assert not resolve_config({}, client_version="2.2.2").client.validates_positions
     assert resolve_config({}, client_version="2.3.0").client.validates_positions
-
-
-def test_java_transactions_before_kip_588_are_refused():
-    # KIP-588 (2.7): before it INVALID_PRODUCER_EPOCH is fatal for a transactional producer (2.6.0:Errors:230-232)
-    assert "KIP-588" in error_of({"transactional.id": "t"}, client_version="2.6.0")
-    assert resolve_config({"transactional.id": "t"}, client_version="2.7.0").transactional
 
 
 def test_a_3_x_java_client_keeps_transaction_protocol_v1_on_4_x_brokers():

@@ -19,7 +19,6 @@ from typing import Mapping
 
 from . import config_java, config_librdkafka
 from .clients import JAVA, LIBRDKAFKA, NEWEST_JAVA, ClientLine, client_line
-from .config_java import NEVER_TIMES_OUT  # noqa: F401  (re-exported: the value read as "never")
 from .config_values import INT32_MAX, Parser, int_parser, java_bool
 from .errors import ConfigError
 from .versions import NEWEST, BrokerLine, broker_line

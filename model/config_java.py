@@ -93,6 +93,7 @@ def resolve(given: dict, line: ClientLine, notes: list[str]) -> ClientSettings:
          "max.in.flight.requests.per.connection": line.max_in_flight, "transactional.id": None,
          "enable.auto.commit": True, "isolation.level": line.isolation_level, "auto.offset.reset": "latest",
          "delivery.timeout.ms": line.delivery_timeout_ms, "transaction.timeout.ms": 60_000, **given}
+    _old_default_notes(given, line, notes)
     if line.idempotence == "explicit":
         idempotence = _resolve_idempotence_explicit(v, given, line, notes)
     else:
@@ -111,6 +112,15 @@ def resolve(given: dict, line: ClientLine, notes: list[str]) -> ClientSettings:
         request_timeout_ms=line.request_timeout_ms, transaction_timeout_ms=v["transaction.timeout.ms"],
         enable_auto_commit=v["enable.auto.commit"], isolation_level=v["isolation.level"],
         auto_offset_reset=v["auto.offset.reset"], shown=tuple(shown))
+
+
+def _old_default_notes(given: dict, line: ClientLine, notes: list[str]) -> None:
+    """The defaults of older lines a reader of today's documentation would not expect."""
+    if "retries" not in given and line.retries == 0 and "enable.idempotence" not in given and "transactional.id" not in given:
+        notes.append(f"retries=0: the default of the Java client {line.name} (unlimited from 2.1, KIP-91): a failed "
+                     "request fails the send")
+    if "acks" not in given and line.acks == 1 and "enable.idempotence" not in given and "transactional.id" not in given:
+        notes.append(f"acks=1: the default of the Java client {line.name} (all from 3.0, KIP-679)")
 
 
 def _resolve_idempotence_implicit(v: dict, given: dict, line: ClientLine, notes: list[str]) -> bool:

@@ -140,6 +140,11 @@ def resolve(given: dict, line: ClientLine, notes: list[str]) -> ClientSettings:
                 raise ConfigError("librdkafka rejects this configuration: `message.timeout.ms` must be set <= "
                                   "`transaction.timeout.ms`")
     check_transaction_timeout(given, notes)
+    if not idempotence and "enable.idempotence" not in given:
+        notes.append("enable.idempotence=false: librdkafka's default (the Java client's is true from 3.0.1): a retry "
+                     "can write a record twice")
+    if "isolation.level" not in given:
+        notes.append("isolation.level=read_committed: librdkafka's default (the Java client's is read_uncommitted)")
     if idempotence and line.idempotence_not_modelled:
         # librdkafka's own rejections above come first; a configuration it accepts but semcheck has
         # no rules for is refused: never a verdict of the wrong client

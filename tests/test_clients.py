@@ -387,3 +387,15 @@ def test_librdkafka_reorders_even_with_one_request_in_flight():
     bounds = dict(messages=2, max_faults=1, faults=["follower-lag"])
     assert verdicts(settings, client="librdkafka", **bounds)["in-order"] == VIOLATED
     assert verdicts(settings, **bounds)["in-order"] == HOLDS
+
+
+def test_the_notes_name_each_client_default_a_reader_of_todays_docs_would_not_expect():
+    # CONFIGURATION.md (enable.idempotence false, isolation.level read_committed); 2.0.0:PC:227-231,255-257
+    # (acks 1, retries 0).  The report prints these notes under the effective configuration.
+    notes = rdk().notes
+    assert any(n.startswith("enable.idempotence=false: librdkafka's default") for n in notes)
+    assert any(n.startswith("isolation.level=read_committed: librdkafka's default") for n in notes)
+    notes = resolve_config({}, client_version="2.0.1", broker_version="3.9").notes
+    assert any(n.startswith("retries=0: the default of the Java client 1.0-2.0") for n in notes)
+    assert any(n.startswith("acks=1: the default of the Java client 1.0-2.0") for n in notes)
+    assert not any("default of the Java client" in n for n in resolve_config({}).notes)

@@ -399,3 +399,15 @@ def test_the_notes_name_each_client_default_a_reader_of_todays_docs_would_not_ex
     assert any(n.startswith("retries=0: the default of the Java client 1.0-2.0") for n in notes)
     assert any(n.startswith("acks=1: the default of the Java client 1.0-2.0") for n in notes)
     assert not any("default of the Java client" in n for n in resolve_config({}).notes)
+
+
+def test_a_saved_trace_replays_on_the_client_it_was_found_for(tmp_path):
+    # the trace file names the client and a release of its line (src/semcheck/tracefile.py), so a replay
+    # builds the same model: librdkafka's retry order, Java 3.0.0's idempotence default
+    for kw, prop in (({"client": "librdkafka"}, "no-duplicate"), ({"client_version": "3.0.0"}, "in-order")):
+        r = semcheck.verify({}, messages=2, max_faults=1, faults=["network"], properties=[prop], **kw)
+        path = tmp_path / "trace.json"
+        from semcheck.tracefile import write_trace_file
+        write_trace_file(r, path)
+        again = semcheck.replay(path)
+        assert again.client == r.client and again.verdict(prop) == VIOLATED

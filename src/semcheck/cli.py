@@ -209,7 +209,7 @@ def verify(config_path, acks, retries, defines, commit, processing, after_abort,
       semcheck verify --acks 1 --retries 3
       semcheck verify -X enable.idempotence=false --commit before-process --format json
       semcheck verify --config producer.properties --acks all
-      semcheck verify --client librdkafka -X enable.idempotence=true
+      semcheck verify --client librdkafka -X enable.auto.offset.store=false
     """
     settings = build_settings(acks, retries, defines)
     if config_path is not None:

@@ -411,3 +411,22 @@ def test_a_saved_trace_replays_on_the_client_it_was_found_for(tmp_path):
         write_trace_file(r, path)
         again = semcheck.replay(path)
         assert again.client == r.client and again.verdict(prop) == VIOLATED
+
+
+def test_librdkafka_one_in_flight_reorders_across_a_leader_change():
+    # the in-flight limit is per connection (rdkafka_broker.c:2779) and, without idempotence, nothing
+    # waits for the old leader's requests (the drain on a leader change is idempotent-only,
+    # rdkafka_broker.c:3505-3516): m1 waits on a leader that lost power while m2 goes to the new one.
+    # The Java client mutes the partition (3.9.0-rc3:KP:542) and keeps order
+    bounds = dict(messages=2, max_faults=1, faults=["power-loss"], properties=["in-order"])
+    assert verdicts({"max.in.flight": "1"}, client="librdkafka", **bounds)["in-order"] == VIOLATED
+    java = {"max.in.flight.requests.per.connection": "1", "enable.idempotence": "false"}
+    assert verdicts(java, **bounds)["in-order"] == HOLDS
+
+
+def test_librdkafka_a_broken_connection_with_five_in_flight_keeps_order_with_acks_1():
+    # docs/audits/librdkafka-producer-vs-model.md 5.5 (5): retries back in message order; Java retries the
+    # newest first (RecordAccumulator.reenqueue) and reorders
+    bounds = dict(messages=2, max_faults=1, faults=["network"], properties=["in-order"])
+    assert verdicts({"acks": "1"}, client="librdkafka", **bounds)["in-order"] == HOLDS
+    assert verdicts({"acks": "1"}, **bounds)["in-order"] == VIOLATED

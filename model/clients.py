@@ -190,12 +190,11 @@ JAVA_LINES: tuple[ClientLine, ...] = (
                transaction_protocol_v2=True),
 )
 
-# docs/audits/librdkafka-producer-vs-model.md: a success acknowledges earlier messages waiting for a retry,
-# a drain before every retry and leader change, fatal errors on an out-of-order next sequence, an abort that
-# purges and renumbers: eleven rules semcheck's producer does not have yet
-_LIBRDKAFKA_IDEMPOTENCE = ("its idempotent producer handles errors differently from the Java client's in ways that "
-                           "change verdicts (implicit acknowledgement, drains, fatal errors; docs/audits/"
-                           "librdkafka-producer-vs-model.md), which semcheck does not model yet")
+# docs/audits/librdkafka-producer-vs-model.md, rules 10 and 11: INVALID_PRODUCER_EPOCH is fatal for its
+# transactional producer, and an abort purges queued messages and moves the sequence numbers back
+_LIBRDKAFKA_TRANSACTIONS = ("its transactional producer's fatal errors and its abort, which purges queued messages and "
+                            "moves sequence numbers back (docs/audits/librdkafka-producer-vs-model.md, rules 10-11), "
+                            "are not modelled yet")
 
 LIBRDKAFKA_LINES: tuple[ClientLine, ...] = (
     # CONFIGURATION.md at v2.3.0 .. v2.16.0: request.required.acks -1, enable.idempotence false,
@@ -204,7 +203,7 @@ LIBRDKAFKA_LINES: tuple[ClientLine, ...] = (
     ClientLine(LIBRDKAFKA, "2.3-2.16", (2, 3, 0), (2, 16, 99), acks=-1, retries=INT32_MAX, idempotence=LIBRDKAFKA,
                idempotence_default=False, delivery_timeout_key="message.timeout.ms", delivery_timeout_ms=300_000,
                request_timeout_ms=60_000, linger_ms=5, isolation_level="read_committed", max_in_flight=1_000_000,
-               idempotence_not_modelled=_LIBRDKAFKA_IDEMPOTENCE, transactions_not_modelled=_LIBRDKAFKA_IDEMPOTENCE),
+               transactions_not_modelled=_LIBRDKAFKA_TRANSACTIONS),
 )
 
 LINES = {JAVA: JAVA_LINES, LIBRDKAFKA: LIBRDKAFKA_LINES}

@@ -56,6 +56,9 @@ class KafkaModel(ProducerMixin, ConnectionMixin, BrokerMixin, ClusterMixin, Cons
         # the accumulator's queue order must be stored: only the Java client without idempotence
         # puts a retried batch back at the front (kafka_producer.py)
         self.tracks_queue_order = not self.idempotent and config.client.retries_go_to_front
+        # librdkafka's idempotent producer: drains before retries and leader changes, acknowledges
+        # earlier messages implicitly, bumps its epoch itself, and has fatal errors (kafka_producer.py)
+        self.librdkafka_idempotence = self.idempotent and not config.client.is_java
         # Java clients before 2.1: batches expire in the accumulator, one by one (kafka_producer.py)
         self.accumulator_expiry = config.client.expires_batches_in_accumulator
         # follower-lag: a follower stops fetching, then the leader drops it (kafka_cluster.py)

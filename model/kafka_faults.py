@@ -347,6 +347,10 @@ class FaultsMixin:
             nx.waited = 0
         if self.accumulator_expiry:
             nx.timed_out = 0  # a new instance's batches are new
+        if self.librdkafka_idempotence:
+            nx.drain = 0
+            nx.bump_pending = 0
+            nx.fatal = 0  # a new instance (the documented recovery from a fatal error)
         if self.app_aborts:
             nx.app_abort = 0  # the new instance knows nothing of the old one's abort
         if self.sequences_run_on:

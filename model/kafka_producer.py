@@ -72,6 +72,13 @@ class ProducerMixin:
             # acknowledged in an earlier transaction of this epoch, + 1; 0 = none.  The client's
             # lastAckedSequence lives across transactions (TxnPartitionEntry)
             lay.scalar("acked_before", self.sequences + 1)
+        if self.librdkafka_idempotence:
+            # librdkafka's idempotent producer: after a retriable error nothing is sent until nothing
+            # is in flight (wait_drain); an epoch bump is due once nothing is in flight; a fatal
+            # error stopped the producer (rd_kafka_set_fatal_error)
+            lay.scalar("drain", 2)
+            lay.scalar("bump_pending", 2)
+            lay.scalar("fatal", 2)
         if self.accumulator_expiry:
             # (Java before 2.1) this producer instance has waited out a request timeout, so every
             # batch still waiting from its start is older than request.timeout.ms
@@ -111,6 +118,9 @@ class ProducerMixin:
             for c in range(self.slots):
                 acts.append(Action("producer", "send", self._guarded(self._send(i, c)),
                                    params={"message": i, "slot": c}, says=self._says_send))
+        if self.librdkafka_idempotence:
+            acts.append(Action("producer", "bumps its epoch", self._guarded(self._librdkafka_bump),
+                               says=self._says_librdkafka_bump))
         if self.accumulator_expiry:
             for i in range(self.n_messages):
                 acts.append(Action("producer", "expires a batch in the accumulator",
@@ -227,6 +237,9 @@ class ProducerMixin:
                 "receive not leader": (f"gets NOT_LEADER_OR_FOLLOWER for {t.msg(m)} from {source} (librdkafka retries "
                                        "it without counting a retry) and asks for new metadata"),
                 }[action.name]
+        if self.librdkafka_idempotence and a["fatal"] and not b["fatal"]:
+            return (f"{what}: at or below the next sequence librdkafka expects, a fatal error: it fails the "
+                    "batch and every queued message and sends nothing more")
         if a["status"][m] == FAILED:
             return f"{what}; the application is told the send failed{t.bump(b, a)}"
         return f"{what} and will retry it{t.bump(b, a)}"
@@ -317,6 +330,13 @@ class ProducerMixin:
                                   Not(self._expired(s, m))) for m in range(self.n_messages)])
                 queue = self._push_front(queue, s.req_msg[c], retried)
             self._write_queue(nx, queue)
+        if self.librdkafka_idempotence:
+            # any failed request drains the partition before the next send (rdkafka_request.c:4630-4651);
+            # a message that failed for good leaves a sequence gap: bump once drained (4739-4745)
+            any_failing = Or([And(failing[c], s.req_msg[c] != 0) for c in range(self.slots)])
+            nx.drain = If(any_failing, 1, s.drain)
+            gap = Or([And(statuses[m] == FAILED, s.status[m] != FAILED) for m in range(self.n_messages)])
+            nx.bump_pending = If(gap, 1, s.bump_pending)
         self.remove_requests(s, nx, failing)
         return statuses
 
@@ -358,7 +378,10 @@ class ProducerMixin:
                 # others were aborted: RecordAccumulator.abortUndrainedBatches spares batches
                 # with a sequence)
                 Or(s.app_abort == 0, s.seq[i] != 0) if self.app_aborts else True,
+                self._librdkafka_may_send(s, target) if self.librdkafka_idempotence else True,
             )
+            if self.librdkafka_idempotence:
+                nx.drain = 0  # a send needs the drain done (or none pending)
             nx.req_msg[c] = i + 1
             nx.req_stage[c] = REQ
             nx.req_broker[c] = target
@@ -398,7 +421,15 @@ class ProducerMixin:
     def _receive_ok(self, c):
         def effect(s, nx):
             # (a late success for an expired batch: the application was already told it failed)
-            nx.status[s.req_msg[c] - 1] = If(s.status[s.req_msg[c] - 1] == FAILED, FAILED, ACKED)
+            if self.librdkafka_idempotence:
+                # librdkafka: a success also acknowledges every earlier message still waiting for a
+                # retry (rdkafka_request.c:4802-4803, rd_kafka_dr_implicit_ack in rdkafka_broker.c:3107-3142)
+                for j in range(self.n_messages):
+                    later = Or([self.request_is(s, c, m) for m in range(j + 1, self.n_messages)])
+                    nx.status[j] = If(self.request_is(s, c, j), If(s.status[j] == FAILED, FAILED, ACKED),
+                                      If(And(later, s.status[j] == QUEUED), ACKED, s.status[j]))
+            else:
+                nx.status[s.req_msg[c] - 1] = If(s.status[s.req_msg[c] - 1] == FAILED, FAILED, ACKED)
             self.remove_request(s, nx, c)
             return And(self.connection_head(s, c), s.req_stage[c] == OK)
 
@@ -444,6 +475,9 @@ class ProducerMixin:
 
     def _receive_out_of_order(self, c):
         def effect(s, nx):
+            if self.librdkafka_idempotence:
+                self._librdkafka_out_of_order(s, nx, c)
+                return And(self.connection_head(s, c), s.req_stage[c] == OOS)
             # TransactionManager.canRetry, OUT_OF_ORDER_SEQUENCE_NUMBER (no unresolved sequences:
             # they come only from delivery.timeout.ms, after which every batch has failed and
             # none is retried):
@@ -470,6 +504,43 @@ class ProducerMixin:
 
         return effect
 
+    # ---- librdkafka's idempotent producer (docs/audits/librdkafka-producer-vs-model.md, 5.1) ---
+    def _librdkafka_may_send(self, s, target):
+        """librdkafka sends nothing while a fatal error stopped it or an epoch bump is due; after a
+        retriable error it waits until nothing is in flight (wait_drain, rdkafka_broker.c:4313-4351);
+        and it sends nothing to a new leader while a request is in flight elsewhere (the drain on a
+        leader change, rdkafka_broker.c:3505-3516)."""
+        nothing = And([s.req_msg[c] == 0 for c in range(self.slots)])
+        elsewhere = Or([And(s.req_msg[c] != 0, s.req_broker[c] != target) for c in range(self.slots)])
+        return And(s.fatal == 0, s.bump_pending == 0, Or(s.drain == 0, nothing), Not(elsewhere))
+
+    def _librdkafka_out_of_order(self, s, nx, c):
+        """OUT_OF_ORDER_SEQUENCE_NUMBER, judged by how far the batch's sequence is above the next one
+        librdkafka expects to be acknowledged (r = seq - next_ack_seq, rdkafka_request.c:4159):
+        above it, "skipped sequence numbers": re-queued without counting a retry, drain, bump
+        (4200-4246); at it or below, a fatal error (4161-4199, 4247-4280): the batch and every queued
+        message fail, nothing more is sent, requests on the wire are still answered."""
+        msg_seq = Max([If(self.request_is(s, c, m), s.seq[m] - 1, -1) for m in range(self.n_messages)])
+        above = msg_seq > self.last_acked_sequence(s) + 1
+        statuses = self._fail_requests(s, nx, [j == c for j in range(self.slots)], retriable=above, counted=False)
+        nx.bump_pending = If(above, 1, s.bump_pending)
+        nx.fatal = If(above, s.fatal, 1)
+        for m, status in enumerate(statuses):
+            nx.status[m] = If(And(Not(above), status == QUEUED), FAILED, status)
+
+    def _librdkafka_bump(self, s, nx):
+        # rd_kafka_idemp_drain_epoch_bump: once no request is in flight, the epoch is bumped locally
+        # (rd_kafka_pid_bump) and the queued messages are numbered from 0 in message order
+        # (rdkafka_partition.c:4778-4810)
+        self._bump_epoch(s, nx, [s.status[m] for m in range(self.n_messages)], True)
+        nx.bump_pending = 0
+        nx.drain = 0
+        return And(s.bump_pending == 1, s.fatal == 0, And([s.req_msg[c] == 0 for c in range(self.slots)]))
+
+    def _says_librdkafka_bump(self, action, b, a) -> str:
+        return (f"nothing is in flight: librdkafka bumps its epoch to {a['epoch']} and numbers its queued messages "
+                "from sequence 0 (a sequence gap or skipped sequence numbers)")
+
     def _expired_request(self, s, c):
         """Request ``c``'s batch has expired (``_expired``): its answer changes nothing."""
         return Or([And(self.request_is(s, c, m), self._expired(s, m)) for m in range(self.n_messages)])
@@ -493,6 +564,11 @@ class ProducerMixin:
 
     def _receive_fenced(self, c):
         def effect(s, nx):
+            if self.librdkafka_idempotence:
+                # librdkafka, idempotent: a permanent error; the batch fails, and the partition drains
+                # and bumps its epoch ("message sequence gap", rdkafka_request.c:4739-4745)
+                self._fail_requests(s, nx, [j == c for j in range(self.slots)], retriable=False)
+                return And(self.connection_head(s, c), s.req_stage[c] == FENCED)
             # INVALID_PRODUCER_EPOCH: not retriable, the send fails (Sender.completeBatch ->
             # failBatch).  An idempotent producer that still had retries left bumps its epoch
             # (TransactionManager.handleFailedBatch with adjustSequenceNumbers).
@@ -571,7 +647,14 @@ class ProducerMixin:
         """``stalled``, for a timeout that ``waits`` request timeouts add up to (0: none fit in the
         bounds); the transaction coordinator's timeout uses it with its own count."""
         return Or(self._offline_for_good(s), self._refused_for_min_isr(s), self._stuck_sequence(s),
-                  self._last_request_timeout(s, waits))
+                  self._last_request_timeout(s, waits), self._stopped_by_fatal_error(s))
+
+    def _stopped_by_fatal_error(self, s):
+        """librdkafka after a fatal error: a message put back in the queue is never sent again and
+        waits for message.timeout.ms (rdkafka.c:893-968)."""
+        if not self.librdkafka_idempotence:
+            return False
+        return And(s.fatal == 1, Or([s.status[m] == QUEUED for m in range(self.n_messages)]))
 
     def unfinished(self, s) -> list:
         """Per message: its send has not completed (queued, or its request on the wire)."""

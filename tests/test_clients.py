@@ -293,15 +293,14 @@ def test_librdkafka_rejects_explicit_conflicts(settings, message):
     assert error_of(settings, client="librdkafka") == f"librdkafka rejects this configuration: {message}"
 
 
-@pytest.mark.parametrize("settings", [{"enable.idempotence": "true"}, {"transactional.id": "t"},
-                                      {"enable.idempotence": "1", "retries": "2"}])
-def test_librdkafka_idempotent_and_transactional_producers_are_refused_for_now(settings):
-    # docs/audits/librdkafka-producer-vs-model.md: implicit acknowledgement (rdkafka_request.c:4802),
-    # drains before retries and leader changes, fatal errors on an out-of-order next sequence: rules
-    # semcheck does not have yet.  librdkafka's own rejections (above) still come first.
-    message = error_of(settings, client="librdkafka")
+def test_librdkafka_transactional_producer_is_refused_for_now():
+    # docs/audits/librdkafka-producer-vs-model.md, rules 10-11: INVALID_PRODUCER_EPOCH is fatal for its
+    # transactional producer (rdkafka_request.c:4674-4697) and abort_transaction purges queued messages and
+    # moves the sequence base (rdkafka_partition.c:4865-4878): rules semcheck does not have yet.
+    # librdkafka's own rejections still come first.
+    message = error_of({"transactional.id": "t"}, client="librdkafka")
     assert "is not modelled" in message and "librdkafka-producer-vs-model.md" in message
-    assert message.endswith("semcheck checks librdkafka's default producer (enable.idempotence=false)")
+    assert rdk({"enable.idempotence": "true", "retries": "2"}).enable_idempotence  # the idempotent one is modelled
 
 
 # ---- verdicts that differ between lines and clients -----------------------------------------
@@ -430,3 +429,51 @@ def test_librdkafka_a_broken_connection_with_five_in_flight_keeps_order_with_ack
     bounds = dict(messages=2, max_faults=1, faults=["network"], properties=["in-order"])
     assert verdicts({"acks": "1"}, client="librdkafka", **bounds)["in-order"] == HOLDS
     assert verdicts({"acks": "1"}, **bounds)["in-order"] == VIOLATED
+
+
+# ---- librdkafka's idempotent producer (docs/audits/librdkafka-producer-vs-model.md, 5.1 and 5.5) ----
+
+RF2_MIN_ISR_2 = {"enable.idempotence": "true", "replication.factor": "2", "min.insync.replicas": "2"}
+
+
+def test_librdkafka_implicit_acknowledgement_acknowledges_a_record_never_written():
+    # rdkafka_request.c:4802-4803 / rdkafka_broker.c:3107-3142: a success acknowledges every earlier message
+    # waiting for a retry.  m1 is refused (NOT_ENOUGH_REPLICAS), m2 is accepted (a 3.6+ leader with no state
+    # for the producer takes any sequence), and m1 is reported delivered: acked loss.  The Java client retries
+    # m1 instead (OUT_OF_ORDER_SEQUENCE_NUMBER) and loses nothing acknowledged.
+    bounds = dict(messages=2, max_faults=1, faults=["follower-lag"], properties=["no-acked-loss"])
+    assert verdicts(RF2_MIN_ISR_2, client="librdkafka", **bounds)["no-acked-loss"] == VIOLATED
+    assert verdicts(RF2_MIN_ISR_2, **bounds)["no-acked-loss"] == HOLDS
+
+
+def test_librdkafka_epoch_bump_writes_an_appended_record_again():
+    # rdkafka_request.c:4200-4246 ("skipped sequence numbers"), rdkafka_partition.c:4778-4810: m1 failed after
+    # its append (NOT_ENOUGH_REPLICAS_AFTER_APPEND), m3's OUT_OF_ORDER_SEQUENCE_NUMBER above the next
+    # expected sequence bumps the epoch once nothing is in flight, and m1 is numbered 0 again: a duplicate
+    r = semcheck.verify(RF2_MIN_ISR_2, client="librdkafka", messages=3, max_faults=1, faults=["follower-lag"],
+                        properties=["no-duplicate"])
+    assert r.verdict("no-duplicate") == VIOLATED
+    assert any("librdkafka bumps its epoch" in st.action for st in r["no-duplicate"].trace.steps)
+
+
+def test_librdkafka_idempotence_dedupes_a_lost_answer_and_keeps_order():
+    # with idempotence the broker dedupes the retry (same producer id, epoch and sequence) and librdkafka
+    # drains before retrying (rdkafka_request.c:4630-4651): no duplicate, no reordering on a broken connection
+    v = verdicts({"enable.idempotence": "true"}, client="librdkafka", messages=2, max_faults=1, faults=["network"])
+    assert set(v.values()) == {HOLDS}
+
+
+def test_librdkafka_out_of_order_at_the_next_sequence_is_fatal():
+    # rdkafka_request.c:4161-4199: OUT_OF_ORDER_SEQUENCE_NUMBER for the batch librdkafka expects next is a
+    # fatal error (the Java client bumps its epoch and retries): the batch and every queued message fail
+    from semcheck.model.kafka_codes import FAILED, INFLIGHT, OOS, QUEUED
+    from test_model_steps import step
+
+    model = semcheck.build_model({"enable.idempotence": "true"}, client="librdkafka", messages=2, max_faults=1,
+                                 faults=["broker-crash"])
+    d = model.layout.decode(model.initial_states()[0])
+    d["status"] = [INFLIGHT, QUEUED]
+    d["seq"][0], d["next_seq"] = 1, 1
+    d["req_msg"][0], d["req_stage"][0], d["req_broker"][0] = 1, OOS, 0
+    after = step(model, model.layout.encode(d), "producer", "receive out of order sequence", {"slot": 0})
+    assert after["status"] == [FAILED, FAILED] and after["fatal"] == 1 and after["epoch"] == 0

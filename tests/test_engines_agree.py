@@ -85,6 +85,11 @@ ONE_FAULT = [
     # the producing application aborts and sends again, on transaction protocol v1 (3.9) and v2
     ({**TXN, **COMMITTED, **RF1}, dict(faults=["app-abort"], broker_version="3.9", **ONE)),
     ({**TXN, **COMMITTED, **RF1}, dict(faults=["app-abort"], broker_version="4.1", **ONE)),
+    # the clients (docs/clients.md): librdkafka's producer and consumer, Java before 2.1
+    ({}, dict(client="librdkafka", faults=NET, **ONE)),
+    ({"enable.idempotence": "true", "replication.factor": "2"}, dict(client="librdkafka", faults=NET, **ONE)),
+    (EARLIEST, dict(client="librdkafka", faults=["consumer-crash"], **ONE)),
+    ({"replication.factor": "1"}, dict(client_version="2.0.1", broker_version="3.9", faults=NET, **ONE)),
 ]
 
 def _id(row):
@@ -138,6 +143,9 @@ HEAVY = {
     # checks these configurations with the explicit engine in the default suite
     "transactional.id=app-1,isolation.level=read_committed,replication.factor=1,broker_version=3.9,messages=1,max_faults=1,faults=app-abort",
     "transactional.id=app-1,isolation.level=read_committed,replication.factor=1,broker_version=4.1,messages=1,max_faults=1,faults=app-abort",
+    # 8-23 s each (issue 11); tests/test_clients.py checks these clients with the explicit engine
+    "client=librdkafka,messages=1,max_faults=1,faults=network",
+    "auto.offset.reset=earliest,client=librdkafka,messages=1,max_faults=1,faults=consumer-crash",
 }
 FAST = [row for row in ONE_FAULT if _id(row) not in HEAVY]
 

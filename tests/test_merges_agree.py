@@ -66,6 +66,14 @@ MATRIX += [(CTP, {"commit": "transactional", "after_abort": pattern, "faults": [
 # an application that aborts and sends again, on transaction protocol v1 (3.9) and v2 (4.1)
 APP_ABORT = {"transactional.id": "t", "isolation.level": "read_committed", "retries": "1"}
 MATRIX += [(APP_ABORT, {"broker_version": line, "faults": ["network", "app-abort"]}) for line in ("3.9", "4.1")]
+# the clients (docs/clients.md): librdkafka's plain and idempotent producers, its auto-commit, Java before 2.1
+RDK = {"client": "librdkafka"}
+MATRIX += [({}, {**RDK, "faults": ["network", "broker-crash"]}),
+           ({"max.in.flight": "1"}, {**RDK, "faults": ["power-loss", "network"]}),
+           ({"enable.idempotence": "true", **ELR}, {**RDK, "faults": ["follower-lag", "broker-crash"]}),
+           (EARLIEST, {**RDK, "faults": ["network", "consumer-crash"]}),
+           ({"acks": "all", "retries": "3", "max.in.flight.requests.per.connection": "2"},
+            {"client_version": "2.0.1", "broker_version": "3.9", "faults": ["network", "broker-crash"]})]
 
 # The CI-sized part: a row or two of each kind the matrix must cover, chosen among the cheaper
 # ones (docs/model.md, "Merged steps", gives the whole matrix's time).  Issue 10 moved the two that
@@ -87,6 +95,7 @@ FAST = [
     ({"transactional.id": "t", "isolation.level": "read_committed", **EARLIEST},
      {"commit": "transactional", "faults": ["network", "producer-crash"]}),
     (APP_ABORT, {"broker_version": "3.9", "faults": ["network", "app-abort"]}),
+    ({"enable.idempotence": "true", **ELR}, {**RDK, "faults": ["follower-lag", "broker-crash"]}),
 ]
 SLOW = [row for row in MATRIX if row not in FAST]
 

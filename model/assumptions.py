@@ -60,10 +60,11 @@ def _client(config) -> Assumption:
                 "RecordAccumulator, TransactionManager, the classic consumer group protocol; what differs in this "
                 "line is modelled: docs/clients.md)")
     else:
-        text = (f"the producer (without idempotence) and consumer follow {client.label}: its defaults, configuration "
-                "rules, retry order and counting, in-flight limit per connection, timeouts and offset store; the rest "
-                "of the producer's rules as in the Java client, which librdkafka's default producer shares "
-                "(docs/clients.md; docs/audits/librdkafka-producer-vs-model.md)")
+        text = (f"the producer and consumer follow {client.label}: its defaults, configuration rules, retry order "
+                "and counting, in-flight limit per connection, timeouts and offset store, and for the idempotent "
+                "producer its drains, implicit acknowledgements, epoch bumps and fatal errors; the rest of the "
+                "producer's rules as in the Java client, which librdkafka shares there (docs/clients.md; "
+                "docs/audits/librdkafka-producer-vs-model.md)")
     return Assumption("client", text)
 
 

@@ -18,15 +18,8 @@ import semcheck
 from semcheck.checker.result import HOLDS, VIOLATED
 from semcheck.cli import main
 from semcheck.model.clients import NEWEST_JAVA, client_line
-from semcheck.model.config import ConfigError, resolve_config
-
-
-def error_of(settings=None, **kw) -> str:
-    with pytest.raises(ConfigError) as info:
-        resolve_config(settings, **kw)
-    message = str(info.value)
-    assert message and "\n" not in message
-    return message
+from semcheck.model.config import resolve_config
+from test_config import one_line_error as error_of  # the error's one line
 
 
 def verdicts(settings=None, **kw) -> dict[str, str]:

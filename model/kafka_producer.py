@@ -510,9 +510,8 @@ class ProducerMixin:
         retriable error it waits until nothing is in flight (wait_drain, rdkafka_broker.c:4313-4351);
         and it sends nothing to a new leader while a request is in flight elsewhere (the drain on a
         leader change, rdkafka_broker.c:3505-3516)."""
-        nothing = And([s.req_msg[c] == 0 for c in range(self.slots)])
         elsewhere = Or([And(s.req_msg[c] != 0, s.req_broker[c] != target) for c in range(self.slots)])
-        return And(s.fatal == 0, s.bump_pending == 0, Or(s.drain == 0, nothing), Not(elsewhere))
+        return And(s.fatal == 0, s.bump_pending == 0, Or(s.drain == 0, self._nothing_in_flight(s)), Not(elsewhere))
 
     def _librdkafka_out_of_order(self, s, nx, c):
         """OUT_OF_ORDER_SEQUENCE_NUMBER, judged by how far the batch's sequence is above the next one
@@ -525,8 +524,7 @@ class ProducerMixin:
         statuses = self._fail_requests(s, nx, [j == c for j in range(self.slots)], retriable=above, counted=False)
         nx.bump_pending = If(above, 1, s.bump_pending)
         nx.fatal = If(above, s.fatal, 1)
-        for m, status in enumerate(statuses):
-            nx.status[m] = If(And(Not(above), status == QUEUED), FAILED, status)
+        self._fail_unfinished(nx, statuses, on_the_wire=False, when=Not(above))
 
     def _librdkafka_bump(self, s, nx):
         # rd_kafka_idemp_drain_epoch_bump: once no request is in flight, the epoch is bumped locally
@@ -535,7 +533,11 @@ class ProducerMixin:
         self._bump_epoch(s, nx, [s.status[m] for m in range(self.n_messages)], True)
         nx.bump_pending = 0
         nx.drain = 0
-        return And(s.bump_pending == 1, s.fatal == 0, And([s.req_msg[c] == 0 for c in range(self.slots)]))
+        return And(s.bump_pending == 1, s.fatal == 0, self._nothing_in_flight(s))
+
+    def _nothing_in_flight(self, s):
+        """No request of this producer instance is on the wire (orphans are the broker's)."""
+        return And([s.req_msg[c] == 0 for c in range(self.slots)])
 
     def _says_librdkafka_bump(self, action, b, a) -> str:
         return (f"nothing is in flight: librdkafka bumps its epoch to {a['epoch']} and numbers its queued messages "
@@ -581,8 +583,7 @@ class ProducerMixin:
             if not self.transactional and self.config.client.invalid_epoch_fatal:
                 # Java 2.5-2.6: ProducerFencedException is fatal; the Sender aborts every incomplete
                 # batch (2.5.0:S:300-305,481-486, RA.abortIncompleteBatches), requests on the wire stay
-                for m, status in enumerate(statuses):
-                    nx.status[m] = If(Or(status == QUEUED, status == INFLIGHT), FAILED, status)
+                self._fail_unfinished(nx, statuses)
             elif not self.transactional:
                 self._bump_epoch(s, nx, statuses, had_retries)
             return And(self.connection_head(s, c), s.req_stage[c] == FENCED)
@@ -720,10 +721,17 @@ class ProducerMixin:
         return (f"{self.text.msg(action.args['message'])} has waited in the accumulator longer than "
                 "request.timeout.ms: the client fails it (TimeoutException, \"Expiring 1 record(s)\"; Java before 2.1)")
 
+    def _fail_unfinished(self, nx, statuses: list, on_the_wire=True, when=True) -> None:
+        """Where ``when``, every message whose send is unfinished in ``statuses`` fails: the queued
+        ones, and with ``on_the_wire`` those whose request is on the wire too (which stays there and
+        may still be written).  The deadline, and a fatal error of the client, do this."""
+        for m, status in enumerate(statuses):
+            unfinished = Or(status == QUEUED, status == INFLIGHT) if on_the_wire else status == QUEUED
+            nx.status[m] = If(And(when, unfinished), FAILED, status)
+
     def _deadline_passes(self, s, nx):
         unfinished = self.unfinished(s)
-        for m in range(self.n_messages):
-            nx.status[m] = If(unfinished[m], FAILED, s.status[m])
+        self._fail_unfinished(nx, [s.status[m] for m in range(self.n_messages)])
         nx.deadline_passed = 1
         if self.tracks_queue_order:
             for j in range(self.n_messages):

@@ -63,9 +63,8 @@ class ClientLine:
     isolation_level: str              # the consumer's default
     transaction_protocol_v2: bool = False  # KIP-890 part 2 when the brokers offer it
     max_in_flight: int = 5            # default max.in.flight.requests.per.connection
-    # what this line cannot be checked for, and why (None: modelled): the whole line, idempotent
-    # producers, transactions
-    line_not_modelled: str | None = None
+    # what this line cannot be checked for, and why (None: modelled): idempotent producers (without
+    # transactions), transactional producers
     idempotence_not_modelled: str | None = None
     transactions_not_modelled: str | None = None
     # the consumer validates its position after a leader change (KIP-320's consumer side, 2.3)

@@ -291,9 +291,6 @@ def resolve_config(settings: Mapping[str, str] | None = None, *, commit: str | N
     if line.refused_by_brokers_4 and broker.major >= 4:
         raise ConfigError(f"brokers {broker.name} refuse the {line.label}: Kafka 4.0 removed the request versions "
                           "clients before 2.1 use (KIP-896); choose --broker-version 3.9 or earlier")
-    if "transactional.id" in given and line.transactions_not_modelled and line.is_java:
-        raise ConfigError(f"the transactional producer of the {line.label} is not modelled: "
-                          f"{line.transactions_not_modelled}")
     if commit == "transactional" and not line.offsets_in_transactions:
         raise ConfigError(f"--commit transactional needs the Java client 2.5 or later (KIP-447: "
                           "sendOffsetsToTransaction with the group's metadata, and stable offset fetches); the "

@@ -87,8 +87,6 @@ def missing_key_reason(key: str, line: ClientLine) -> str | None:
 
 def resolve(given: dict, line: ClientLine, notes: list[str]) -> ClientSettings:
     """The Java producer and consumer settings of this line, from the user's ``given`` values."""
-    if line.line_not_modelled:
-        raise ConfigError(f"the Java client {line.name} is not modelled: {line.line_not_modelled}")
     v = {"acks": line.acks, "retries": line.retries, "enable.idempotence": line.idempotence_default,
          "max.in.flight.requests.per.connection": line.max_in_flight, "transactional.id": None,
          "enable.auto.commit": True, "isolation.level": line.isolation_level, "auto.offset.reset": "latest",
@@ -99,19 +97,20 @@ def resolve(given: dict, line: ClientLine, notes: list[str]) -> ClientSettings:
     else:
         idempotence = _resolve_idempotence_implicit(v, given, line, notes)
         _check_transactional_id(idempotence, given)
+    if "transactional.id" in given and line.transactions_not_modelled:
+        raise ConfigError(f"the transactional producer of the {line.label} is not modelled: "
+                          f"{line.transactions_not_modelled}")
     _check_delivery_timeout(given, line, notes)
     check_transaction_timeout(given, notes)
     # before 2.1 there is no delivery deadline: batches expire in the accumulator (kafka_producer.py)
     deadline_never = line.delivery_timeout_key is None or v["delivery.timeout.ms"] >= NEVER_TIMES_OUT
-    shown = [(key, v[key]) for key in keys(line)
-             if key not in ("enable.auto.commit", "isolation.level", "auto.offset.reset")]
     return ClientSettings(
         acks=v["acks"], retries=v["retries"], enable_idempotence=idempotence,
         max_in_flight=v["max.in.flight.requests.per.connection"],
         delivery_timeout_ms=v["delivery.timeout.ms"], deadline_never=deadline_never,
         request_timeout_ms=line.request_timeout_ms, transaction_timeout_ms=v["transaction.timeout.ms"],
         enable_auto_commit=v["enable.auto.commit"], isolation_level=v["isolation.level"],
-        auto_offset_reset=v["auto.offset.reset"], shown=tuple(shown))
+        auto_offset_reset=v["auto.offset.reset"])
 
 
 def _old_default_notes(given: dict, line: ClientLine, notes: list[str]) -> None:

@@ -65,28 +65,28 @@ def _parse_auto_offset_reset(key: str, raw: str) -> str:
     raise bad_value(key, raw, "smallest, earliest, beginning, largest, latest, end or error")
 
 
-# librdkafka's keys semcheck reads, each with the internal name config.py uses (the Java key where
-# the meaning is the same) and its parser.  Aliases (rdkafka_conf.c, _RK_C_ALIAS) map to the same
-# internal name, and either spelling counts as set (rd_kafka_conf_is_modified follows aliases).
-KEYS: dict[str, tuple[str, Parser]] = {
+# librdkafka's keys semcheck reads: its own name, the internal name config.py uses (the Java key where
+# the meaning is the same) and its parser.
+_CANONICAL: dict[str, tuple[str, Parser]] = {
     "request.required.acks": ("acks", _parse_acks),
-    "acks": ("acks", _parse_acks),
     "message.send.max.retries": ("retries", int_parser(0, INT32_MAX, f"an integer from 0 to {INT32_MAX}")),
-    "retries": ("retries", int_parser(0, INT32_MAX, f"an integer from 0 to {INT32_MAX}")),
     "enable.idempotence": ("enable.idempotence", _parse_bool),
     "max.in.flight.requests.per.connection": ("max.in.flight.requests.per.connection",
                                               int_parser(1, 1_000_000, "an integer from 1 to 1000000")),
-    "max.in.flight": ("max.in.flight.requests.per.connection", int_parser(1, 1_000_000, "an integer from 1 to 1000000")),
     "transactional.id": ("transactional.id", non_empty_string),
     "enable.auto.commit": ("enable.auto.commit", _parse_bool),
     "enable.auto.offset.store": ("enable.auto.offset.store", _parse_bool),
     "isolation.level": ("isolation.level", _parse_isolation_level),
     "auto.offset.reset": ("auto.offset.reset", _parse_auto_offset_reset),
     "message.timeout.ms": ("delivery.timeout.ms", int_parser(0, INT32_MAX, f"an integer from 0 (never) to {INT32_MAX} (ms)")),
-    "delivery.timeout.ms": ("delivery.timeout.ms", int_parser(0, INT32_MAX, f"an integer from 0 (never) to {INT32_MAX} (ms)")),
     "socket.timeout.ms": ("socket.timeout.ms", int_parser(10, 300_000, "an integer from 10 to 300000 (ms)")),
     "transaction.timeout.ms": ("transaction.timeout.ms", int_parser(1000, INT32_MAX, f"an integer from 1000 to {INT32_MAX} (ms)")),
 }
+# rdkafka_conf.c's aliases (_RK_C_ALIAS) of those: either spelling sets the same setting, and either
+# counts as set (rd_kafka_conf_is_modified follows aliases)
+_ALIASES = {"acks": "request.required.acks", "retries": "message.send.max.retries",
+            "max.in.flight": "max.in.flight.requests.per.connection", "delivery.timeout.ms": "message.timeout.ms"}
+KEYS: dict[str, tuple[str, Parser]] = {**_CANONICAL, **{alias: _CANONICAL[key] for alias, key in _ALIASES.items()}}
 
 _SOCKET_TIMEOUT_MS = 60_000
 

@@ -64,7 +64,7 @@ def non_empty_string(key: str, raw: str) -> str:
 @dataclass(frozen=True)
 class ClientSettings:
     """What a client module resolves the user's client-side settings to (config.py takes it from
-    here): the producer's and the consumer's effective values, and how the report lists them."""
+    here): the producer's and the consumer's effective values."""
     acks: int                      # 0, 1 or -1 (all)
     retries: int                   # INT32_MAX means unlimited
     enable_idempotence: bool
@@ -77,5 +77,3 @@ class ClientSettings:
     isolation_level: str           # "read_uncommitted" | "read_committed"
     auto_offset_reset: str         # "latest" | "earliest"
     enable_auto_offset_store: bool = True  # librdkafka only: offsets are stored when a message is handed over
-    # (the key the report shows, the value) in the order the client's report lists them
-    shown: tuple[tuple[str, object], ...] = ()

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from .api import Action
 from .dsl import And, Count, If, Max, Min, Not, Or
-from .kafka_codes import (ACKED, CLOSED, COMMITTED, ERR, FAILED, FENCED, INFLIGHT, LOST, NOT_LEADER, OK, ONGOING, OOS,
+from .kafka_codes import (ACKED, CLOSED, COMMITTED, ERR, FAILED, FENCED, INFLIGHT, LOST, NOT_LEADER, OK, OOS,
                           QUEUED, REQ, WAIT)
 
 # The rules this actor uses from the others (their public methods).  kafka.py's shared sizes,

@@ -122,11 +122,15 @@ def _transaction_protocol(model) -> Assumption:
     config = model.config
     if config.transaction_protocol_v2:
         text = (f"transaction protocol v2 (KIP-890 part 2: brokers {config.broker.name} with transaction.version=2 and "
-                "a 4.0+ Java client): the epoch is bumped at the end of every transaction; a 3.x client keeps v1, "
-                "which -X transaction.version=0 checks")
+                f"the {config.client.label}): the epoch is bumped at the end of every transaction; a 3.x Java client "
+                "keeps v1 (--client-version 3.9.1 checks it), as does an upgraded cluster (-X transaction.version=0)")
     else:
-        where = (f"transaction.version={config.transaction_version}" if config.broker.transaction_version_available
-                 else f"brokers {config.broker.name}")
+        if not config.broker.transaction_version_available:
+            where = f"brokers {config.broker.name}"
+        elif config.transaction_version >= 2:  # the brokers offer v2, the client does not speak it
+            where = f"the {config.client.label} on brokers with transaction.version={config.transaction_version}"
+        else:
+            where = f"transaction.version={config.transaction_version}"
         text = (f"transaction protocol v1 ({where}): the epoch stays across transactions unless an error or a "
                 "restart bumps it; a delayed EndTxn (the client's request to the coordinator) is not modelled, and "
                 "on v1 one can end a later transaction of the same epoch (KAFKA-17754)")

@@ -470,3 +470,11 @@ def test_librdkafka_out_of_order_at_the_next_sequence_is_fatal():
     d["req_msg"][0], d["req_stage"][0], d["req_broker"][0] = 1, OOS, 0
     after = step(model, model.layout.encode(d), "producer", "receive out of order sequence", {"slot": 0})
     assert after["status"] == [FAILED, FAILED] and after["fatal"] == 1 and after["epoch"] == 0
+
+
+def test_the_transaction_protocol_assumption_names_the_client_that_keeps_v1():
+    # KIP-890 part 2: a 3.x client keeps protocol v1 even where the brokers offer v2
+    model = semcheck.build_model({"transactional.id": "t"}, client_version="3.9.1", messages=1)
+    [protocol] = [a.text for a in model.assumptions() if a.id == "transaction-protocol"]
+    assert protocol.startswith("transaction protocol v1 (the Java client 3.0.1-3.9 on brokers with "
+                               "transaction.version=2)")

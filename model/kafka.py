@@ -59,6 +59,10 @@ class KafkaModel(ProducerMixin, ConnectionMixin, BrokerMixin, ClusterMixin, Cons
         # librdkafka's idempotent producer: drains before retries and leader changes, acknowledges
         # earlier messages implicitly, bumps its epoch itself, and has fatal errors (kafka_producer.py)
         self.librdkafka_idempotence = self.idempotent and not config.client.is_java
+        # a client error can stop the producer for good: librdkafka's idempotent producer, and the
+        # Java 2.5-2.6 idempotent producer on INVALID_PRODUCER_EPOCH (ProducerFencedException)
+        self.fatal_errors = self.librdkafka_idempotence or (self.idempotent and not config.transactional
+                                                            and config.client.invalid_epoch_fatal)
         # Java clients before 2.1: batches expire in the accumulator, one by one (kafka_producer.py)
         self.accumulator_expiry = config.client.expires_batches_in_accumulator
         # follower-lag: a follower stops fetching, then the leader drops it (kafka_cluster.py)

@@ -350,6 +350,7 @@ class FaultsMixin:
         if self.librdkafka_idempotence:
             nx.drain = 0
             nx.bump_pending = 0
+        if self.fatal_errors:
             nx.fatal = 0  # a new instance (the documented recovery from a fatal error)
         if self.app_aborts:
             nx.app_abort = 0  # the new instance knows nothing of the old one's abort

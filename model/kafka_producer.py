@@ -74,10 +74,12 @@ class ProducerMixin:
             lay.scalar("acked_before", self.sequences + 1)
         if self.librdkafka_idempotence:
             # librdkafka's idempotent producer: after a retriable error nothing is sent until nothing
-            # is in flight (wait_drain); an epoch bump is due once nothing is in flight; a fatal
-            # error stopped the producer (rd_kafka_set_fatal_error)
+            # is in flight (wait_drain); an epoch bump is due once nothing is in flight
             lay.scalar("drain", 2)
             lay.scalar("bump_pending", 2)
+        if self.fatal_errors:
+            # a fatal error stopped the producer (librdkafka: rd_kafka_set_fatal_error; Java 2.5-2.6:
+            # TransactionManager.transitionToFatalError)
             lay.scalar("fatal", 2)
         if self.accumulator_expiry:
             # (Java before 2.1) this producer instance has waited out a request timeout, so every
@@ -121,6 +123,10 @@ class ProducerMixin:
         if self.librdkafka_idempotence:
             acts.append(Action("producer", "bumps its epoch", self._guarded(self._librdkafka_bump),
                                says=self._says_librdkafka_bump))
+        if self.fatal_errors and not self.librdkafka_idempotence:
+            for i in range(self.n_messages):
+                acts.append(Action("producer", "aborts an incomplete batch", self._guarded(self._abort_after_fatal(i)),
+                                   params={"message": i}, says=self._says_abort_after_fatal))
         if self.accumulator_expiry:
             for i in range(self.n_messages):
                 acts.append(Action("producer", "expires a batch in the accumulator",
@@ -296,9 +302,8 @@ class ProducerMixin:
         application was told it failed, and the answer, when it comes, changes nothing the model
         tracks (Sender.completeBatch: ``batch.complete`` / ``completeExceptionally`` return false for
         a batch already done, and ``canRetry`` refuses it; no other batch is left to send)."""
-        # (Java 2.5-2.6: a fatal INVALID_PRODUCER_EPOCH fails batches on the wire the same way)
-        fails_on_wire = self.deadline_may_pass or (self.idempotent and not self.transactional
-                                                   and self.config.client.invalid_epoch_fatal)
+        # (Java 2.5-2.6: after a fatal INVALID_PRODUCER_EPOCH the Sender aborts batches on the wire too)
+        fails_on_wire = self.deadline_may_pass or (self.fatal_errors and not self.librdkafka_idempotence)
         return s.status[m] == FAILED if fails_on_wire else False
 
     def _retry_or_fail(self, s, nx, m, when=True, retriable=True, counted=True):
@@ -379,6 +384,7 @@ class ProducerMixin:
                 # with a sequence)
                 Or(s.app_abort == 0, s.seq[i] != 0) if self.app_aborts else True,
                 self._librdkafka_may_send(s, target) if self.librdkafka_idempotence else True,
+                s.fatal == 0 if self.fatal_errors else True,
             )
             if self.librdkafka_idempotence:
                 nx.drain = 0  # a send needs the drain done (or none pending)
@@ -506,12 +512,12 @@ class ProducerMixin:
 
     # ---- librdkafka's idempotent producer (docs/audits/librdkafka-producer-vs-model.md, 5.1) ---
     def _librdkafka_may_send(self, s, target):
-        """librdkafka sends nothing while a fatal error stopped it or an epoch bump is due; after a
+        """librdkafka sends nothing while an epoch bump is due (nor after a fatal error: ``_send``); after a
         retriable error it waits until nothing is in flight (wait_drain, rdkafka_broker.c:4313-4351);
         and it sends nothing to a new leader while a request is in flight elsewhere (the drain on a
         leader change, rdkafka_broker.c:3505-3516)."""
         elsewhere = Or([And(s.req_msg[c] != 0, s.req_broker[c] != target) for c in range(self.slots)])
-        return And(s.fatal == 0, s.bump_pending == 0, Or(s.drain == 0, self._nothing_in_flight(s)), Not(elsewhere))
+        return And(s.bump_pending == 0, Or(s.drain == 0, self._nothing_in_flight(s)), Not(elsewhere))
 
     def _librdkafka_out_of_order(self, s, nx, c):
         """OUT_OF_ORDER_SEQUENCE_NUMBER, judged by how far the batch's sequence is above the next one
@@ -534,6 +540,22 @@ class ProducerMixin:
         nx.bump_pending = 0
         nx.drain = 0
         return And(s.bump_pending == 1, s.fatal == 0, self._nothing_in_flight(s))
+
+    def _abort_after_fatal(self, m):
+        def effect(s, nx):
+            # Java 2.5-2.6: Sender.runOnce begins with maybeAbortBatches once the transaction manager
+            # has a fatal error (2.5.0:S:300-305), failing every incomplete batch, queued or on the
+            # wire (RecordAccumulator.abortIncompleteBatches).  Answers handled in the poll before it
+            # still count: a step per batch, in any order with them.  A request on the wire stays
+            # there and may still be written.
+            nx.status[m] = FAILED
+            return And(s.fatal == 1, Or(s.status[m] == QUEUED, s.status[m] == INFLIGHT))
+
+        return effect
+
+    def _says_abort_after_fatal(self, action, b, a) -> str:
+        return (f"after the fatal error the Sender aborts {self.text.msg(action.args['message'])} "
+                "(abortIncompleteBatches): the application is told the send failed")
 
     def _nothing_in_flight(self, s):
         """No request of this producer instance is on the wire (orphans are the broker's)."""
@@ -580,10 +602,10 @@ class ProducerMixin:
                 # the transactional client gives the sequence back too (INVALID_PRODUCER_EPOCH and
                 # INVALID_TXN_STATE are not fatal: handleFailedBatch with adjustSequenceNumbers)
                 self._close_sequence_gap(s, nx, c, had_retries)
-            if not self.transactional and self.config.client.invalid_epoch_fatal:
-                # Java 2.5-2.6: ProducerFencedException is fatal; the Sender aborts every incomplete
-                # batch (2.5.0:S:300-305,481-486, RA.abortIncompleteBatches), requests on the wire stay
-                self._fail_unfinished(nx, statuses)
+            if self.fatal_errors:
+                # Java 2.5-2.6: ProducerFencedException is fatal: nothing more is sent, and the next
+                # Sender loop aborts every incomplete batch (_abort_after_fatal)
+                nx.fatal = 1
             elif not self.transactional:
                 self._bump_epoch(s, nx, statuses, had_retries)
             return And(self.connection_head(s, c), s.req_stage[c] == FENCED)

@@ -184,13 +184,14 @@ def test_java_idempotence_before_2_5_is_refused(version, refused):
 
 
 def test_java_2_5_and_2_6_fail_every_batch_on_invalid_producer_epoch():
-    # 2.6.0:Errors:230-232: INVALID_PRODUCER_EPOCH is ProducerFencedException, fatal; the Sender then
-    # aborts every incomplete batch (2.5.0:S:300-305,481-486; RA.abortIncompleteBatches).  From 2.7
-    # (KIP-588) it fails that batch only, and the idempotent producer bumps its epoch (2.7.0:TM:696-708)
+    # 2.6.0:Errors:230-232: INVALID_PRODUCER_EPOCH is ProducerFencedException, fatal: nothing more is sent,
+    # and the next Sender loop aborts every incomplete batch, queued or on the wire (2.5.0:S:300-305,481-486;
+    # RA.abortIncompleteBatches), answers handled before it still counting.  From 2.7 (KIP-588) it fails
+    # that batch only, and the idempotent producer bumps its epoch (2.7.0:TM:696-708)
     from semcheck.model.kafka_codes import FAILED, FENCED, INFLIGHT, QUEUED
     from test_model_steps import step
 
-    for version, other, epoch in (("2.6.0", FAILED, 0), ("2.7.0", QUEUED, 1)):
+    for version, other, epoch in (("2.6.0", QUEUED, 0), ("2.7.0", QUEUED, 1)):
         model = semcheck.build_model({"enable.idempotence": "true"}, client_version=version, broker_version="3.9",
                                      messages=2, max_faults=1, faults=["broker-crash"])
         d = model.layout.decode(model.initial_states()[0])
@@ -199,6 +200,14 @@ def test_java_2_5_and_2_6_fail_every_batch_on_invalid_producer_epoch():
         d["req_msg"][0], d["req_stage"][0], d["req_broker"][0] = 1, FENCED, 0
         after = step(model, model.layout.encode(d), "producer", "receive invalid epoch", {"slot": 0})
         assert after["status"] == [FAILED, other] and after["epoch"] == epoch, version
+        encoded = model.layout.encode(after)
+        if version == "2.6.0":
+            assert after["fatal"] == 1
+            assert step(model, encoded, "producer", "send", {"message": 1, "slot": 0}) is None
+            aborted = step(model, encoded, "producer", "aborts an incomplete batch", {"message": 1})
+            assert aborted["status"] == [FAILED, FAILED]
+        else:
+            assert step(model, encoded, "producer", "send", {"message": 1, "slot": 0}) is not None
 
 
 def test_java_transactions_before_2_1_are_refused_and_the_loop_needs_kip_447():

@@ -61,8 +61,9 @@ def _client(config) -> Assumption:
                 "line is modelled: docs/clients.md)")
     else:
         text = (f"the producer and consumer follow {client.label}: its defaults, configuration rules, retry order "
-                "and counting, in-flight limit per connection, timeouts and offset store, and for the idempotent "
-                "producer its drains, implicit acknowledgements, epoch bumps and fatal errors; the rest of the "
+                "and counting, in-flight limit per connection, timeouts and offset store, for the idempotent and "
+                "transactional producers its drains, implicit acknowledgements, epoch bumps and fatal errors, and "
+                "in transactions its abortable errors and the abort's purge of queued messages; the rest of the "
                 "producer's rules as in the Java client, which librdkafka shares there (docs/clients.md; "
                 "docs/audits/librdkafka-producer-vs-model.md)")
     return Assumption("client", text)
@@ -109,8 +110,8 @@ def _transaction_timeout(model) -> Assumption:
         text = ("transaction.timeout.ms passes only while the producer is held up until a fault ends or once its "
                 "request timeouts add up to it, never in a healthy but slow run or a slow application")
     elif not config.transaction_may_time_out:
-        text = (f"transaction.timeout.ms={config.transaction_timeout_ms} is not below delivery.timeout.ms="
-                f"{config.delivery_timeout_ms}: the batches expire and the application aborts first, so the "
+        text = (f"transaction.timeout.ms={config.transaction_timeout_ms} is not below "
+                f"{config.client.delivery_timeout_key}={config.delivery_timeout_ms}: the batches expire and the application aborts first, so the "
                 "coordinator is taken never to time the transaction out")
     else:
         text = ("transaction.timeout.ms cannot pass at these bounds: no fault here holds the producer up for long, "
@@ -128,7 +129,8 @@ def _transaction_protocol(model) -> Assumption:
         if not config.broker.transaction_version_available:
             where = f"brokers {config.broker.name}"
         elif config.transaction_version >= 2:  # the brokers offer v2, the client does not speak it
-            where = f"the {config.client.label} on brokers with transaction.version={config.transaction_version}"
+            client = f"the {config.client.label}" if config.client.is_java else config.client.label
+            where = f"{client} on brokers with transaction.version={config.transaction_version}"
         else:
             where = f"transaction.version={config.transaction_version}"
         text = (f"transaction protocol v1 ({where}): the epoch stays across transactions unless an error or a "
@@ -140,7 +142,11 @@ def _transaction_protocol(model) -> Assumption:
 def _after_abort(model) -> Assumption:
     config = model.config
     text = ("after a send failed for good the producing application aborts and gives up on its messages (a fenced "
-            "producer is closed); only a restart (producer-crash) re-sends what is not committed")
+            "producer is closed)")
+    if model.librdkafka_transactions:
+        text += ("; after a fatal error librdkafka sends no EndTxn and the application closes the producer, leaving "
+                 "the transaction open until a new instance or the coordinator's timeout aborts it")
+    text += "; only a restart (producer-crash) re-sends what is not committed"
     text += ("; an application that aborts of its own accord (app-abort) sends its messages again in a new transaction"
              if model.app_aborts else "; no application aborts of its own accord (the fault class app-abort)")
     if config.commit == "transactional":

@@ -189,20 +189,16 @@ JAVA_LINES: tuple[ClientLine, ...] = (
                transaction_protocol_v2=True),
 )
 
-# docs/audits/librdkafka-producer-vs-model.md, rules 10 and 11: INVALID_PRODUCER_EPOCH is fatal for its
-# transactional producer, and an abort purges queued messages and moves the sequence numbers back
-_LIBRDKAFKA_TRANSACTIONS = ("its transactional producer's fatal errors and its abort, which purges queued messages and "
-                            "moves sequence numbers back (docs/audits/librdkafka-producer-vs-model.md, rules 10-11), "
-                            "are not modelled yet")
-
+# librdkafka's producer rules are switched on by ``library`` (model/kafka.py: retries in message order,
+# NOT_LEADER_OR_FOLLOWER uncounted, the idempotent and transactional producers' rules 4-11 of
+# docs/audits/librdkafka-producer-vs-model.md)
 LIBRDKAFKA_LINES: tuple[ClientLine, ...] = (
     # CONFIGURATION.md at v2.3.0 .. v2.16.0: request.required.acks -1, enable.idempotence false,
     # message.send.max.retries INT32_MAX, max.in.flight 1000000, message.timeout.ms 300000,
     # socket.timeout.ms 60000, queue.buffering.max.ms 5, isolation.level read_committed
     ClientLine(LIBRDKAFKA, "2.3-2.16", (2, 3, 0), (2, 16, 99), acks=-1, retries=INT32_MAX, idempotence=LIBRDKAFKA,
                idempotence_default=False, delivery_timeout_key="message.timeout.ms", delivery_timeout_ms=300_000,
-               request_timeout_ms=60_000, linger_ms=5, isolation_level="read_committed", max_in_flight=1_000_000,
-               transactions_not_modelled=_LIBRDKAFKA_TRANSACTIONS),
+               request_timeout_ms=60_000, linger_ms=5, isolation_level="read_committed", max_in_flight=1_000_000),
 )
 
 LINES = {JAVA: JAVA_LINES, LIBRDKAFKA: LIBRDKAFKA_LINES}

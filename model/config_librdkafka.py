@@ -145,11 +145,6 @@ def resolve(given: dict, line: ClientLine, notes: list[str]) -> ClientSettings:
                      "can write a record twice")
     if "isolation.level" not in given:
         notes.append("isolation.level=read_committed: librdkafka's default (the Java client's is read_uncommitted)")
-    if transactional and line.transactions_not_modelled:
-        # librdkafka's own rejections above come first; a configuration it accepts but semcheck has
-        # no rules for is refused: never a verdict of the wrong client
-        raise ConfigError(f"the transactional producer of librdkafka {line.name} is not modelled: "
-                          f"{line.transactions_not_modelled}; semcheck checks its plain and idempotent producers")
     deadline_never = v["delivery.timeout.ms"] == 0
     if "delivery.timeout.ms" in given:
         _deadline_note(v, notes)

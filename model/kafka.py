@@ -68,6 +68,11 @@ class KafkaModel(ProducerMixin, ConnectionMixin, BrokerMixin, ClusterMixin, Cons
         # follower-lag: a follower stops fetching, then the leader drops it (kafka_cluster.py)
         self.fetch_stalls = bounds.enabled("follower-lag")
         self.transactional = config.transactional
+        # librdkafka's transactional producer: an abortable error with an epoch bump stops its sends
+        # and purges its queue, the bump comes from the coordinator after the abort, the application's
+        # abort purges queued messages and moves sequence numbers back, and INVALID_PRODUCER_EPOCH is
+        # fatal (docs/audits/librdkafka-producer-vs-model.md, rules 7-11)
+        self.librdkafka_transactions = self.librdkafka_idempotence and self.transactional
         # Control records (transaction markers) share the log with data records: message + 1 for
         # data (1..n), then these two values.
         self.commit_marker, self.abort_marker = n + 1, n + 2
@@ -158,8 +163,9 @@ class KafkaModel(ProducerMixin, ConnectionMixin, BrokerMixin, ClusterMixin, Cons
         faults = bounds.max_faults
         if self.transactional:
             # a transaction timeout moves the coordinator one epoch on, once per producer instance
-            # (and an application's abort, on transaction protocol v2)
-            bumps = restarts or (self.app_aborts and self.protocol_v2)
+            # (and an application's abort, on transaction protocol v2 or, after an expiry or a sequence
+            # gap, with librdkafka)
+            bumps = restarts or (self.app_aborts and (self.protocol_v2 or self.librdkafka_transactions))
             self.pids, self.epochs = 1, (1 + (faults if bumps else 0)) * (2 if self.transaction_timeout else 1)
         elif self.idempotent:
             self.pids, self.epochs = 1 + (faults if restarts else 0), 1 + 2 * faults
@@ -208,7 +214,13 @@ class KafkaModel(ProducerMixin, ConnectionMixin, BrokerMixin, ClusterMixin, Cons
         network, or a min ISR above the replica count (3.6), can hold the producer up (``stalled``).
         Elsewhere the step could never be taken, and leaving it out keeps those models as they were
         (tests/test_delivery_timeout.py checks that against a variant that keeps it)."""
-        return self.can_stall() or self.deadline_waits > 0
+        return self.can_stall() or self.deadline_waits > 0 or self.parks_messages()
+
+    def parks_messages(self) -> bool:
+        """Whether a message can wait in the queue, never to be sent, until message.timeout.ms:
+        librdkafka's transactional producer sends nothing once the application aborts, so a retry
+        that comes back then waits for its deadline (kafka_producer.py, ``_parked``)."""
+        return self.librdkafka_transactions and self.app_aborts
 
     def can_stall(self) -> bool:
         """Whether something can hold the producer up until a fault ends, or for ever

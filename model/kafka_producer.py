@@ -120,7 +120,7 @@ class ProducerMixin:
             for c in range(self.slots):
                 acts.append(Action("producer", "send", self._guarded(self._send(i, c)),
                                    params={"message": i, "slot": c}, says=self._says_send))
-        if self.librdkafka_idempotence:
+        if self.librdkafka_idempotence and not self.transactional:
             acts.append(Action("producer", "bumps its epoch", self._guarded(self._librdkafka_bump),
                                says=self._says_librdkafka_bump))
         if self.fatal_errors and not self.librdkafka_idempotence:
@@ -214,10 +214,14 @@ class ProducerMixin:
                f"the producer waits out one more request timeout ({request_key}={config.request_timeout_ms}), and "
                f"those it has waited add up to {deadline_key}" if t.evaluate(b, lambda s: self._last_request_timeout(s, self.deadline_waits)) else
                "the ISR is below the min ISR, so every acks=all write is refused" if t.evaluate(b, self._refused_for_min_isr)
+               else "librdkafka will not send a message it put back in its queue again (a fatal error, an abort, or an "
+                    "abortable error stopped its sends)"
+               if t.evaluate(b, lambda s: Or(self._parked(s), self._stopped_by_fatal_error(s)))
                else "the leader answers OUT_OF_ORDER_SEQUENCE_NUMBER to an unfinished batch whose sequence is below "
                     "an acknowledged one")
         text = (f"{deadline_key}={config.delivery_timeout_ms} passes while {why}: the producer fails "
-                f"{', '.join(t.msg(m) for m in failed)} (TimeoutException; the application is told the send failed)")
+                f"{', '.join(t.msg(m) for m in failed)} ({'TimeoutException' if config.client.is_java else '_MSG_TIMED_OUT'}; "
+                "the application is told the send failed)")
         if on_wire:
             text += (f"; the request for {', '.join(t.msg(m) for m in on_wire)} stays on its way and may still be "
                      "written (failed but written)")
@@ -244,10 +248,20 @@ class ProducerMixin:
                                        "it without counting a retry) and asks for new metadata"),
                 }[action.name]
         if self.librdkafka_idempotence and a["fatal"] and not b["fatal"]:
-            return (f"{what}: at or below the next sequence librdkafka expects, a fatal error: it fails the "
-                    "batch and every queued message and sends nothing more")
+            why = ("fenced by a newer producer instance" if action.name == "receive invalid epoch"
+                   else "at or below the next sequence librdkafka expects")
+            end = ", and sends no EndTxn: the transaction stays open until the coordinator or a new instance aborts it"
+            return (f"{what}: {why}, a fatal error: it fails the batch and every queued message and sends nothing "
+                    f"more{end if self.transactional else ''}")
+        if self.librdkafka_transactions and a["bump_pending"] and not b["bump_pending"]:
+            return (f"{what}: above the next sequence librdkafka expects (skipped sequence numbers), for the "
+                    "transactional producer an abortable error that needs an epoch bump: it purges the batch and "
+                    "every queued message (the sends fail) and sends nothing more in this transaction")
         if a["status"][m] == FAILED:
             return f"{what}; the application is told the send failed{t.bump(b, a)}"
+        if t.evaluate(a, self._parked):
+            return (f"{what} and puts it back in its queue, but sends nothing more in this transaction: it waits "
+                    "there for message.timeout.ms")
         return f"{what} and will retry it{t.bump(b, a)}"
 
     def _says_connection_failed(self, action, b, a) -> str:
@@ -336,12 +350,17 @@ class ProducerMixin:
                 queue = self._push_front(queue, s.req_msg[c], retried)
             self._write_queue(nx, queue)
         if self.librdkafka_idempotence:
-            # any failed request drains the partition before the next send (rdkafka_request.c:4630-4651);
-            # a message that failed for good leaves a sequence gap: bump once drained (4739-4745)
+            # any failed request drains the partition before the next send (rdkafka_request.c:4630-4651)
             any_failing = Or([And(failing[c], s.req_msg[c] != 0) for c in range(self.slots)])
             nx.drain = If(any_failing, 1, s.drain)
-            gap = Or([And(statuses[m] == FAILED, s.status[m] != FAILED) for m in range(self.n_messages)])
-            nx.bump_pending = If(gap, 1, s.bump_pending)
+            if not self.transactional:
+                # the idempotent producer: a message that failed for good leaves a sequence gap, so
+                # it bumps once drained (4739-4745).  The transactional one reports the failed
+                # delivery and sends on; a gap comes back as OUT_OF_ORDER_SEQUENCE_NUMBER above the
+                # next expected sequence (``_librdkafka_out_of_order``), and commit_transaction()
+                # fails while any delivery failed (txnmgr.c:2376-2386)
+                gap = Or([And(statuses[m] == FAILED, s.status[m] != FAILED) for m in range(self.n_messages)])
+                nx.bump_pending = If(gap, 1, s.bump_pending)
         self.remove_requests(s, nx, failing)
         return statuses
 
@@ -382,7 +401,10 @@ class ProducerMixin:
                 # once the application aborts, only batches already sent are sent again (the
                 # others were aborted: RecordAccumulator.abortUndrainedBatches spares batches
                 # with a sequence)
-                Or(s.app_abort == 0, s.seq[i] != 0) if self.app_aborts else True,
+                # (librdkafka sends nothing once the application aborts: rd_kafka_txn_may_send_msg,
+                # txnmgr.h:52-61; a retry that comes back then waits for message.timeout.ms)
+                (s.app_abort == 0 if self.librdkafka_transactions else Or(s.app_abort == 0, s.seq[i] != 0))
+                if self.app_aborts else True,
                 self._librdkafka_may_send(s, target) if self.librdkafka_idempotence else True,
                 s.fatal == 0 if self.fatal_errors else True,
             )
@@ -527,10 +549,20 @@ class ProducerMixin:
         message fail, nothing more is sent, requests on the wire are still answered."""
         msg_seq = Max([If(self.request_is(s, c, m), s.seq[m] - 1, -1) for m in range(self.n_messages)])
         above = msg_seq > self.last_acked_sequence(s) + 1
-        statuses = self._fail_requests(s, nx, [j == c for j in range(self.slots)], retriable=above, counted=False)
+        if self.transactional:
+            # transactional, above: rd_kafka_idemp_drain_epoch_bump raises an abortable error that
+            # requires an epoch bump (rdkafka_idempotence.c:633-690): the producer sends nothing more
+            # in this transaction and purges every queued message (txnmgr.c:350-404), this one too
+            # (it is re-queued, then purged by the broker thread's purge); the coordinator bumps the
+            # epoch when the application aborts (txnmgr.c:2092-2104)
+            statuses = self._fail_requests(s, nx, [j == c for j in range(self.slots)], retriable=False)
+            self._fail_unfinished(nx, statuses, on_the_wire=False)
+        else:
+            statuses = self._fail_requests(s, nx, [j == c for j in range(self.slots)], retriable=above, counted=False)
+            self._fail_unfinished(nx, statuses, on_the_wire=False, when=Not(above))
+        # (after _fail_requests, whose own bump_pending this decides over)
         nx.bump_pending = If(above, 1, s.bump_pending)
         nx.fatal = If(above, s.fatal, 1)
-        self._fail_unfinished(nx, statuses, on_the_wire=False, when=Not(above))
 
     def _librdkafka_bump(self, s, nx):
         # rd_kafka_idemp_drain_epoch_bump: once no request is in flight, the epoch is bumped locally
@@ -590,8 +622,16 @@ class ProducerMixin:
         def effect(s, nx):
             if self.librdkafka_idempotence:
                 # librdkafka, idempotent: a permanent error; the batch fails, and the partition drains
-                # and bumps its epoch ("message sequence gap", rdkafka_request.c:4739-4745)
-                self._fail_requests(s, nx, [j == c for j in range(self.slots)], retriable=False)
+                # and bumps its epoch ("message sequence gap", rdkafka_request.c:4739-4745).
+                # Transactional: fenced by a newer instance, a fatal error (4674-4694): every queued
+                # message fails, nothing more is sent, and no EndTxn goes out.  A request of the
+                # producer's own transaction that fails the leader's KIP-890 verification meets the
+                # coordinator's newer epoch too (it timed the transaction out), which the leader
+                # answers INVALID_PRODUCER_EPOCH (AddPartitionsToTxnManager: PRODUCER_FENCED)
+                statuses = self._fail_requests(s, nx, [j == c for j in range(self.slots)], retriable=False)
+                if self.transactional:
+                    nx.fatal = 1
+                    self._fail_unfinished(nx, statuses, on_the_wire=False)
                 return And(self.connection_head(s, c), s.req_stage[c] == FENCED)
             # INVALID_PRODUCER_EPOCH: not retriable, the send fails (Sender.completeBatch ->
             # failBatch).  An idempotent producer that still had retries left bumps its epoch
@@ -670,7 +710,17 @@ class ProducerMixin:
         """``stalled``, for a timeout that ``waits`` request timeouts add up to (0: none fit in the
         bounds); the transaction coordinator's timeout uses it with its own count."""
         return Or(self._offline_for_good(s), self._refused_for_min_isr(s), self._stuck_sequence(s),
-                  self._last_request_timeout(s, waits), self._stopped_by_fatal_error(s))
+                  self._last_request_timeout(s, waits), self._stopped_by_fatal_error(s), self._parked(s))
+
+    def _parked(self, s):
+        """librdkafka's transactional producer has a message back in its queue that it will not send
+        again: the application is aborting (nothing is sent in BEGIN_ABORT), or an abortable error
+        with an epoch bump stopped the transaction's sends; the message waits for
+        message.timeout.ms (docs/audits/librdkafka-producer-vs-model.md, 1.10)."""
+        if not self.librdkafka_transactions:
+            return False
+        stopped = Or(s.bump_pending == 1, s.app_abort == 1) if self.app_aborts else s.bump_pending == 1
+        return And(stopped, Or([s.status[m] == QUEUED for m in range(self.n_messages)]))
 
     def _stopped_by_fatal_error(self, s):
         """librdkafka after a fatal error: a message put back in the queue is never sent again and
@@ -755,6 +805,10 @@ class ProducerMixin:
         unfinished = self.unfinished(s)
         self._fail_unfinished(nx, [s.status[m] for m in range(self.n_messages)])
         nx.deadline_passed = 1
+        if self.librdkafka_transactions:
+            # a message timeout leaves a sequence gap: an abortable error that requires an epoch
+            # bump (rdkafka_broker.c:4221-4238 -> rd_kafka_idemp_drain_epoch_bump)
+            nx.bump_pending = 1
         if self.tracks_queue_order:
             for j in range(self.n_messages):
                 nx.queue[j] = 0  # the accumulator is empty: every queued batch failed

@@ -138,6 +138,12 @@ class TransactionsMixin:
         if self.protocol_v2:
             how = (f"with epoch {a['epoch']} (transaction protocol v2: the epoch is bumped at the end of every "
                    "transaction, and sequence numbers start again at 0)")
+        elif self.librdkafka_transactions and a["epoch"] != b["epoch"]:
+            how = (f"with epoch {a['epoch']} (a message timed out or a sequence gap was found, so librdkafka had the "
+                   "coordinator bump the epoch after the abort), and sequence numbers start again at 0")
+        elif self.librdkafka_transactions:
+            how = (f"in the same epoch {a['epoch']} (librdkafka bumps it only after a message timed out or a sequence "
+                   f"gap), its first new message with sequence number {a['next_seq']}")
         else:
             how = (f"in the same epoch {a['epoch']} (transaction protocol v1: no send failed, so nothing bumps "
                    "it), with sequence numbers running on")
@@ -179,7 +185,10 @@ class TransactionsMixin:
         wanted = Or([s.status[m] == FAILED for m in range(self.n_messages)])
         if self.app_aborts:
             wanted = Or(wanted, s.app_abort == 1)
-        return And(s.txn == ONGOING, settled, wanted)
+        # (librdkafka after a fatal error sends no EndTxn: the coordinator's timeout, or the next
+        # instance's init_transactions, ends the transaction; rdkafka.c:893-968)
+        no_fatal = s.fatal == 0 if self.librdkafka_transactions else True
+        return And(s.txn == ONGOING, settled, wanted, no_fatal)
 
     # ---- app-abort: the application aborts and sends again in a new transaction --------------
     # The KafkaProducer javadoc's pattern: abortTransaction() and try again.  Here the application
@@ -202,14 +211,35 @@ class TransactionsMixin:
     # client is left unable to begin a transaction (docs/model.md, "Transactions").
     def application_aborts(self, s, nx):
         nx.app_abort = 1
-        for m in range(self.n_messages):
-            # the batches not yet sent are aborted: their send() fails (TransactionAbortedException)
-            nx.status[m] = If(And(s.status[m] == QUEUED, s.seq[m] == 0), FAILED, s.status[m])
+        if self.librdkafka_transactions:
+            self._librdkafka_purges_for_abort(s, nx)
+        else:
+            for m in range(self.n_messages):
+                # the batches not yet sent are aborted: their send() fails (TransactionAbortedException)
+                nx.status[m] = If(And(s.status[m] == QUEUED, s.seq[m] == 0), FAILED, s.status[m])
         sent = Or([Or(s.status[m] != QUEUED, s.seq[m] != 0) for m in range(self.n_messages)])
         no_failure = [s.status[m] != FAILED for m in range(self.n_messages)]
         # (an abort before anything was sent begins the same transaction again: nothing to see)
         return And(s.txn == ONGOING, s.app_abort == 0, sent, no_failure,
                    s.coordinator_ahead == 0 if self.transaction_timeout else True)
+
+    # librdkafka's abort_transaction() (txnmgr.c:2788-2860, 4c3b017): the state becomes BEGIN_ABORT,
+    # in which nothing is sent (rd_kafka_txn_may_send_msg); every queued message is purged, those
+    # waiting for a retry too (rd_kafka_purge with PURGE_F_ABORT_TXN), and since they will not be
+    # sent the epoch's base message id moves up by their number (rd_kafka_toppar_purge_queues,
+    # rdkafka_partition.c:4863-4879): sequence numbers are message ids less that base, so the next
+    # transaction's first message takes the sequence of the first purged one that had been sent.
+    # Then it waits for the requests in flight: an ack, or a retriable error that puts the message
+    # back in the queue, where it waits for message.timeout.ms (``_parked``), whose expiry requires
+    # an epoch bump (rdkafka_broker.c:4221-4238).  Then EndTxn(abort), and with a bump required
+    # InitProducerId (txnmgr.c:2092-2104): the next transaction runs in epoch + 1 from sequence 0;
+    # otherwise in the same epoch from the moved base (docs/audits/librdkafka-producer-vs-model.md,
+    # 1.10 and A.1, run on librdkafka 2.16.0).
+    def _librdkafka_purges_for_abort(self, s, nx):
+        purged_with_sequence = Count([And(s.status[m] == QUEUED, s.seq[m] != 0) for m in range(self.n_messages)])
+        for m in range(self.n_messages):
+            nx.status[m] = If(s.status[m] == QUEUED, FAILED, s.status[m])
+        nx.next_seq = s.next_seq - purged_with_sequence
 
     def begin_again(self, s, nx):
         """abortTransaction() has returned (the ABORT marker is replicated): the application begins a
@@ -232,6 +262,16 @@ class TransactionsMixin:
             nx.epoch = s.epoch + 1
             nx.next_seq = 0
             self.overflow_unless(nx, s.epoch + 1 < self.epochs)
+        elif self.librdkafka_transactions:
+            # librdkafka: InitProducerId bumped the epoch after the EndTxn if a message timed out or a
+            # sequence gap was found; else the same epoch, sequences running on from the moved base
+            bump = s.bump_pending == 1
+            nx.epoch = If(bump, s.epoch + 1, s.epoch)
+            nx.next_seq = If(bump, 0, s.next_seq)
+            nx.acked_before = If(bump, 0, self.last_acked_sequence(s) + 1)
+            nx.bump_pending = 0
+            nx.drain = 0
+            self.overflow_unless(nx, Or(Not(bump), s.epoch + 1 < self.epochs))
         else:
             nx.acked_before = self.last_acked_sequence(s) + 1
         # The client's requests of the aborted transaction: every batch is done, so what is left is

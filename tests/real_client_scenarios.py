@@ -333,6 +333,57 @@ def transactional_retry_after_rejection() -> ProduceObservation:
                         commit_error_requires_abort=requires_abort)
 
 
+#: Scenario 5c's producer besides ONE_RECORD_PER_REQUEST: a request times out after 1 s (checked once
+#: a second), and the retry waits 5 s, far longer than the abort the test does meanwhile.
+SEQUENCE_REUSE_SETTINGS = {"socket.timeout.ms": 1000, "retry.backoff.ms": 5000, "retry.backoff.max.ms": 5000,
+                           "statistics.interval.ms": 100}
+
+
+def sequence_reuse_after_abort() -> ProduceObservation:
+    """Scenario 5c: the application aborts while m1, appended but unanswered, waits for its retry;
+    the next transaction's first record takes m1's sequence number and is answered as m1's duplicate.
+
+    The mock appends m1 at once and holds its answer (:data:`DUPLICATE_HOLD_MS`); the client times
+    the request out (socket.timeout.ms) and puts m1 back in its queue to wait retry.backoff.ms.  Once
+    librdkafka's statistics count that request timeout (the broker's ``req_timeouts``), the
+    application calls abort_transaction(): librdkafka purges m1 from the queue and, since it will
+    not be sent, moves the epoch's base message id up by one (rd_kafka_toppar_purge_queues,
+    rdkafka_partition.c:4863-4879); no message timed out, so no epoch bump.  The next transaction's
+    m1b then has m1's epoch and sequence number, and the mock answers it as a duplicate without
+    appending it (rdkafka_mock.c:512-523), which librdkafka reports as delivered (DUPSEQ).
+    """
+    topic = unique("seqreuse")
+    timeouts = {"n": 0}
+
+    def on_stats(raw: str) -> None:
+        stats = json.loads(raw)
+        timeouts["n"] = sum(b.get("req_timeouts", 0) for b in stats["brokers"].values())
+
+    with mock.MockCluster() as cluster:
+        cluster.create_topic(topic, leader=LEADER)
+        cluster.start_request_tracking()
+        cluster.broker_push_request_error_rtts(LEADER, mock.PRODUCE, (mock.NO_ERROR, DUPLICATE_HOLD_MS))
+        producer = RecordingProducer(cluster, **SEQUENCE_REUSE_SETTINGS, **{"transactional.id": unique("tx"),
+                                                                           "stats_cb": on_stats})
+        try:
+            producer.client.init_transactions(WAIT_S)
+            producer.client.begin_transaction()
+            producer.send(topic, "m1")
+            def timed_out() -> bool:
+                producer.client.poll(0.05)  # serves the statistics callback
+                return timeouts["n"] >= 1
+
+            wait_until(timed_out, "m1's request to time out")
+            producer.client.abort_transaction(WAIT_S)
+            producer.client.begin_transaction()
+            producer.send(topic, "m1b")
+            producer.flush()
+            producer.client.commit_transaction(WAIT_S)
+        finally:
+            producer.client.close()
+        return _observe(cluster, topic, producer.reports)
+
+
 #: Scenario 4's producer besides ONE_RECORD_PER_REQUEST.
 ACKS0_SETTINGS = {"enable.idempotence": False, "acks": 0, "retries": 5}
 

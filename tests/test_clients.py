@@ -295,16 +295,6 @@ def test_librdkafka_rejects_explicit_conflicts(settings, message):
     assert error_of(settings, client="librdkafka") == f"librdkafka rejects this configuration: {message}"
 
 
-def test_librdkafka_transactional_producer_is_refused_for_now():
-    # docs/audits/librdkafka-producer-vs-model.md, rules 10-11: INVALID_PRODUCER_EPOCH is fatal for its
-    # transactional producer (rdkafka_request.c:4674-4697) and abort_transaction purges queued messages and
-    # moves the sequence base (rdkafka_partition.c:4865-4878): rules semcheck does not have yet.
-    # librdkafka's own rejections still come first.
-    message = error_of({"transactional.id": "t"}, client="librdkafka")
-    assert "is not modelled" in message and "librdkafka-producer-vs-model.md" in message
-    assert rdk({"enable.idempotence": "true", "retries": "2"}).enable_idempotence  # the idempotent one is modelled
-
-
 # ---- verdicts that differ between lines and clients -----------------------------------------
 
 def test_java_2_x_defaults_duplicate_and_reorder():
@@ -479,6 +469,119 @@ def test_librdkafka_out_of_order_at_the_next_sequence_is_fatal():
     d["req_msg"][0], d["req_stage"][0], d["req_broker"][0] = 1, OOS, 0
     after = step(model, model.layout.encode(d), "producer", "receive out of order sequence", {"slot": 0})
     assert after["status"] == [FAILED, FAILED] and after["fatal"] == 1 and after["epoch"] == 0
+
+
+# ---- librdkafka's transactional producer (docs/audits/librdkafka-producer-vs-model.md, 1.10, rules 7-11) ----
+
+def librdkafka_txn_state(model, **fields):
+    """The initial state of ``model`` with ``fields`` set (lists replace whole arrays)."""
+    d = model.layout.decode(model.initial_states()[0])
+    for name, value in fields.items():
+        d[name] = value
+    return d
+
+
+def txn_model(faults, messages=2, **settings):
+    return semcheck.build_model({"transactional.id": "t", **settings}, client="librdkafka", messages=messages,
+                                max_faults=2, faults=faults)
+
+
+def test_librdkafka_abort_moves_the_sequence_base_and_a_committed_message_is_never_written():
+    # rd_kafka_abort_transaction (txnmgr.c:2788-2860) purges every queued message, a retry-waiting one too,
+    # and rd_kafka_toppar_purge_queues (rdkafka_partition.c:4863-4879) moves the epoch's base message id up
+    # by their number; no message timed out, so the epoch stays.  The next transaction's m1 gets the aborted
+    # m1's sequence number, the leader answers it as a duplicate, and the commit acknowledges a message the
+    # log holds only in the aborted transaction.  The Java client (3.9: protocol v1 too) sends its retry
+    # before EndTxn and lets sequences run on: nothing acknowledged is lost at these bounds.
+    bounds = dict(messages=1, max_faults=2, faults=["network", "app-abort"], properties=["no-acked-loss"])
+    r = semcheck.verify({"transactional.id": "t"}, client="librdkafka", **bounds)
+    assert r.verdict("no-acked-loss") == VIOLATED
+    steps = [st.action for st in r["no-acked-loss"].trace.steps]
+    assert any("moves its sequence base up by 1: the next new message takes sequence number 0" in st for st in steps)
+    assert verdicts({"transactional.id": "t"}, client_version="3.9.1", **bounds)["no-acked-loss"] == HOLDS
+
+
+def test_librdkafka_abort_purges_retries_and_sends_nothing_more():
+    from semcheck.model.kafka_codes import ERR, FAILED, INFLIGHT, QUEUED
+    from test_model_steps import step
+
+    model = txn_model(["network", "app-abort"])
+    # m1 (sequence 0) waits for its retry, m2 (sequence 1) is in flight
+    d = librdkafka_txn_state(model, status=[QUEUED, INFLIGHT], seq=[1, 2], next_seq=2)
+    d["req_msg"][0], d["req_broker"][0], d["req_seq"][0] = 2, 0, 1
+    aborting = step(model, model.layout.encode(d), "producer", "aborts its transaction")
+    assert aborting["status"] == [FAILED, INFLIGHT] and aborting["next_seq"] == 1 and aborting["app_abort"] == 1
+    # m2's NOT_ENOUGH_REPLICAS: back in the queue, never sent again (BEGIN_ABORT: txnmgr.h:52-61)
+    aborting["req_stage"][0] = ERR
+    parked = step(model, model.layout.encode(aborting), "producer", "receive error", {"slot": 0})
+    assert parked["status"] == [FAILED, QUEUED]
+    assert step(model, model.layout.encode(parked), "producer", "send", {"message": 1, "slot": 0}) is None
+    # it waits for message.timeout.ms, whose expiry requires an epoch bump (rdkafka_broker.c:4221-4238)
+    expired = step(model, model.layout.encode(parked), "producer", "delivery timeout")
+    assert expired["status"] == [FAILED, FAILED] and expired["bump_pending"] == 1
+
+
+def test_librdkafka_begins_the_next_transaction_in_a_new_epoch_only_after_a_bump():
+    # rd_kafka_txn_endtxn_complete (txnmgr.c:2092-2104): with txn_requires_epoch_bump, InitProducerId
+    # bumps the epoch and sequences start at 0; without, the same epoch from the moved base
+    from semcheck.model.kafka_codes import ABORTED, FAILED
+    from test_model_steps import step
+
+    model = txn_model(["network", "app-abort"])
+    for bump, epoch, next_seq in ((1, 1, 0), (0, 0, 1)):
+        d = librdkafka_txn_state(model, status=[FAILED, FAILED], seq=[1, 2], next_seq=1, txn=ABORTED, app_abort=1,
+                                 bump_pending=bump)
+        again = step(model, model.layout.encode(d), "producer", "begin a new transaction")
+        assert (again["epoch"], again["next_seq"], again["bump_pending"]) == (epoch, next_seq, 0)
+
+
+def test_librdkafka_out_of_order_above_the_next_sequence_fails_the_transaction():
+    # rdkafka_request.c:4200-4246 with rd_kafka_idemp_drain_epoch_bump (rdkafka_idempotence.c:633-690): for
+    # the transactional producer an abortable error that requires a bump; rd_kafka_txn_set_abortable_error0
+    # (txnmgr.c:350-404) stops sends and purges the queue.  No local bump (the idempotent producer's step).
+    from semcheck.model.kafka_codes import FAILED, INFLIGHT, OOS, QUEUED
+    from test_model_steps import step
+
+    model = txn_model(["follower-lag"], **{"replication.factor": "2", "min.insync.replicas": "2"})
+    assert not [a for a in model.actions() if a.name == "bumps its epoch"]
+    # m1 (sequence 0) waits for its retry; m2 (sequence 1) is answered OUT_OF_ORDER_SEQUENCE_NUMBER
+    d = librdkafka_txn_state(model, status=[QUEUED, INFLIGHT], seq=[1, 2], next_seq=2)
+    d["req_msg"][0], d["req_stage"][0], d["req_broker"][0], d["req_seq"][0] = 2, OOS, 0, 1
+    after = step(model, model.layout.encode(d), "producer", "receive out of order sequence", {"slot": 0})
+    assert after["status"] == [FAILED, FAILED] and after["bump_pending"] == 1 and after["fatal"] == 0
+    assert after["epoch"] == 0
+    # the application aborts (EndTxn); it cannot commit
+    assert step(model, model.layout.encode(after), "producer", "commit transaction") is None
+    assert step(model, model.layout.encode(after), "producer", "abort transaction") is not None
+
+
+def test_librdkafka_fenced_transactional_producer_is_fatal_and_sends_no_end_txn():
+    # rdkafka_request.c:4674-4694: INVALID_PRODUCER_EPOCH is fatal (__FENCED) for the transactional
+    # producer; after a fatal error no EndTxn is sent (rdkafka.c:893-968)
+    from semcheck.model.kafka_codes import FAILED, FENCED, INFLIGHT, QUEUED
+    from test_model_steps import step
+
+    model = txn_model(["network"])
+    d = librdkafka_txn_state(model, status=[INFLIGHT, QUEUED], seq=[1, 0], next_seq=1)
+    d["req_msg"][0], d["req_stage"][0], d["req_broker"][0] = 1, FENCED, 0
+    after = step(model, model.layout.encode(d), "producer", "receive invalid epoch", {"slot": 0})
+    assert after["status"] == [FAILED, FAILED] and after["fatal"] == 1
+    assert step(model, model.layout.encode(after), "producer", "abort transaction") is None
+
+
+def test_librdkafka_transactional_message_out_of_retries_does_not_stop_the_transaction():
+    # a message out of retries is reported failed (rd_kafka_retry_msgq keeps it, rdkafka_partition.c:963-1030)
+    # with no abortable error and no bump: the others are still sent; commit_transaction() then fails
+    # (txn_dr_fails, txnmgr.c:2376-2386).  The idempotent producer bumps once drained instead.
+    from semcheck.model.kafka_codes import ERR, FAILED, INFLIGHT, QUEUED
+    from test_model_steps import step
+
+    model = txn_model(["network"], retries="1")
+    d = librdkafka_txn_state(model, status=[INFLIGHT, QUEUED], seq=[1, 0], next_seq=1, tries=[1, 0])
+    d["req_msg"][0], d["req_stage"][0], d["req_broker"][0] = 1, ERR, 0
+    after = step(model, model.layout.encode(d), "producer", "receive error", {"slot": 0})
+    assert after["status"] == [FAILED, QUEUED] and after["bump_pending"] == 0
+    assert step(model, model.layout.encode(after), "producer", "send", {"message": 1, "slot": 0}) is not None
 
 
 def test_the_transaction_protocol_assumption_names_the_client_that_keeps_v1():

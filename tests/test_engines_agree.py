@@ -90,6 +90,9 @@ ONE_FAULT = [
     ({"enable.idempotence": "true", "replication.factor": "2"}, dict(client="librdkafka", faults=NET, **ONE)),
     (EARLIEST, dict(client="librdkafka", faults=["consumer-crash"], **ONE)),
     ({"replication.factor": "1"}, dict(client_version="2.0.1", broker_version="3.9", faults=NET, **ONE)),
+    # librdkafka's transactional producer: a lost request, and the application's abort (purge, parked retries)
+    ({**TXN, **COMMITTED, **RF1}, dict(client="librdkafka", faults=NET, **ONE)),
+    ({**TXN, **COMMITTED, **RF1}, dict(client="librdkafka", faults=["app-abort"], **ONE)),
 ]
 
 def _id(row):
@@ -146,6 +149,9 @@ HEAVY = {
     # 8-23 s each (issue 11); tests/test_clients.py checks these clients with the explicit engine
     "client=librdkafka,messages=1,max_faults=1,faults=network",
     "auto.offset.reset=earliest,client=librdkafka,messages=1,max_faults=1,faults=consumer-crash",
+    # 14 s and 65 s; tests/test_clients.py checks librdkafka's transactional producer with the explicit engine
+    "transactional.id=app-1,isolation.level=read_committed,replication.factor=1,client=librdkafka,messages=1,max_faults=1,faults=network",
+    "transactional.id=app-1,isolation.level=read_committed,replication.factor=1,client=librdkafka,messages=1,max_faults=1,faults=app-abort",
 }
 FAST = [row for row in ONE_FAULT if _id(row) not in HEAVY]
 

@@ -66,12 +66,16 @@ MATRIX += [(CTP, {"commit": "transactional", "after_abort": pattern, "faults": [
 # an application that aborts and sends again, on transaction protocol v1 (3.9) and v2 (4.1)
 APP_ABORT = {"transactional.id": "t", "isolation.level": "read_committed", "retries": "1"}
 MATRIX += [(APP_ABORT, {"broker_version": line, "faults": ["network", "app-abort"]}) for line in ("3.9", "4.1")]
-# the clients (docs/clients.md): librdkafka's plain and idempotent producers, its auto-commit, Java before 2.1
+# the clients (docs/clients.md): librdkafka's plain, idempotent and transactional producers, its auto-commit,
+# Java before 2.1
 RDK = {"client": "librdkafka"}
 MATRIX += [({}, {**RDK, "faults": ["network", "broker-crash"]}),
            ({"max.in.flight": "1"}, {**RDK, "faults": ["power-loss", "network"]}),
            ({"enable.idempotence": "true", **ELR}, {**RDK, "faults": ["follower-lag", "broker-crash"]}),
            (EARLIEST, {**RDK, "faults": ["network", "consumer-crash"]}),
+           # its transactional producer: the abort's purge and sequence base, its abortable errors
+           ({"transactional.id": "t", "retries": "1"}, {**RDK, "faults": ["network", "app-abort"]}),
+           ({"transactional.id": "t", **ELR}, {**RDK, "faults": ["follower-lag", "broker-crash"]}),
            ({"acks": "all", "retries": "3", "max.in.flight.requests.per.connection": "2"},
             {"client_version": "2.0.1", "broker_version": "3.9", "faults": ["network", "broker-crash"]})]
 

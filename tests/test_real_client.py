@@ -176,6 +176,9 @@ def test_transactional_producer_writes_a_late_acked_record_once():
     assert obs.reports == [Delivery("m1", None)]
     assert len(obs.produce_requests_ms) == 2  # sent twice, written once
     assert obs.faults_left == 0
+    # semcheck: the same producer, one network fault: no duplicate
+    verdict, _ = semcheck_says({"transactional.id": "t"}, "no-duplicate", faults=["network"], messages=1)
+    assert verdict == HOLDS
 
 
 def test_transactional_producer_aborts_rather_than_reorders():
@@ -196,6 +199,37 @@ def test_transactional_producer_aborts_rather_than_reorders():
                            Delivery("m1", None), Delivery("m2", None)]
     assert obs.log == ["w0", "m1", "m2"]
     assert obs.faults_left == 0
+    # semcheck, the same producer and scenario 2's fault: the transaction may fail, but nothing is
+    # written out of order or twice (semcheck's application gives up after the abort rather than
+    # sending again: assumption after-abort)
+    settings = {"transactional.id": "t", "min.insync.replicas": "2", "replication.factor": "2"}
+    for prop in ("in-order", "no-duplicate"):
+        verdict, _ = semcheck_says(settings, prop, faults=["follower-lag"], messages=2)
+        assert verdict == HOLDS, prop
+    # (the purge after OUT_OF_ORDER_SEQUENCE_NUMBER is pinned step by step in tests/test_clients.py)
+
+
+def test_transactional_abort_reuses_a_sequence_and_a_committed_record_is_never_written():
+    """Scenario 5c: m1 is appended but its answer is lost; the application aborts while m1 waits for
+    its retry; librdkafka purges m1 and moves its sequence base back, so the next transaction's m1b
+    gets m1's sequence number, is answered as a duplicate, and is committed without ever being
+    written (docs/audits/librdkafka-producer-vs-model.md, 1.10 and A.1).
+
+    The mock is read with read_uncommitted only: its read_committed does not hide the aborted m1
+    (audit, 3), where a Kafka broker would.  The log holds m1 of the aborted transaction and no m1b,
+    although m1b was reported delivered and its transaction committed.
+    """
+    obs = scenarios.sequence_reuse_after_abort()
+    assert obs.reports == [Delivery("m1", "_PURGE_QUEUE"), Delivery("m1b", None)]
+    assert obs.log == ["m1"]
+    assert len(obs.produce_requests_ms) == 2  # m1 once, m1b once
+    assert obs.faults_left == 0
+    # semcheck: a network fault and the application's abort: an acknowledged message is not in the log
+    verdict, steps = semcheck_says({"transactional.id": "t"}, "no-acked-loss", faults=["network", "app-abort"],
+                                   messages=1, max_faults=2)
+    assert verdict == VIOLATED
+    assert any("moves its sequence base up by 1" in st for st in steps)
+    assert any("a duplicate of one of the producer's last five batches" in st for st in steps)
 
 
 # --- consumer -----------------------------------------------------------------------------------

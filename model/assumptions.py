@@ -149,6 +149,11 @@ def _after_abort(model) -> Assumption:
     text += "; only a restart (producer-crash) re-sends what is not committed"
     text += ("; an application that aborts of its own accord (app-abort) sends its messages again in a new transaction"
              if model.app_aborts else "; no application aborts of its own accord (the fault class app-abort)")
+    if model.parks_messages():
+        text += ("; with librdkafka its abort_transaction() may time out while a retried message waits for "
+                 "message.timeout.ms and be called again, which purges that message too (an application that calls "
+                 "it with no timeout never does: a counterexample through \"calls abortTransaction() again\" does not "
+                 "apply to it)")
     if config.commit == "transactional":
         how = ("seeks back to the aborted records" if config.after_abort == "seek-back"
                else "keeps its position and skips the aborted records")

@@ -26,7 +26,7 @@ REQUIRES = {
     "kafka_connection": ("add_orphans", "next_on_connection", "remove_orphans", "remove_requests", "request_fields"),
     "kafka_producer": ("connection_closed", "current_metadata", "forget_leader"),
     "kafka_transactions": ("abort_consumer_transaction", "application_aborts", "coordinator_epoch", "second_zombie",
-                           "zombie_restart"),
+                           "says_librdkafka_purge", "zombie_restart"),
 }
 
 
@@ -107,25 +107,11 @@ class FaultsMixin:
         text = ("the producing application aborts its transaction of its own accord (abortTransaction(); say its "
                 "own work failed) and will send its messages again in a new transaction")
         if self.librdkafka_transactions:
-            return text + self._says_librdkafka_purge(b, a, dropped)
+            return text + self.says_librdkafka_purge(b, a, dropped)
         if dropped:
             text += f"; the batches not yet sent ({', '.join(dropped)}) are dropped"
         if waiting:
             text += f"; the client first finishes the batches it has sent ({', '.join(waiting)})"
-        return text
-
-    def _says_librdkafka_purge(self, b, a, purged: list[str]) -> str:
-        text = ""
-        if purged:
-            text += f"; librdkafka purges every queued message ({', '.join(purged)}: the send failed, _PURGE_QUEUE)"
-            moved = b["next_seq"] - a["next_seq"]
-            if moved:
-                text += (f" and, as {'they' if moved > 1 else 'it'} will not be sent, moves its sequence base up by "
-                         f"{moved}: the next new message takes sequence number {a['next_seq']}")
-        in_flight = [self.text.msg(m) for m in range(self.n_messages) if b["status"][m] == INFLIGHT]
-        if in_flight:
-            text += (f"; it sends nothing more and waits for the answers to {', '.join(in_flight)} (a retriable error "
-                     "leaves the message in the queue until message.timeout.ms)")
         return text
 
     def _says_output_failure(self, action, b, a) -> str:

@@ -37,8 +37,8 @@ REQUIRES = {
     "kafka_broker": ("enough_isr", "producer_state"),
     "kafka_cluster": ("can_elect", "fencing_pending", "leader_up", "note_stall_timeouts", "waits_on_stalled_follower"),
     "kafka_connection": ("connection_head", "on_connection", "remove_request", "remove_requests", "request_is"),
-    "kafka_transactions": ("abort_transaction", "batches_may_expire", "begin_again", "commit_transaction",
-                           "says_begin_again", "transaction_open_for_producer"),
+    "kafka_transactions": ("abort_again", "abort_transaction", "batches_may_expire", "begin_again", "commit_transaction",
+                           "says_abort_again", "says_begin_again", "transaction_open_for_producer"),
 }
 
 
@@ -176,6 +176,9 @@ class ProducerMixin:
             if self.app_aborts:
                 acts.append(Action("producer", "begin a new transaction", self._guarded(self.begin_again),
                                    says=self.says_begin_again))
+            if self.parks_messages():
+                acts.append(Action("producer", "calls abortTransaction() again", self._guarded(self.abort_again),
+                                   says=self.says_abort_again))
         return acts
 
     # ---- what a trace says for each step (Action.says; pieces of text in kafka_text.py) --------

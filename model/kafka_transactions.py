@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from .api import Action
 from .dsl import And, Count, If, Not, Or
-from .kafka_codes import ABORTED, ABORTING, ACKED, C_UP, COMMITTED, COMMITTING, FAILED, ONGOING, QUEUED, REQ, TXN_NAMES
+from .kafka_codes import (ABORTED, ABORTING, ACKED, C_UP, COMMITTED, COMMITTING, FAILED, INFLIGHT, ONGOING, QUEUED, REQ,
+                          TXN_NAMES)
 
 # The rules this actor uses from the others (their public methods).  kafka.py's shared sizes,
 # merged(), text and overflow_unless() need no entry; tests/test_architecture.py checks this
@@ -240,6 +241,38 @@ class TransactionsMixin:
         for m in range(self.n_messages):
             nx.status[m] = If(s.status[m] == QUEUED, FAILED, s.status[m])
         nx.next_seq = s.next_seq - purged_with_sequence
+
+    def abort_again(self, s, nx):
+        """librdkafka: abort_transaction() returned a retriable timeout (its flush waits for a parked
+        message until message.timeout.ms, longer than the application's own timeout) and the
+        application calls it again, as the API asks ("the application will need to call this API
+        again to resume").  Each call purges the queue with PURGE_F_ABORT_TXN first
+        (txnmgr.c:2819-2820), so the parked messages are purged, their sequences given back, and no
+        expiry requires a bump.  An application that calls it with no timeout never does this."""
+        self._librdkafka_purges_for_abort(s, nx)
+        parked = Or([s.status[m] == QUEUED for m in range(self.n_messages)])
+        return And(s.txn == ONGOING, s.app_abort == 1, parked, s.fatal == 0)
+
+    def says_abort_again(self, action, b, a) -> str:
+        purged = [self.text.msg(m) for m in range(self.n_messages) if a["status"][m] != b["status"][m]]
+        return ("abortTransaction() returns a timeout (the application's own timeout is shorter than "
+                "message.timeout.ms) and the application calls it again, as librdkafka asks"
+                + self.says_librdkafka_purge(b, a, purged))
+
+    def says_librdkafka_purge(self, b, a, purged: list[str]) -> str:
+        """What librdkafka's purge for an abort did (the step's own text comes first)."""
+        text = ""
+        if purged:
+            text += f"; librdkafka purges every queued message ({', '.join(purged)}: the send failed, _PURGE_QUEUE)"
+            moved = b["next_seq"] - a["next_seq"]
+            if moved:
+                text += (f" and, as {'they' if moved > 1 else 'it'} will not be sent, moves its sequence base up by "
+                         f"{moved}: the next new message takes sequence number {a['next_seq']}")
+        in_flight = [self.text.msg(m) for m in range(self.n_messages) if b["status"][m] == INFLIGHT]
+        if in_flight:
+            text += (f"; it sends nothing more and waits for the answers to {', '.join(in_flight)} (a retriable error "
+                     "leaves the message in the queue until message.timeout.ms)")
+        return text
 
     def begin_again(self, s, nx):
         """abortTransaction() has returned (the ABORT marker is replicated): the application begins a

@@ -521,6 +521,21 @@ def test_librdkafka_abort_purges_retries_and_sends_nothing_more():
     assert expired["status"] == [FAILED, FAILED] and expired["bump_pending"] == 1
 
 
+def test_librdkafka_abort_called_again_purges_a_parked_retry_without_a_bump():
+    # rd_kafka_abort_transaction purges the queue at every call (txnmgr.c:2819-2820); a call that timed out
+    # waiting for a parked message (a retriable error, txnmgr.c:2824-2845) is called again by the application,
+    # and the parked message is purged and its sequence given back, with no expiry to require a bump
+    from semcheck.model.kafka_codes import FAILED, QUEUED
+    from test_model_steps import step
+
+    model = txn_model(["network", "app-abort"])
+    d = librdkafka_txn_state(model, status=[FAILED, QUEUED], seq=[1, 2], next_seq=1, app_abort=1)
+    again = step(model, model.layout.encode(d), "producer", "calls abortTransaction() again")
+    assert again["status"] == [FAILED, FAILED] and again["next_seq"] == 0 and again["bump_pending"] == 0
+    [after_abort] = [a.text for a in model.assumptions() if a.id == "after-abort"]
+    assert "calls abortTransaction() again" in after_abort
+
+
 def test_librdkafka_begins_the_next_transaction_in_a_new_epoch_only_after_a_bump():
     # rd_kafka_txn_endtxn_complete (txnmgr.c:2092-2104): with txn_requires_epoch_bump, InitProducerId
     # bumps the epoch and sequences start at 0; without, the same epoch from the moved base

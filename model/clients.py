@@ -84,6 +84,13 @@ class ClientLine:
         return self.is_java and self.delivery_timeout_key is None
 
     @property
+    def expiry_check_ms(self) -> int:
+        """How late after its deadline a message's expiry can come: librdkafka scans its queues for
+        timed-out messages once a second (rd_kafka_broker_producer_serve, rdkafka_broker.c:4548); the
+        Java Sender checks in every loop."""
+        return 0 if self.is_java else 1000
+
+    @property
     def refused_by_brokers_4(self) -> bool:
         """KIP-896 (4.0) removed the request versions clients before 2.1 use."""
         return self.is_java and self.first < (2, 1, 0)

@@ -98,6 +98,17 @@ class ConnectionMixin:
         order, and NetworkClient matches each to the oldest request (InFlightRequests.completeNext)."""
         return And(s.req_msg[c] != 0, [s.req_broker[j] != s.req_broker[c] for j in range(c)])
 
+    def unsent(self, s, c):
+        """Slot ``c`` holds a request librdkafka has built but not sent: it builds one request more
+        than a connection may have in flight, which waits in the connection's output queue until an
+        answer the client receives frees a place (rdkafka_broker.c:2779, 4127-4131, 4192).  The
+        Java client builds a request only when it may send it (and with acks=0 nothing waits for
+        an answer), so there every request is sent."""
+        if self.config.client.is_java or self.acks == 0:
+            return False
+        ahead = Count([And(s.req_msg[j] != 0, s.req_broker[j] == s.req_broker[c]) for j in range(c)])
+        return And(s.req_msg[c] != 0, ahead >= self.config.max_in_flight)
+
     # ---- reading a request -------------------------------------------------------------------
     def next_on_connection(self, s, c):
         """Slot ``c`` holds the next request its broker reads from the connection, and that broker
@@ -110,6 +121,7 @@ class ConnectionMixin:
             s.alive[s.req_broker[c]] == 1,
             [Or(s.req_broker[j] != s.req_broker[c], And(s.req_stage[j] != REQ, s.req_stage[j] < WAIT))
              for j in range(c)],
+            Not(self.unsent(s, c)),
         )
 
     # ---- requests whose connection broke after the broker read them ----------------------------

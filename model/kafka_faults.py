@@ -107,7 +107,7 @@ class FaultsMixin:
         text = ("the producing application aborts its transaction of its own accord (abortTransaction(); say its "
                 "own work failed) and will send its messages again in a new transaction")
         if self.librdkafka_transactions:
-            return text + self.says_librdkafka_purge(b, a, dropped)
+            return text + self.says_librdkafka_purge(b, a)
         if dropped:
             text += f"; the batches not yet sent ({', '.join(dropped)}) are dropped"
         if waiting:

@@ -36,7 +36,8 @@ from .kafka_codes import (ACKED, CLOSED, COMMITTED, ERR, FAILED, FENCED, INFLIGH
 REQUIRES = {
     "kafka_broker": ("enough_isr", "producer_state"),
     "kafka_cluster": ("can_elect", "fencing_pending", "leader_up", "note_stall_timeouts", "waits_on_stalled_follower"),
-    "kafka_connection": ("connection_head", "on_connection", "remove_request", "remove_requests", "request_is"),
+    "kafka_connection": ("connection_head", "on_connection", "remove_request", "remove_requests", "request_is",
+                         "unsent"),
     "kafka_transactions": ("abort_again", "abort_transaction", "batches_may_expire", "begin_again", "commit_transaction",
                            "says_abort_again", "says_begin_again", "transaction_open_for_producer"),
 }
@@ -330,11 +331,16 @@ class ProducerMixin:
         if self.acks == 0:
             return s.status[m]  # acks=0 sends already counted as successful; nothing is retried
         when = And(when, Not(self._expired(s, m)))
-        can = And(retriable, self._can_retry(s, m) if counted else True)
+        if counted is True or counted is False:
+            can = And(retriable, self._can_retry(s, m) if counted else True)
+            spends = can if counted else False
+        else:  # counted depends on the state (librdkafka: was the request sent?)
+            can = And(retriable, Or(Not(counted), self._can_retry(s, m)))
+            spends = And(can, counted)
         status = If(when, If(can, QUEUED, FAILED), s.status[m])
         nx.status[m] = status
-        if not self.unlimited_retries and counted:
-            nx.tries[m] = If(And(when, can), s.tries[m] + 1, s.tries[m])
+        if not self.unlimited_retries and spends is not False:
+            nx.tries[m] = If(And(when, spends), s.tries[m] + 1, s.tries[m])
         return status
 
     def _fail_requests(self, s, nx, failing: list, retriable=True, counted=True) -> list:
@@ -344,7 +350,13 @@ class ProducerMixin:
         statuses = []
         for m in range(self.n_messages):
             fails = Or([And(failing[c], self.request_is(s, c, m)) for c in range(self.slots)])
-            statuses.append(self._retry_or_fail(s, nx, m, fails, retriable, counted))
+            counts = counted
+            if counted is True and not self.config.client.is_java:
+                # librdkafka retries a request it never sent without counting a retry
+                # (rdkafka_request.c:4620-4621, rd_kafka_buf_was_sent)
+                counts = Not(Or([And(failing[c], self.request_is(s, c, m), self.unsent(s, c))
+                                 for c in range(self.slots)]))
+            statuses.append(self._retry_or_fail(s, nx, m, fails, retriable, counts))
         if self.tracks_queue_order and self.acks != 0:
             queue = [s.queue[j] for j in range(self.n_messages)]
             for c in range(self.slots):
@@ -558,7 +570,9 @@ class ProducerMixin:
             # in this transaction and purges every queued message (txnmgr.c:350-404), this one too
             # (it is re-queued, then purged by the broker thread's purge); the coordinator bumps the
             # epoch when the application aborts (txnmgr.c:2092-2104)
-            statuses = self._fail_requests(s, nx, [j == c for j in range(self.slots)], retriable=False)
+            # (the purge also fails the requests built but not sent: rdkafka_broker.c:6233-6238)
+            statuses = self._fail_requests(s, nx, [Or(j == c, self.unsent(s, j)) for j in range(self.slots)],
+                                           retriable=False)
             self._fail_unfinished(nx, statuses, on_the_wire=False)
         else:
             statuses = self._fail_requests(s, nx, [j == c for j in range(self.slots)], retriable=above, counted=False)

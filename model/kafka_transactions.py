@@ -22,7 +22,7 @@ REQUIRES = {
     "kafka_broker": ("enough_isr", "producer_state", "says_log_full"),
     "kafka_cluster": ("append_record", "high_watermark", "is_data", "is_marker", "leader_len", "leader_up"),
     "kafka_producer": ("held_up", "last_acked_sequence", "unfinished"),
-    "kafka_connection": ("add_orphans", "request_fields"),
+    "kafka_connection": ("add_orphans", "remove_requests", "request_fields", "request_is", "unsent"),
     "kafka_consumer": ("output",),
     "kafka_faults": ("producer_crash",),
 }
@@ -236,10 +236,17 @@ class TransactionsMixin:
     # InitProducerId (txnmgr.c:2092-2104): the next transaction runs in epoch + 1 from sequence 0;
     # otherwise in the same epoch from the moved base (docs/audits/librdkafka-producer-vs-model.md,
     # 1.10 and A.1, run on librdkafka 2.16.0).
+    # Each broker thread purges first the requests built but not yet sent (with max.in.flight below
+    # the number of requests outstanding: kafka_connection.py, ``unsent``); they fail with
+    # __PURGE_QUEUE (rdkafka_broker.c:6233-6238), but only the partition queue's purge moves the
+    # base, so their sequence numbers stay used (docs/audits/librdkafka-producer-vs-model.md, 5.7).
     def _librdkafka_purges_for_abort(self, s, nx):
         purged_with_sequence = Count([And(s.status[m] == QUEUED, s.seq[m] != 0) for m in range(self.n_messages)])
+        unsent = [self.unsent(s, c) for c in range(self.slots)]
         for m in range(self.n_messages):
-            nx.status[m] = If(s.status[m] == QUEUED, FAILED, s.status[m])
+            not_sent = Or([And(unsent[c], self.request_is(s, c, m)) for c in range(self.slots)])
+            nx.status[m] = If(Or(s.status[m] == QUEUED, not_sent), FAILED, s.status[m])
+        self.remove_requests(s, nx, unsent)
         nx.next_seq = s.next_seq - purged_with_sequence
 
     def abort_again(self, s, nx):
@@ -254,21 +261,26 @@ class TransactionsMixin:
         return And(s.txn == ONGOING, s.app_abort == 1, parked, s.fatal == 0)
 
     def says_abort_again(self, action, b, a) -> str:
-        purged = [self.text.msg(m) for m in range(self.n_messages) if a["status"][m] != b["status"][m]]
         return ("abortTransaction() returns a timeout (the application's own timeout is shorter than "
                 "message.timeout.ms) and the application calls it again, as librdkafka asks"
-                + self.says_librdkafka_purge(b, a, purged))
+                + self.says_librdkafka_purge(b, a))
 
-    def says_librdkafka_purge(self, b, a, purged: list[str]) -> str:
+    def says_librdkafka_purge(self, b, a) -> str:
         """What librdkafka's purge for an abort did (the step's own text comes first)."""
+        t, n = self.text, range(self.n_messages)
+        queued = [t.msg(m) for m in n if b["status"][m] == QUEUED and a["status"][m] == FAILED]
+        unsent = [t.msg(m) for m in n if b["status"][m] == INFLIGHT and a["status"][m] == FAILED]
         text = ""
-        if purged:
-            text += f"; librdkafka purges every queued message ({', '.join(purged)}: the send failed, _PURGE_QUEUE)"
+        if queued:
+            text += f"; librdkafka purges every queued message ({', '.join(queued)}: the send failed, _PURGE_QUEUE)"
             moved = b["next_seq"] - a["next_seq"]
             if moved:
                 text += (f" and, as {'they' if moved > 1 else 'it'} will not be sent, moves its sequence base up by "
                          f"{moved}: the next new message takes sequence number {a['next_seq']}")
-        in_flight = [self.text.msg(m) for m in range(self.n_messages) if b["status"][m] == INFLIGHT]
+        if unsent:
+            text += (f"; librdkafka purges the request built but not yet sent ({', '.join(unsent)}: the send failed, "
+                     "_PURGE_QUEUE), whose sequence number stays used")
+        in_flight = [t.msg(m) for m in n if a["status"][m] == INFLIGHT]
         if in_flight:
             text += (f"; it sends nothing more and waits for the answers to {', '.join(in_flight)} (a retriable error "
                      "leaves the message in the queue until message.timeout.ms)")

@@ -384,6 +384,68 @@ def sequence_reuse_after_abort() -> ProduceObservation:
         return _observe(cluster, topic, producer.reports)
 
 
+def _broker_stats(producer: RecordingProducer, latest: dict):
+    """Serve ``producer``'s callbacks once and return the leader's broker statistics from the last
+    statistics event (``statistics.interval.ms``), or {} before the first."""
+    producer.client.poll(0.05)
+    for broker in latest.get("brokers", {}).values():
+        if broker.get("nodeid") == LEADER:
+            return broker
+    return {}
+
+
+def unsent_request_purged_by_abort() -> ProduceObservation:
+    """Scenario 5d: with max.in.flight=1, m2's request is built behind m1's and waits in the
+    connection's output queue; the application aborts; the purge fails m2 (``_PURGE_QUEUE``) but
+    gives its sequence number back only for messages in the partition queue, so the next
+    transaction's m1b is one sequence too high: OUT_OF_ORDER_SEQUENCE_NUMBER, "skipped sequence
+    numbers", and the transaction fails (rdkafka_broker.c:6233-6238, rdkafka_partition.c:4862-4870,
+    rdkafka_request.c:4200-4246).
+
+    A committed transaction with w0 goes first, so that the mock, like a broker with the producer's
+    state, expects the next sequence.  The mock appends m1 and holds its answer :data:`HOLD_MS`;
+    the test waits until librdkafka's statistics show a request waiting in the leader's output
+    queue (``outbuf_cnt``: m2's, built but not sent), then aborts.
+    """
+    topic = unique("unsent")
+    latest: dict = {}
+    with mock.MockCluster() as cluster:
+        cluster.create_topic(topic, leader=LEADER)
+        producer = RecordingProducer(cluster, **{"transactional.id": unique("tx"),
+                                                 "max.in.flight.requests.per.connection": 1,
+                                                 "statistics.interval.ms": 100,
+                                                 "stats_cb": lambda raw: latest.update(json.loads(raw))})
+        commit_error, requires_abort = None, False
+        try:
+            producer.client.init_transactions(WAIT_S)
+            producer.client.begin_transaction()
+            producer.send(topic, "w0")
+            producer.flush()
+            producer.client.commit_transaction(WAIT_S)
+
+            cluster.start_request_tracking()
+            cluster.broker_push_request_error_rtts(LEADER, mock.PRODUCE, (mock.NO_ERROR, HOLD_MS))
+            producer.client.begin_transaction()
+            producer.send(topic, "m1")
+            wait_until(lambda: cluster.requests(mock.PRODUCE), "m1's ProduceRequest at the mock")
+            producer.send(topic, "m2")
+            wait_until(lambda: _broker_stats(producer, latest).get("outbuf_cnt", 0) >= 1,
+                       "m2's request built and waiting in the output queue")
+            producer.client.abort_transaction(WAIT_S)
+            producer.client.begin_transaction()
+            producer.send(topic, "m1b")
+            producer.flush()
+            try:
+                producer.client.commit_transaction(WAIT_S)
+            except KafkaException as exc:
+                err = exc.args[0]
+                commit_error, requires_abort = err.name(), err.txn_requires_abort()
+        finally:
+            producer.client.close()
+        return _observe(cluster, topic, producer.reports, commit_error=commit_error,
+                        commit_error_requires_abort=requires_abort)
+
+
 #: Scenario 4's producer besides ONE_RECORD_PER_REQUEST.
 ACKS0_SETTINGS = {"enable.idempotence": False, "acks": 0, "retries": 5}
 

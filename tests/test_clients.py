@@ -423,6 +423,25 @@ def test_librdkafka_a_broken_connection_with_five_in_flight_keeps_order_with_ack
     assert verdicts({"acks": "1"}, **bounds)["in-order"] == VIOLATED
 
 
+def test_librdkafka_request_built_but_not_sent_waits_and_is_retried_uncounted():
+    # with max.in.flight=1 librdkafka builds m2's request behind m1's; it leaves the output queue only once
+    # m1's answer has come in (rdkafka_broker.c:2779), and when the connection closes it is retried without
+    # counting a retry, as it was never sent (rdkafka_request.c:4620-4621, rd_kafka_buf_was_sent)
+    from semcheck.model.kafka_codes import INFLIGHT, LOST, OK, QUEUED, REQ
+    from test_model_steps import step
+
+    model = semcheck.build_model({"max.in.flight": "1", "retries": "1"}, client="librdkafka", messages=2,
+                                 max_faults=1, faults=["network"])
+    d = model.layout.decode(model.initial_states()[0])
+    d["status"] = [INFLIGHT, INFLIGHT]
+    d["req_msg"], d["req_stage"], d["req_broker"] = [1, 2], [OK, REQ], [0, 0]
+    # m1 is answered, but the client has not read the answer: m2 is still unsent
+    assert step(model, model.layout.encode(d), "leader", "append", {"slot": 1}) is None
+    d["req_stage"] = [LOST, REQ]
+    closed = step(model, model.layout.encode(d), "producer", "time out", {"broker": 0})
+    assert closed["status"] == [QUEUED, QUEUED] and closed["tries"] == [1, 0]
+
+
 # ---- librdkafka's idempotent producer (docs/audits/librdkafka-producer-vs-model.md, 5.1 and 5.5) ----
 
 RF2_MIN_ISR_2 = {"enable.idempotence": "true", "replication.factor": "2", "min.insync.replicas": "2"}

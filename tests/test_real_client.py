@@ -232,6 +232,26 @@ def test_transactional_abort_reuses_a_sequence_and_a_committed_record_is_never_w
     assert any("a duplicate of one of the producer's last five batches" in st for st in steps)
 
 
+def test_transactional_abort_purges_an_unsent_request_and_the_next_transaction_fails():
+    """Scenario 5d: max.in.flight=1; m2's request waits built behind m1's when the application aborts.
+    The purge fails m2 without giving its sequence number back, so the next transaction's m1b skips a
+    sequence number: OUT_OF_ORDER_SEQUENCE_NUMBER above the next expected one, an abortable error, and
+    the commit fails (found by the audit of semcheck's librdkafka transactional rules: before the
+    model had built-but-unsent requests purged, it said no-loss holds here)."""
+    obs = scenarios.unsent_request_purged_by_abort()
+    assert obs.reports == [Delivery("w0", None), Delivery("m2", "_PURGE_QUEUE"), Delivery("m1", None),
+                           Delivery("m1b", "_PURGE_QUEUE")]
+    assert obs.commit_error == "OUT_OF_ORDER_SEQUENCE_NUMBER" and obs.commit_error_requires_abort
+    assert obs.log == ["w0", "m1"]  # m1 in the aborted transaction; m2 and m1b never written
+    assert obs.faults_left == 0
+    # semcheck: the application's abort with m2's request unsent: the next transaction fails
+    verdict, steps = semcheck_says({"transactional.id": "t", "max.in.flight": "1"}, "no-loss",
+                                   faults=["app-abort"], messages=2)
+    assert verdict == VIOLATED
+    assert any("purges the request built but not yet sent (m2" in st for st in steps)
+    assert any("OUT_OF_ORDER_SEQUENCE_NUMBER for m1" in st and "skipped sequence numbers" in st for st in steps)
+
+
 # --- consumer -----------------------------------------------------------------------------------
 
 def test_auto_commit_loses_a_record_handed_out_before_the_crash():

@@ -49,10 +49,12 @@ UNLIMITED_RETRIES = INT32_MAX  # Kafka's default retries (Integer.MAX_VALUE), KI
 _MAX_REPLICAS = 3  # the model has at most three brokers
 
 _COMMIT_STRATEGIES = ("auto", "after-process", "before-process", "transactional")
+COMMIT_STRATEGIES = _COMMIT_STRATEGIES  # read by config files' semcheck.commit (semcheck/config_files.py)
 # what the consume-transform-produce loop does after its transaction aborts (kafka_faults.py,
 # output-failure): seek back to the aborted transaction's first record, or poll on from its position
 AFTER_ABORT_CHOICES = ("seek-back", "keep-position")
 _PROCESSING_MODES = ("sync", "async")
+PROCESSING_MODES = _PROCESSING_MODES
 
 # the coordinator's default transaction.abort.timed.out.transaction.cleanup.interval.ms
 # (TransactionStateManager, 3.7.0)
@@ -220,6 +222,26 @@ def _client_keys(client: ClientLine) -> dict[str, tuple[str, Parser]]:
     else:
         own = dict(config_librdkafka.KEYS)
     return {**own, **{key: (key, parser) for key, parser in _CLUSTER_KEYS.items()}}
+
+
+# The internal names of the consumer's and the cluster's settings: config files sort keys into the
+# roles that read them by these (semcheck/config_files.py); every other client key is the producer's.
+CONSUMER_SETTINGS = frozenset({"enable.auto.commit", "enable.auto.offset.store", "isolation.level", "auto.offset.reset"})
+TOPIC_SETTINGS = frozenset({"replication.factor", "min.insync.replicas", "unclean.leader.election.enable"})
+CLUSTER_FEATURES = frozenset({"eligible.leader.replicas.version", "transaction.version"})
+
+
+def settings_keys(client: str | None = None, client_version: str | None = None) -> dict[str, str]:
+    """Every key semcheck reads for this client (its own keys and aliases, then the cluster's) ->
+    the internal name it sets (the Java key where the meaning is the same)."""
+    return {key: internal for key, (internal, _) in _client_keys(client_line(client, client_version)).items()}
+
+
+def parse_setting(key: str, value: str, client: str | None = None, client_version: str | None = None) -> object:
+    """``value`` of ``key`` as this client reads it (ConfigError with the key and value otherwise):
+    config files check each value where it is written, to name its file and line."""
+    _, parse = _client_keys(client_line(client, client_version))[key]
+    return parse(key, _as_text(value))
 
 
 def _acks_str(acks: int) -> str:

@@ -36,7 +36,8 @@ def one_error_line(result):
 
 
 def test_missing_file(tmp_path):
-    assert "no such file" in one_error_line(run(["--config", str(tmp_path / "nope.properties")]))
+    assert "nope.properties: no such file" in one_error_line(run(["--config", str(tmp_path / "nope.properties")]))
+    assert "is a directory" in one_error_line(run(["--config", str(tmp_path)]))
 
 
 def test_unknown_key_in_the_file_names_the_closest_one(tmp_path):
@@ -47,16 +48,15 @@ def test_unknown_key_in_the_file_names_the_closest_one(tmp_path):
 
 def test_malformed_and_contradictory_files(tmp_path):
     f = tmp_path / "c.properties"
-    f.write_text("=1\n")
-    assert "line 1" in one_error_line(run(["--config", str(f)]))
-    f.write_text("acks=1\nacks=all\n")
-    assert "set twice" in one_error_line(run(["--config", str(f)]))
-    f.write_bytes(b"\xff\xfe\x00binary")
-    assert "not a text file" in one_error_line(run(["--config", str(f)]))
-    f.write_text("acks=1 \\\n")
-    assert "continued line" in one_error_line(run(["--config", str(f)]))
-    f.write_text("acks=maybe\n")
-    assert "acks" in one_error_line(run(["--config", str(f)]))
+    f.write_text("acks=1\n=1\n")
+    assert f"{f}:2: empty key" in one_error_line(run(["--config", str(f)]))
+    f.write_bytes(b"acks=1\n\xff\xfe\x00binary")
+    assert f"{f}:2: not a text file" in one_error_line(run(["--config", str(f)]))
+    f.write_text("# acks\nacks=maybe\n")
+    line = one_error_line(run(["--config", str(f)]))
+    assert f"{f}:2: invalid value 'maybe' for acks" in line
+    f.write_text("acks=\\u00zz\n")
+    assert f"{f}:1: malformed \\uXXXX escape" in one_error_line(run(["--config", str(f)]))
 
 
 def test_the_example_settings_files_are_valid():

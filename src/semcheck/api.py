@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from typing import Callable, Iterable, Mapping
+from typing import Callable, Iterable, Mapping, Sequence
 
 from .checker.registry import SEARCHES, UnknownStrategy, strategy_named
 from .checker.replay import ReplayStrategy, model_fingerprint
@@ -13,8 +13,11 @@ from .model.bounds import ALL_FAULTS, Bounds, applicable_faults
 from .model.config import ConfigError, KafkaConfig, resolve_config
 from .model.kafka import KafkaModel
 from .model.merges import MERGE_NAMES, merges_without
+from .config_files import APPLICATION_KEYS, BROKER_KEYS, FileSettings, read_config_files
+from .model.config import settings_keys
 from .properties import ALL_PROPERTIES, Property
-from .result import Result
+from .redaction import redact
+from .result import Result, SettingSource
 from .tracefile import read_trace_file
 
 ENGINES = tuple(SEARCHES)
@@ -69,6 +72,8 @@ def verify(
     timeout: float | None = None,
     keep_graph: bool = False,
     progress: Callable[[Stats], None] | None = None,
+    config_files: Sequence[str] | None = None,
+    setting_sources: Mapping[str, SettingSource] | None = None,
 ) -> Result:
     """Check delivery properties of a Kafka configuration.
 
@@ -82,7 +87,23 @@ def verify(
     transaction aborts (``"seek-back"`` or ``"keep-position"``).  ``variant`` checks a subclass of the Kafka model instead (one rule
     changed, one action replaced), and ``properties`` may hold :class:`~semcheck.properties.base.Property` objects
     besides names: docs/extending.md.
+
+    ``config_files`` lists Kafka ``.properties`` files, each ``"[ROLE:]PATH"`` (producer, consumer,
+    broker, topic or client; inferred from the keys without a prefix): they are merged by the rule of
+    docs/config-files.md, and ``settings``, ``commit``, ``processing`` and ``after_abort`` win over
+    them.  ``setting_sources`` maps keys of ``settings`` to the :class:`~semcheck.result.SettingSource`
+    they were read from, for a caller that read files itself; the result carries both.
     """
+    files = None
+    if config_files is not None:
+        files = read_config_files(config_files, client, client_version)
+        settings, sources, overridden = _files_under_command_line(
+            files, settings, client, client_version,
+            {"commit": commit, "processing": processing, "after_abort": after_abort})
+        setting_sources = {**sources, **(setting_sources or {})}
+        commit = commit if commit is not None else files.application.get("commit")
+        processing = processing if processing is not None else files.application.get("processing")
+        after_abort = after_abort if after_abort is not None else files.application.get("after_abort")
     model = build_model(settings, commit=commit, processing=processing, messages=messages,
                         max_faults=max_faults, faults=faults, split=split, variant=variant,
                         broker_version=broker_version, after_abort=after_abort, client=client,
@@ -101,7 +122,44 @@ def verify(
     settings = SearchSettings(max_states=max_states, depth=depth, timeout=timeout, keep_graph=keep_graph,
                               progress=progress)
     found = strategy(model, chosen, settings).run()
-    return _result(model, engine, found, chosen)
+    result = _result(model, engine, found, chosen)
+    result.setting_sources = dict(setting_sources or {})
+    if files is not None:
+        result.config_files = [f.path for f in files.files]
+        result.config_roles = [f.role for f in files.files]
+        result.ignored_settings = list(files.ignored)
+        result.notes = (*files.notes, *overridden, *result.notes)
+    return result
+
+
+def _files_under_command_line(files: FileSettings, settings: Mapping[str, object] | None, client: str | None,
+                              client_version: str | None, application: Mapping[str, str | None]):
+    """The files' settings with the caller's on top: a file's key is dropped when the caller sets the
+    same setting (under any of its spellings, e.g. librdkafka's acks and request.required.acks), and a
+    note says so when the values differ.  Returns (settings, the sources of those that came from a
+    file, notes)."""
+    given = dict(settings or {})
+    keys = {**settings_keys(client, client_version), **BROKER_KEYS}
+    by_caller = {keys.get(key, key): key for key in given}
+    merged: dict[str, object] = {}
+    notes = []
+    for key, value in files.settings.items():
+        caller_key = by_caller.get(keys.get(key, key))
+        if caller_key is None:
+            merged[key] = value
+            continue
+        where = files.sources.get(key)
+        if str(given[caller_key]).strip() != str(value).strip():
+            notes.append(f"{caller_key}={redact(caller_key, given[caller_key])} from the command line overrides "
+                         f"{key}={redact(key, value)}" + (f" ({where.path}:{where.line})" if where else ""))
+    sources = {}
+    for key, where in files.sources.items():
+        if key in APPLICATION_KEYS:
+            if application.get(APPLICATION_KEYS[key][0]) is None:  # the caller's choice wins
+                sources[key] = where
+        elif keys.get(key, key) not in by_caller:
+            sources[key] = where
+    return {**merged, **given}, sources, notes
 
 
 def replay(source: str | os.PathLike | Mapping, *, variant: type[KafkaModel] | None = None,

@@ -21,8 +21,8 @@ from .model.config import ConfigError
 from .model.merges import MERGE_NAMES
 from .model.versions import NEWEST, SUPPORTED
 from .progress import make_progress
-from .properties_file import read_properties
 from .properties import ALL_PROPERTIES
+from .redaction import redact_text, shorten
 from .report import FORMATS, render
 
 EXIT_BAD_INPUT = 2
@@ -66,11 +66,11 @@ class SemcheckGroup(click.Group):
 
 def _parse_define(text: str) -> tuple[str, str]:
     if "=" not in text:
-        raise InputError(f"-X {text!r}: expected key=value, e.g. -X acks=all")
+        raise InputError(f"-X {redact_text(text)!r}: expected key=value, e.g. -X acks=all")
     key, value = text.split("=", 1)
     key = key.strip()
     if not key:
-        raise InputError(f"-X {text!r}: empty key; expected key=value, e.g. -X acks=all")
+        raise InputError(f"-X {shorten(text)!r}: empty key; expected key=value, e.g. -X acks=all")
     return key, value
 
 
@@ -98,7 +98,8 @@ def build_settings(acks: tuple[str, ...] = (), retries: tuple[str, ...] = (),
         pairs.append((key, value, f"-X {key}={value}"))
     for key, value, origin in pairs:
         if key in settings and not _same_value(key, settings[key], value):
-            raise InputError(f"{key} is given twice with different values ({given_as[key]} and {origin})")
+            raise InputError(f"{key} is given twice with different values ({redact_text(given_as[key])} and "
+                             f"{redact_text(origin)})")
         if key not in settings:
             settings[key] = value
             given_as[key] = origin
@@ -140,9 +141,12 @@ def main():
 
 
 @main.command()
-@click.option("-c", "--config", "config_path", metavar="FILE",
-              help="A Kafka client .properties file (e.g. your producer's and consumer's settings). "
-                   "--acks, --retries and -X override its values.")
+@click.option("-c", "--config", "config_paths", metavar="[ROLE:]FILE", multiple=True,
+              help="A Kafka .properties file: your producer's, your consumer's, the brokers' server.properties "
+                   "or a topic's overrides (repeatable). ROLE (producer, consumer, broker, topic, client) is "
+                   "inferred from the keys when not given. Keys semcheck does not model are listed and ignored; "
+                   "secrets are never shown. --acks, --retries, -X, --commit and --processing override the files "
+                   "(docs/config-files.md).")
 @click.option("--acks", metavar="0|1|all|-1", multiple=True, help="Producer acks (shorthand for -X acks=...). Default all.")
 @click.option("--retries", metavar="N", multiple=True, help="Producer retries (shorthand for -X retries=...). Default unlimited.")
 @click.option("-X", "defines", metavar="KEY=VALUE", multiple=True,
@@ -195,7 +199,7 @@ def main():
 @click.option("--save-trace", "trace_path", metavar="FILE",
               help="Write every counterexample found to FILE (versioned JSON), to re-check later with "
                    "`semcheck replay FILE`.")
-def verify(config_path, acks, retries, defines, commit, processing, after_abort, broker_version, client, client_version,
+def verify(config_paths, acks, retries, defines, commit, processing, after_abort, broker_version, client, client_version,
            messages, faults_text,
            max_faults,
            split_names, property_names, engine, depth, fmt, max_states, timeout, dot_path, trace_path):
@@ -209,15 +213,10 @@ def verify(config_path, acks, retries, defines, commit, processing, after_abort,
       semcheck verify --acks 1 --retries 3
       semcheck verify -X enable.idempotence=false --commit before-process --format json
       semcheck verify --config producer.properties --acks all
+      semcheck verify --config producer:app.properties --config server.properties --config topic:orders.properties
       semcheck verify --client librdkafka -X enable.auto.offset.store=false
     """
     settings = build_settings(acks, retries, defines)
-    if config_path is not None:
-        try:
-            # the command line overrides the file, as with Kafka's own tools
-            settings = {**read_properties(config_path), **settings}
-        except ConfigError as err:
-            raise InputError(str(err)) from None
     if dot_path is not None:
         _check_writable("--dot", dot_path)
     if trace_path is not None:
@@ -231,7 +230,9 @@ def verify(config_path, acks, retries, defines, commit, processing, after_abort,
             max_faults=max_faults,
             faults=faults, split=list(split_names) or None, properties=_parse_properties(property_names),
             engine=engine, depth=depth,
-            max_states=max_states, timeout=timeout, keep_graph=dot_path is not None, progress=progress)
+            max_states=max_states, timeout=timeout, keep_graph=dot_path is not None, progress=progress,
+            # the command line overrides the files, as with Kafka's own tools (api.verify)
+            config_files=list(config_paths) if config_paths else None)
     except ConfigError as err:
         raise InputError(str(err)) from None
     finally:

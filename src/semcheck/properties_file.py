@@ -1,61 +1,83 @@
-"""Read Kafka client settings from a Java ``.properties`` file (``semcheck verify --config FILE``).
+"""Read one Java ``.properties`` file the way ``java.util.Properties.load(InputStream)`` reads it.
 
-The format follows java.util.Properties closely enough for client configuration files: ``key=value``,
-``key: value`` or ``key value``; ``#`` and ``!`` start comment lines; blank lines are ignored; a line
-ending in a backslash continues on the next line.  Keys are validated later, with the rest of the
-configuration (model/config.py), so an unknown key gets the same "did you mean" message as ``-X``.
+The parsing is javaproperties' (https://javaproperties.readthedocs.io): it follows the
+``Properties.load`` javadoc byte for byte: ``=``, ``:`` or white space between key and value,
+``\\`` escapes in keys and values (``\\uXXXX``, ``\\=``, ``\\:``, ``\\ ``), continuation lines, ``#``
+and ``!`` comments.  A hand-written reader got several of these wrong (docs/config-files.md,
+"Reading the file").  What this module adds is the line each key starts on, so every error can say
+``FILE:LINE``.
+
+Bytes are read as ISO-8859-1 (Latin-1), as ``Properties.load(InputStream)`` and Kafka's own tools
+(``Utils.loadProps``) read them: a UTF-8 file's non-ASCII characters come out as two Latin-1
+characters each, exactly as the Kafka client would see them.  Keys that are not ASCII are never
+keys semcheck reads, so this changes nothing semcheck checks.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+
+import javaproperties
 
 from .model.config import ConfigError
+from .redaction import shorten
 
-_SEPARATOR = re.compile(r"\s*[=:]\s*|\s+")
+_LINE_END = re.compile(r"\r\n|\r|\n")  # Properties.load's line terminators, and only these
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One ``key=value`` of a file: the key and value after Java's unescaping, and the line the
+    logical line starts on (1-based)."""
+
+    key: str
+    value: str
+    line: int
+
+
+def read_entries(path: str) -> list[Entry]:
+    """Every key-value pair of the file at ``path``, in file order (a key given twice appears
+    twice; :func:`last_values` keeps the last, as ``Properties`` does).  Raises ConfigError naming
+    ``FILE`` or ``FILE:LINE``."""
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read()
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise ConfigError(f"{path}: is a directory, not a .properties file") from None
+    except OSError as err:
+        raise ConfigError(f"{path}: {err.strerror or err}") from None
+    if b"\x00" in data:
+        # Properties.load would read it, but no configuration file holds a NUL byte: this is a
+        # binary file given by mistake (a jar, a keystore), and its "keys" would only mislead.
+        line = data.count(b"\n", 0, data.index(b"\x00")) + 1
+        raise ConfigError(f"{path}:{line}: not a text file (a NUL byte); expected Java .properties key=value lines")
+    entries: list[Entry] = []
+    line = 1
+    try:
+        for element in javaproperties.parse(data):  # bytes: decoded as Latin-1, like Properties.load
+            if isinstance(element, javaproperties.KeyValue):
+                entries.append(Entry(element.key, element.value, line))
+            line += len(_LINE_END.findall(element.source))
+    except javaproperties.InvalidUEscapeError as err:
+        # Properties.load: IllegalArgumentException "Malformed \uxxxx encoding."
+        raise ConfigError(f"{path}:{line}: malformed \\uXXXX escape {shorten(err.escape, 12)!r} "
+                          "(Java needs four hex digits after \\u)") from None
+    return entries
+
+
+def last_values(entries: list[Entry]) -> dict[str, Entry]:
+    """Key -> its last entry: a duplicate key keeps the last value, as ``Properties.load`` does
+    (each ``put`` replaces the one before)."""
+    out: dict[str, Entry] = {}
+    for entry in entries:
+        out.pop(entry.key, None)  # keep file order of the last occurrences
+        out[entry.key] = entry
+    return out
 
 
 def read_properties(path: str) -> dict[str, str]:
-    try:
-        with open(path, encoding="utf-8") as handle:
-            raw_lines = handle.read().splitlines()
-    except FileNotFoundError:
-        raise ConfigError(f"--config {path!r}: no such file") from None
-    except UnicodeDecodeError:
-        raise ConfigError(f"--config {path!r}: not a text file (expected UTF-8 key=value lines)") from None
-    except OSError as err:
-        raise ConfigError(f"--config {path!r}: {err.strerror or err}") from None
-
-    settings: dict[str, str] = {}
-    where: dict[str, int] = {}
-    logical, start = "", 0
-    for number, line in enumerate(raw_lines, start=1):
-        text = line.strip() if not logical else line.lstrip()
-        if not logical:
-            start = number
-            if not text or text[0] in "#!":
-                continue
-        if text.endswith("\\") and not text.endswith("\\\\"):
-            logical += text[:-1]
-            continue
-        logical += text
-        key, value = _split(logical)
-        if not key:
-            raise ConfigError(f"--config {path!r} line {start}: expected key=value, got {logical!r}")
-        if key in settings and settings[key] != value:
-            raise ConfigError(
-                f"--config {path!r}: {key} is set twice (lines {where[key]} and {start}) with different values"
-            )
-        settings[key] = value
-        where[key] = start
-        logical = ""
-    if logical:
-        raise ConfigError(f"--config {path!r} line {start}: the file ends inside a continued line")
-    return settings
-
-
-def _split(text: str) -> tuple[str, str]:
-    match = _SEPARATOR.search(text)
-    if match is None:
-        return text, ""
-    return text[: match.start()], text[match.end():]
+    """The file's settings as ``Properties.load`` leaves them: key -> last value."""
+    return {key: entry.value for key, entry in last_values(read_entries(path)).items()}

@@ -9,6 +9,14 @@ from .checker.result import DISAGREE, HOLDS, INCONCLUSIVE, VIOLATED, PropertyRes
 from .properties import EVENTUALLY
 
 
+@dataclass(frozen=True)
+class SettingSource:
+    """Where a setting was written: its config file and the line its key starts on (1-based)."""
+
+    path: str
+    line: int
+
+
 @dataclass
 class Result:
     config: dict[str, Any]  # the effective Kafka settings, by Kafka key
@@ -27,6 +35,12 @@ class Result:
     assumptions: list = field(default_factory=list)  # what a holds rests on (model/assumptions.py)
     checked: dict = field(default_factory=dict)  # property name -> Property: what each one is
     findings: dict = field(default_factory=dict)  # property -> Finding read from its counterexample's end
+    # config files (semcheck/config_files.py): key as the user wrote it -> SettingSource, for the
+    # settings read from a file that took effect (empty when no file was given)
+    setting_sources: dict = field(default_factory=dict)
+    config_files: list = field(default_factory=list)  # the files given, in order (paths, no ROLE: prefix)
+    config_roles: list = field(default_factory=list)  # the role each of config_files was read as
+    ignored_settings: list = field(default_factory=list)  # IgnoredSetting: keys of the files not read
 
     def verdict(self, prop: str) -> str:
         return self[prop].verdict

@@ -11,6 +11,7 @@ from typing import Any
 
 from ..checker.result import PropertyResult
 from ..result import Result
+from ..unmodelled import delivery_effects, not_modelled_keys
 from .words import explain
 
 
@@ -46,6 +47,20 @@ def _with_assumptions(result: Result, r: PropertyResult) -> dict[str, Any]:
     return out
 
 
+def _files_as_dict(result: Result) -> dict[str, Any]:
+    """The config files read (docs/config-files.md): keys and places only, never a value."""
+    roles = result.config_roles or [None] * len(result.config_files)
+    keys = not_modelled_keys(result.ignored_settings)
+    return {
+        "settings_from": [{"path": path, "role": role} for path, role in zip(result.config_files, roles)],
+        "setting_sources": {key: {"path": where.path, "line": where.line}
+                            for key, where in result.setting_sources.items()},
+        "not_modelled": {"count": len(keys), "keys": keys, "change_delivery": delivery_effects(keys)},
+        "not_read": [{"key": item.key, "path": item.path, "line": item.line, "why": item.why}
+                     for item in result.ignored_settings if item.why],
+    }
+
+
 def result_as_dict(result: Result) -> dict[str, Any]:
     return {
         "config": result.config,
@@ -53,6 +68,7 @@ def result_as_dict(result: Result) -> dict[str, Any]:
         "client": result.client,
         "application": result.application,
         "notes": list(result.notes),
+        **_files_as_dict(result),
         "bounds": result.bounds,
         "engine": result.engine,
         "stats": result.stats.as_dict(),

@@ -9,6 +9,7 @@ from ..checker.result import DISAGREE, HOLDS, INCONCLUSIVE, VIOLATED, PropertyRe
 from ..model.clients import NEWEST_JAVA
 from ..model.versions import NEWEST
 from ..result import Result
+from ..unmodelled import delivery_effects, not_modelled_keys
 from .words import explain, stop_phrase
 
 
@@ -28,6 +29,7 @@ def render_text(result: Result) -> str:
     if result.application:
         out.append("Application: " + "  ".join(f"--{key.replace('_', '-')} {value}"
                                                for key, value in result.application.items()))
+    out.extend(_files_lines(result))
     if result.notes:
         out.append("Why some values differ from what you asked:")
         out.extend(f"  - {note}" for note in result.notes)
@@ -93,6 +95,25 @@ def render_text(result: Result) -> str:
                 only = "" if len(applies) == len(held) else f" (for {', '.join(applies)})"
                 out.append(f"  - {assumption.text}{only}")
     return "\n".join(out) + "\n"
+
+
+def _files_lines(result: Result) -> list[str]:
+    """The config files read and what of them was not: keys only, never a value (a secret stays out)."""
+    if not result.config_files:
+        return []
+    files = zip(result.config_files, result.config_roles or [""] * len(result.config_files))
+    out = ["Settings from: " + ", ".join(f"{path} ({role})" if role else path for path, role in files)]
+    keys = not_modelled_keys(result.ignored_settings)
+    if keys:
+        out.append(f"Not modelled ({_plural(len(keys), 'setting')} in the files, ignored): {', '.join(keys)}")
+    effects = delivery_effects(keys)
+    if effects:
+        out.append("Not modelled but they change delivery; the verdicts below do not account for them:")
+        out.extend(f"  - {key}: {text}" for key, text in effects.items())
+    for item in result.ignored_settings:
+        if item.why:
+            out.append(f"Not read: {item.key} at {item.path}:{item.line} ({item.why})")
+    return out
 
 
 def _kafka_value(value) -> str:

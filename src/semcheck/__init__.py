@@ -9,7 +9,9 @@
 from .api import build_model, replay, verify
 from .checker.result import HOLDS, INCONCLUSIVE, VIOLATED
 from .model.config import ConfigError
-from .result import Result
+from .redaction import redact
+from .result import Result, SettingSource
 
-__all__ = ["verify", "replay", "build_model", "Result", "ConfigError", "HOLDS", "VIOLATED", "INCONCLUSIVE"]
+__all__ = ["verify", "replay", "build_model", "Result", "SettingSource", "ConfigError", "redact", "HOLDS", "VIOLATED",
+           "INCONCLUSIVE"]
 __version__ = "0.1.0"

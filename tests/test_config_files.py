@@ -354,3 +354,11 @@ def test_the_example_files_still_read_as_combined_client_files():
         files = read_config_files([str(f)])
         assert [c.role for c in files.files] == ["client"], f
         assert not files.ignored, f  # every key of semcheck's own examples is modelled
+
+
+def test_a_huge_key_is_cut_where_it_is_listed_and_an_empty_role_prefix_is_an_error(tmp_path):
+    f = tmp_path / "p.properties"
+    f.write_text("acks=all\n" + "k" * 5_000_000 + "\n")
+    r = run(["--config", str(f), *SMALL])
+    assert r.exit_code == 0 and len(r.output) < 20_000 and "k" * 77 + "..." in r.output
+    assert "no file after the role producer:" in error_line(run(["--config", "producer:", *SMALL]))

@@ -9,6 +9,8 @@ verdict does not account for it.
 
 from __future__ import annotations
 
+from .redaction import shorten
+
 # key -> what it means for the verdict, one sentence.  Java and librdkafka spellings both.
 DELIVERY_EFFECTS: dict[str, str] = {
     "max.block.ms": "send() can fail before the record is queued (metadata or a full buffer): "
@@ -75,7 +77,7 @@ KNOWN_KAFKA_KEYS: frozenset[str] = frozenset({
 def not_modelled_keys(ignored) -> list[str]:
     """The distinct keys of the files semcheck does not model, sorted (each listed once however many
     files hold it); ``ignored`` holds config_files.IgnoredSetting records."""
-    return sorted({item.key for item in ignored if not item.why})
+    return sorted({shorten(item.key) for item in ignored if not item.why})  # a 5 MB "key" is shown cut
 
 
 def delivery_effects(keys) -> dict[str, str]:

@@ -103,6 +103,8 @@ def _files_lines(result: Result) -> list[str]:
         return []
     files = zip(result.config_files, result.config_roles or [""] * len(result.config_files))
     out = ["Settings from: " + ", ".join(f"{path} ({role})" if role else path for path, role in files)]
+    if result.config_roles:  # how to choose another role (docs/config-files.md, "Roles")
+        out[-1] += "; roles inferred from the keys unless given as ROLE:FILE"
     keys = not_modelled_keys(result.ignored_settings)
     if keys:
         out.append(f"Not modelled ({_plural(len(keys), 'setting')} in the files, ignored): {', '.join(keys)}")

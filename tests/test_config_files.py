@@ -362,3 +362,13 @@ def test_a_huge_key_is_cut_where_it_is_listed_and_an_empty_role_prefix_is_an_err
     r = run(["--config", str(f), *SMALL])
     assert r.exit_code == 0 and len(r.output) < 20_000 and "k" * 77 + "..." in r.output
     assert "no file after the role producer:" in error_line(run(["--config", "producer:", *SMALL]))
+
+
+def test_a_choice_from_a_file_that_contradicts_a_setting_names_the_file_and_line(tmp_path):
+    c = tmp_path / "consumer.properties"
+    c.write_text("group.id=g\nenable.auto.commit=false\nsemcheck.commit=auto\n")
+    line = error_line(run(["--config", str(c), *SMALL]))
+    assert f"semcheck.commit=auto ({c}:3) contradicts enable.auto.commit=false" in line
+    # the command line's own choice keeps its option's name
+    line = error_line(run(["--config", str(c), "--commit", "auto", *SMALL]))
+    assert "--commit auto contradicts enable.auto.commit=false" in line

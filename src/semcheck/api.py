@@ -95,6 +95,7 @@ def verify(
     they were read from, for a caller that read files itself; the result carries both.
     """
     files = None
+    from_files: dict[str, str] = {}  # --option value -> how a file wrote it, for errors about it
     if config_files is not None:
         files = read_config_files(config_files, client, client_version)
         settings, sources, overridden = _files_under_command_line(
@@ -104,10 +105,19 @@ def verify(
         commit = commit if commit is not None else files.application.get("commit")
         processing = processing if processing is not None else files.application.get("processing")
         after_abort = after_abort if after_abort is not None else files.application.get("after_abort")
-    model = build_model(settings, commit=commit, processing=processing, messages=messages,
-                        max_faults=max_faults, faults=faults, split=split, variant=variant,
-                        broker_version=broker_version, after_abort=after_abort, client=client,
-                        client_version=client_version)
+        from_files = _choices_from_files(files, {"commit": commit, "processing": processing,
+                                                 "after_abort": after_abort}, sources)
+    try:
+        model = build_model(settings, commit=commit, processing=processing, messages=messages,
+                            max_faults=max_faults, faults=faults, split=split, variant=variant,
+                            broker_version=broker_version, after_abort=after_abort, client=client,
+                            client_version=client_version)
+    except ConfigError as err:
+        # config.py words its errors for the command-line options: name the file's key and line instead
+        message = str(err)
+        for option, written in from_files.items():
+            message = message.replace(option, written)
+        raise ConfigError(message) from None
     chosen = _choose_properties(properties)
     try:
         strategy = strategy_named(engine)
@@ -130,6 +140,19 @@ def verify(
         result.ignored_settings = list(files.ignored)
         result.notes = (*files.notes, *overridden, *result.notes)
     return result
+
+
+def _choices_from_files(files: FileSettings, chosen: Mapping[str, str | None],
+                        sources: Mapping[str, SettingSource]) -> dict[str, str]:
+    """``{"--commit auto": "semcheck.commit=auto (c.properties:4)"}`` for each application choice
+    that came from a file (the caller's own choice wins and keeps its option's name)."""
+    out = {}
+    for key, (name, _) in APPLICATION_KEYS.items():
+        where = sources.get(key)
+        if where is not None and chosen.get(name) is not None:
+            option = "--" + name.replace("_", "-")
+            out[f"{option} {chosen[name]}"] = f"{key}={chosen[name]} ({where.path}:{where.line})"
+    return out
 
 
 def _files_under_command_line(files: FileSettings, settings: Mapping[str, object] | None, client: str | None,

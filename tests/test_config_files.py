@@ -372,3 +372,13 @@ def test_a_choice_from_a_file_that_contradicts_a_setting_names_the_file_and_line
     # the command line's own choice keeps its option's name
     line = error_line(run(["--config", str(c), "--commit", "auto", *SMALL]))
     assert "--commit auto contradicts enable.auto.commit=false" in line
+
+
+def test_thousands_of_unmodelled_keys_are_counted_and_the_text_names_forty(tmp_path):
+    f = tmp_path / "p.properties"
+    f.write_text("acks=all\n" + "".join(f"custom.key.{i:05d}=v\n" for i in range(3000)))
+    r = run(["--config", str(f), *SMALL])
+    assert "Not modelled (3000 settings in the files, ignored): custom.key.00000, " in r.output
+    assert ", custom.key.00039, and 2960 more (--format json lists them all)" in r.output
+    report = json.loads(run(["--config", str(f), *SMALL, "--format", "json"]).output)
+    assert report["not_modelled"]["count"] == 3000 and len(report["not_modelled"]["keys"]) == 3000

@@ -80,6 +80,7 @@ _TOPIC_MARKERS = frozenset({
     "message.timestamp.type", "min.compaction.lag.ms", "delete.retention.ms",
 })
 
+_LONGEST_KEY = 200  # no Kafka key is longer: a longer "key" is no misspelling, and difflib on it is slow
 _TYPO_CUTOFF = 0.85  # difflib ratio from which an unread key is taken for a misspelt read key
 
 
@@ -245,7 +246,7 @@ def _not_read(key: str, entry: Entry, path: str, role: str, client_keys: dict[st
         other = LIBRDKAFKA if client_line(client).library == JAVA else JAVA
         raise ConfigError(f"{where}: {key} is a {other} setting, and this check is for the "
                           f"{client_line(client).library} client: choose --client {other}, or remove it")
-    if key not in KNOWN_KAFKA_KEYS:
+    if key not in KNOWN_KAFKA_KEYS and len(key) <= _LONGEST_KEY:
         readable = list(client_keys) + (list(BROKER_KEYS) if role == "broker" else [])
         close = difflib.get_close_matches(key.lower(), readable, n=1, cutoff=_TYPO_CUTOFF)
         if close:

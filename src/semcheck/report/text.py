@@ -97,6 +97,9 @@ def render_text(result: Result) -> str:
     return "\n".join(out) + "\n"
 
 
+_KEYS_SHOWN = 40  # not-modelled keys the text report names; a generated file may hold thousands
+
+
 def _files_lines(result: Result) -> list[str]:
     """The config files read and what of them was not: keys only, never a value (a secret stays out)."""
     if not result.config_files:
@@ -107,7 +110,10 @@ def _files_lines(result: Result) -> list[str]:
         out[-1] += "; roles inferred from the keys unless given as ROLE:FILE"
     keys = not_modelled_keys(result.ignored_settings)
     if keys:
-        out.append(f"Not modelled ({_plural(len(keys), 'setting')} in the files, ignored): {', '.join(keys)}")
+        shown = ", ".join(keys[:_KEYS_SHOWN])
+        if len(keys) > _KEYS_SHOWN:
+            shown += f", and {len(keys) - _KEYS_SHOWN} more (--format json lists them all)"
+        out.append(f"Not modelled ({_plural(len(keys), 'setting')} in the files, ignored): {shown}")
     effects = delivery_effects(keys)
     if effects:
         out.append("Not modelled but they change delivery; the verdicts below do not account for them:")

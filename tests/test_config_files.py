@@ -382,3 +382,15 @@ def test_thousands_of_unmodelled_keys_are_counted_and_the_text_names_forty(tmp_p
     assert ", custom.key.00039, and 2960 more (--format json lists them all)" in r.output
     report = json.loads(run(["--config", str(f), *SMALL, "--format", "json"]).output)
     assert report["not_modelled"]["count"] == 3000 and len(report["not_modelled"]["keys"]) == 3000
+
+
+def test_a_saved_trace_of_a_violation_holds_no_secret(tmp_path):
+    f = tmp_path / "app.properties"
+    f.write_bytes(APP.replace("acks: all", "acks: 0").replace("enable.idempotence=true", "enable.idempotence=false")
+                  .encode("ascii"))
+    saved = tmp_path / "trace.json"
+    r = run(["--config", str(f), *SMALL, "--save-trace", str(saved)])
+    assert r.exit_code == 1 and "VIOLATED" in r.output, r.output
+    no_secret(r.output)
+    no_secret(saved.read_text())
+    assert json.loads(saved.read_text())["counterexamples"]

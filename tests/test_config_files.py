@@ -394,3 +394,16 @@ def test_a_saved_trace_of_a_violation_holds_no_secret(tmp_path):
     no_secret(r.output)
     no_secret(saved.read_text())
     assert json.loads(saved.read_text())["counterexamples"]
+
+
+def test_a_bad_broker_value_is_named_by_the_broker_key_and_a_client_file_overrides_a_broker_file(tmp_path):
+    server = tmp_path / "server.properties"
+    server.write_text("node.id=1\ndefault.replication.factor=9\n")
+    line = error_line(run(["--config", str(server), *SMALL]))
+    assert f"{server}:2: " in line and "for default.replication.factor" in line
+    server.write_text("node.id=1\nmin.insync.replicas=1\n")
+    combined = tmp_path / "all.properties"
+    combined.write_text("acks=all\nenable.auto.commit=true\nmin.insync.replicas=2\n")
+    report = json.loads(run(["--config", str(server), "--config", str(combined), *SMALL, "--format", "json"]).output)
+    assert report["config"]["min.insync.replicas"] == 2
+    assert report["setting_sources"]["min.insync.replicas"] == {"path": str(combined), "line": 3}

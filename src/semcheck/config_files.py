@@ -162,10 +162,10 @@ def _reads(role: str, key: str, client_keys: dict[str, str]) -> str | None:
 
 def _level(role: str, internal: str) -> str:
     """Which level a setting belongs to for the merge: topic files and combined files' topic keys
-    override the broker's defaults; the clients' files are one level."""
+    (and cluster features) override the broker file's; the clients' files are one level."""
     if role == "broker":
         return "broker"
-    return "topic" if _kind(internal) == "topic" else "client"
+    return "topic" if _kind(internal) in ("topic", "cluster feature") else "client"
 
 
 def _at(path: str, line: int) -> str:
@@ -203,8 +203,8 @@ def read_config_files(specs: Sequence[str], client: str | None = None,
             try:
                 parsed = parse_setting(key, entry.value, client, client_version) if role != "broker" \
                     else parse_setting(internal, entry.value, client, client_version)
-            except ConfigError as err:
-                raise ConfigError(f"{where}: {err}") from None
+            except ConfigError as err:  # a broker key was parsed under the model's name: give the file's
+                raise ConfigError(f"{where}: {str(err).replace(internal, key) if role == 'broker' else err}") from None
             level = _level(role, internal)
             before = chosen.get((level, internal))
             if before is not None and before[3] != parsed:

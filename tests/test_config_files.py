@@ -300,6 +300,7 @@ JAVA_CASES = (
     b"unknown=\\z\\q\n"                 # a backslash before a non-escape is dropped
     b"uni=\\u00e9\\u4e2d\n"             # \uXXXX
     b"latin1=\xe9\xfc\n"                # ISO 8859-1 bytes
+    b"utf8=caf\xc3\xa9\n"                # UTF-8 bytes are read as Latin-1 too, as Java reads them
     b"cont=one \\\n    two\\\n three\n" # continuations drop the next line's leading white space
     b"tab\\tkey=\\t\\n\n"
     b"  ! not a comment=after spaces? no: a comment\n"
@@ -308,7 +309,7 @@ JAVA_CASES = (
 EXPECTED = {
     "key with space": "1", "a:b": "c", "eq": "x=y", "backslash": "C:\\kafka", "trailing": "value   ",
     "dup": "second", "indented": "spaced", "hash": "a#b!c", "alone": "", "unknown": "zq", "uni": "é中",
-    "latin1": "éü", "cont": "one twothree", "tab\tkey": "\t\n", "spacesep": "value with spaces",
+    "latin1": "éü", "utf8": "caf\u00c3\u00a9", "cont": "one twothree", "tab\tkey": "\t\n", "spacesep": "value with spaces",
 }
 
 

@@ -408,3 +408,20 @@ def test_a_bad_broker_value_is_named_by_the_broker_key_and_a_client_file_overrid
     report = json.loads(run(["--config", str(server), "--config", str(combined), *SMALL, "--format", "json"]).output)
     assert report["config"]["min.insync.replicas"] == 2
     assert report["setting_sources"]["min.insync.replicas"] == {"path": str(combined), "line": 3}
+
+
+def test_the_team_example_file_set(tmp_path):
+    """examples/team/: a producer, a consumer, server.properties and a topic's overrides, as a team has them."""
+    from pathlib import Path
+
+    team = Path(__file__).resolve().parent.parent / "examples" / "team"
+    args = ["--config", str(team / "producer.properties"), "--config", str(team / "consumer.properties"),
+            "--config", str(team / "server.properties"), "--config", str(team / "orders-topic.properties"), *SMALL]
+    text = run(args)
+    report = json.loads(run([*args, "--format", "json"]).output)
+    for output in (text.output, json.dumps(report)):
+        assert "example-password-not-real" not in output and "example-truststore-password" not in output
+    assert [f["role"] for f in report["settings_from"]] == ["producer", "consumer", "broker", "topic"]
+    assert report["application"]["commit"] == "after-process"
+    assert report["config"]["min.insync.replicas"] == 2 and report["config"]["enable.auto.commit"] is False
+    assert list(report["not_modelled"]["change_delivery"]) == ["linger.ms", "compression.type", "max.poll.interval.ms"]

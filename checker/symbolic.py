@@ -428,6 +428,12 @@ class SymbolicSearch(Strategy):
         switch = z3.Bool(f"query_{self._queries}")
         solver.add(z3.Implies(switch, z3.And(*formulas)))
         verdict = str(solver.check(switch))
+        if verdict == "unknown" and solver.reason_unknown() == "canceled" and not self._out_of_time():
+            # Z3 catches SIGINT itself while it solves (its scoped Ctrl-C handler) and returns
+            # "unknown": that is the user's Ctrl-C, not a verdict, so it ends the search as Python's
+            # would (the CLI reports it with the statistics so far, exit 130)
+            solver.add(z3.Not(switch))
+            raise KeyboardInterrupt
         try:
             if verdict == "unknown" and solver.reason_unknown() not in ("timeout", "canceled"):
                 reason = solver.reason_unknown().splitlines()[0]

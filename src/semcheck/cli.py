@@ -166,11 +166,14 @@ def _echo_report(text: str) -> None:
 
 def _interrupted(last: LastStats) -> int:
     """Ctrl-C during a search: one line with how far it got (never a verdict), exit 130."""
-    if last.stats is None:
+    stats = last.stats
+    if stats is None:
         so_far = "before its first progress report"
+    elif stats.engine == "symbolic":
+        so_far = f"after unrolling paths to depth {stats.depth} in {stats.seconds:.1f} s"
     else:
-        so_far = f"so far {progress_text(last.stats)}, {last.stats.seconds:.1f} s"
-    click.echo(f"semcheck: interrupted: no verdict; the search was stopped {so_far}", err=True)
+        so_far = f"after exploring {stats.states:,} states to depth {stats.depth} in {stats.seconds:.1f} s"
+    click.echo(f"semcheck: interrupted: the search was stopped {so_far}; no verdict", err=True)
     return EXIT_INTERRUPTED
 
 

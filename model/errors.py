@@ -4,21 +4,22 @@ from __future__ import annotations
 
 import re
 
-MAX_VALUE_CHARS = 80  # a value longer than this is cut in a message
+# A value longer than CUT_PAST characters is cut to its first KEEP_CHARS in a message, with an
+# ellipsis and its full length; a file path (usually well under CUT_PAST) stays whole.
+CUT_PAST = 200
+KEEP_CHARS = 80
 MAX_MESSAGE_CHARS = 2000  # and a message longer than this is cut in the middle
 
-MAX_WORD_CHARS = 200  # an unquoted run of non-blank characters (a file path is one) is cut past this
 # a quoted value ('...' or "...", as repr() writes them) or a long run of non-blank characters
-_LONG_PIECE = re.compile(r"'[^']{%d,}'|\"[^\"]{%d,}\"|\S{%d,}"
-                         % (MAX_VALUE_CHARS + 1, MAX_VALUE_CHARS + 1, MAX_WORD_CHARS + 1))
+_LONG_PIECE = re.compile(r"'[^']{%d,}'|\"[^\"]{%d,}\"|\S{%d,}" % ((CUT_PAST + 1,) * 3))
 
 
 def _cut(piece: str) -> str:
-    return f"{piece[:MAX_VALUE_CHARS]}... ({len(piece):,} characters)"
+    return f"{piece[:KEEP_CHARS]}... ({len(piece):,} characters)"
 
 
 def cut_long_values(text: str) -> str:
-    """``text`` with every value longer than MAX_VALUE_CHARS cut to its first characters, an
+    """``text`` with every value longer than CUT_PAST characters cut to its first KEEP_CHARS, an
     ellipsis and its full length, and the whole cut to MAX_MESSAGE_CHARS: an error message echoes
     what the user gave, and a 5 MB line must not become 5 MB of stderr."""
     text = _LONG_PIECE.sub(lambda m: _cut(m.group(0)), text)

@@ -15,7 +15,9 @@ _LONG_PIECE = re.compile(r"'[^']{%d,}'|\"[^\"]{%d,}\"|\S{%d,}" % ((CUT_PAST + 1,
 
 
 def _cut(piece: str) -> str:
-    return f"{piece[:KEEP_CHARS]}... ({len(piece):,} characters)"
+    quote = piece[0] if piece[0] in "'\"" else ""
+    value = piece[1:-1] if quote else piece
+    return f"{quote}{value[:KEEP_CHARS]}...{quote} ({len(value):,} characters)"
 
 
 def cut_long_values(text: str) -> str:

@@ -22,7 +22,7 @@ MAX_DEPTH = 500  # symbolic unrolling depth; beyond this the formulas are absurd
 # The explicit search stops inconclusive once the process's resident memory passes this
 # (checker/memory.py); a default well above the peak of every check the README and the tests run
 # (docs/engines.md, "Memory": the measurements), and below a 7 GB CI runner's memory.
-DEFAULT_MAX_MEMORY = 4 * 2**30
+DEFAULT_MAX_MEMORY = 6 * 2**30
 MIN_MAX_MEMORY = 64 * 2**20
 
 

@@ -103,6 +103,11 @@ class ExplicitSearch(Strategy):
             if exhausted:
                 if n_cut:
                     stats.stopped_by = Stop.MODEL_BOUND
+                elif any(i not in found for i in eventually_ids) and self._over_memory():
+                    # the liveness analysis below builds the whole normal-step graph again (SciPy
+                    # copies every edge): past the limit already, it would only go further
+                    stats.stopped_by = Stop.MAX_MEMORY
+                    exhausted = False
                 else:
                     # liveness: bottom components of the normal-step graph
                     for i in eventually_ids:

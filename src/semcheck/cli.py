@@ -272,7 +272,8 @@ def verify(config_path, acks, retries, defines, commit, processing, after_abort,
     """Check what a Kafka configuration guarantees.
 
     Exit status: 0 every checked property holds, 1 a property is violated, 2 bad input,
-    3 inconclusive (a limit stopped the search first), 4 the engines disagree (--engine both).
+    3 inconclusive (a limit stopped the search first), 4 the engines disagree (--engine both),
+    130 interrupted (Ctrl-C; no verdict).
 
     \b
     Examples:

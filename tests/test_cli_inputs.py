@@ -24,7 +24,7 @@ from click.testing import CliRunner
 import semcheck
 from semcheck.api import DEFAULT_MAX_MEMORY
 from semcheck.checker.result import HOLDS, INCONCLUSIVE, Stats, Stop
-from semcheck.cli import main, parse_size
+from semcheck.cli import _interrupted, main, parse_size
 from semcheck.model.config import ConfigError
 from semcheck.model.errors import cut_long_values
 from semcheck.progress import LastStats, ProgressLog
@@ -140,19 +140,14 @@ def test_ctrl_c_ends_with_the_statistics_so_far_and_exit_130(args, words):
     assert "Traceback" not in err and "holds" not in err
 
 
-def test_the_interrupt_line_falls_back_before_the_first_report():
-    from semcheck.cli import _interrupted
-
-    runner = CliRunner()
-
-    @__import__("click").command()
-    def cmd():
-        last = LastStats()
-        raise SystemExit(_interrupted(last))
-
-    res = runner.invoke(cmd)
-    assert res.exit_code == 130
-    assert "before its first progress report" in res.stderr
+def test_the_interrupt_line_without_statistics_and_with_symbolic_ones(capsys):
+    assert _interrupted(LastStats()) == 130
+    assert capsys.readouterr().err == ("semcheck: interrupted: the search was stopped before its first "
+                                       "progress report; no verdict\n")
+    last = LastStats()
+    last(Stats(engine="symbolic", depth=7, seconds=12.34))
+    assert _interrupted(last) == 130
+    assert "after unrolling paths to depth 7 in 12.3 s; no verdict" in capsys.readouterr().err
 
 
 # ------------------------------------------------------------------------------------------------
@@ -181,7 +176,7 @@ def test_the_api_refuses_them_too():
 
 
 def test_both_engines_take_the_limits_of_each():
-    res = run("--messages", "1", "--faults", "none", "--engine", "both", "--depth", "40", "--max-states", "100000")
+    res = run("--messages", "1", "--faults", "none", "--engine", "both", "--depth", "3", "--max-states", "100000")
     assert res.exit_code == 0, res.output
 
 

@@ -159,6 +159,7 @@ def test_the_interrupt_line_without_statistics_and_with_symbolic_ones(capsys):
     (["--engine", "symbolic", "--max-states", "100"], "--max-states does not apply to the symbolic engine"),
     (["--engine", "symbolic", "--dot", "g.dot"], "--dot (keep_graph) does not apply to the symbolic engine"),
     (["--engine", "symbolic", "--max-memory", "1G"], "--max-memory does not apply to the symbolic engine"),
+    (["--engine", "symbolic", "--max-memory", "6G"], "--max-memory does not apply to the symbolic engine"),
 ])
 def test_an_option_the_engine_ignores_is_an_error(args, needle, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)

@@ -291,6 +291,9 @@ def verify(config_path, acks, retries, defines, commit, processing, after_abort,
             raise InputError(str(err)) from None
     # not given: the API's default guard, which the symbolic engine ignores (checker/memory.py)
     max_memory = DEFAULT_MAX_MEMORY if max_memory_text is None else parse_size(max_memory_text)
+    if max_memory_text is not None and engine == "symbolic":  # even when it equals the default
+        raise InputError("--max-memory does not apply to the symbolic engine: the symbolic engine's memory "
+                         "is Z3's; limit it with --depth or --timeout")
     if not progress_every > 0:
         raise InputError(f"--progress-every must be a positive number of seconds, got {progress_every!r}")
     search_states = max_states

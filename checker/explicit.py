@@ -20,6 +20,7 @@ from ..properties.base import EVENTUALLY, INVARIANT
 from .compile import CompiledModel, TracedModel, compile_traced, trace_model
 from . import native as native_backend
 from .liveness import find_bad_bottom_component
+from .memory import resident_bytes
 from .native import (DEPTH, N_CUT, N_STATES, STOP_ALL_FOUND, STOP_EXHAUSTED, STOP_MAX_STATES,
                      STOP_PROGRESS, TRANSITIONS, NativeBuild, NativeSearch, NativeSearchFailed,
                      backend_choice, prepare_native)
@@ -56,6 +57,7 @@ class ExplicitSearch(Strategy):
         model, props = self.model, self.properties
         self.max_states, self.timeout = self.settings.max_states, self.settings.timeout
         self.keep_graph, self.progress = self.settings.keep_graph, self.settings.progress
+        self.max_memory = self.settings.max_memory
         started = time.perf_counter()
         overflow = model.bound_exceeded()
         predicates = [p.holds_in(model) for p in props] + ([overflow] if overflow else [])
@@ -101,6 +103,11 @@ class ExplicitSearch(Strategy):
             if exhausted:
                 if n_cut:
                     stats.stopped_by = Stop.MODEL_BOUND
+                elif any(i not in found for i in eventually_ids) and self._over_memory():
+                    # the liveness analysis below builds the whole normal-step graph again (SciPy
+                    # copies every edge): past the limit already, it would only go further
+                    stats.stopped_by = Stop.MAX_MEMORY
+                    exhausted = False
                 else:
                     # liveness: bottom components of the normal-step graph
                     for i in eventually_ids:
@@ -162,6 +169,9 @@ class ExplicitSearch(Strategy):
                 self.progress(stats)
             if self.timeout is not None and stats.seconds > self.timeout:
                 stopped_by = Stop.TIMEOUT
+                break
+            if self._over_memory():
+                stopped_by = Stop.MAX_MEMORY
                 break
             if keep_edges and all(i in search.found() for i in eventually_ids):
                 keep_edges = False  # every eventually-property has its counterexample
@@ -249,6 +259,9 @@ class ExplicitSearch(Strategy):
                 if self.timeout is not None and stats.seconds > self.timeout:
                     stopped_by = Stop.TIMEOUT
                     break
+                if self._over_memory():
+                    stopped_by = Stop.MAX_MEMORY
+                    break
                 if keep_edges and not self.keep_graph and all(i in found for i in eventually_ids):
                     keep_edges = False  # every eventually-property has its counterexample
                 if switch is not None and switch(stats):
@@ -276,12 +289,18 @@ class ExplicitSearch(Strategy):
 
         return compiled.make_expand(store.index.get, add_state, src_append, dst_append, all_edge)
 
-    @staticmethod
-    def _cut_reason(stats: Stats, overflow) -> Reason:
+    def _over_memory(self) -> bool:
+        """Whether the process holds more resident memory than ``--max-memory`` allows (asked at
+        progress points only: one small file read every PROGRESS_EVERY expansions)."""
+        return self.max_memory is not None and resident_bytes() > self.max_memory
+
+    def _cut_reason(self, stats: Stats, overflow) -> Reason:
         """Why an open property is inconclusive when the search did not cover the space."""
         details = {"stop": stats.stopped_by, "states": stats.states, "depth": stats.depth}
         if stats.stopped_by == Stop.TIMEOUT:  # the only reason whose numbers depend on timing
             details["seconds"] = stats.seconds
         if stats.stopped_by == Stop.MODEL_BOUND:
             details["bound"] = overflow.name
+        if stats.stopped_by == Stop.MAX_MEMORY:
+            details["limit"] = self.max_memory
         return Reason(Why.CUT, details)

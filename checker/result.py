@@ -23,6 +23,7 @@ class Stop(str, Enum):
     ALL_VIOLATED = "all-violated"  # every property has its counterexample: nothing left to learn
     MAX_STATES = "max-states"  # the state limit of the settings
     TIMEOUT = "timeout"  # the time limit of the settings
+    MAX_MEMORY = "max-memory"  # the process's resident memory passed the limit of the settings
     MODEL_BOUND = "model-bound"  # some run reached a fixed-size bound of the model (Model.bound_exceeded)
     DEPTH_LIMIT = "depth-limit"  # the symbolic unrolling reached its depth limit before a proof
 

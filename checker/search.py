@@ -28,6 +28,7 @@ class SearchSettings:
     timeout: float | None = None  # seconds
     keep_graph: bool = False  # keep every explored edge, for SearchResult.graph (networkx)
     progress: Callable[[Stats], None] | None = None  # called now and then with the statistics so far
+    max_memory: int | None = None  # bytes of resident memory (searches over concrete states; checker/memory.py)
     trace: Any = None  # the stored trace a replay re-runs (checker/replay.py)
 
 

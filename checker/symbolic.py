@@ -31,6 +31,8 @@ from .verdicts import PropertyLedger
 
 DEFAULT_DEPTH = 60
 COMPLETENESS_EVERY = 3  # depths between completeness-threshold queries
+# what Z3 says when its own SIGINT handler stopped a check: the user pressed Ctrl-C
+_INTERRUPTED = ("canceled", "interrupted from keyboard")
 # Depth from which every query uses inferred lemmas (lemmas.py).  Inferring them costs seconds, so
 # searches that end within a few steps never pay for it.
 LEMMAS_FROM_DEPTH = 6
@@ -428,6 +430,12 @@ class SymbolicSearch(Strategy):
         switch = z3.Bool(f"query_{self._queries}")
         solver.add(z3.Implies(switch, z3.And(*formulas)))
         verdict = str(solver.check(switch))
+        if verdict == "unknown" and solver.reason_unknown() in _INTERRUPTED and not self._out_of_time():
+            # Z3 catches SIGINT itself while it solves (its scoped Ctrl-C handler) and returns
+            # "unknown": that is the user's Ctrl-C, not a verdict, so it ends the search as Python's
+            # would (the CLI reports it with the statistics so far, exit 130)
+            solver.add(z3.Not(switch))
+            raise KeyboardInterrupt
         try:
             if verdict == "unknown" and solver.reason_unknown() not in ("timeout", "canceled"):
                 reason = solver.reason_unknown().splitlines()[0]

@@ -77,14 +77,22 @@ def applicable_faults(transactional: bool, eligible_leader_replicas: bool = Fals
 
 def parse_faults(text: str) -> tuple[str, ...] | str:
     """``"network,broker-crash"`` -> tuple; ``"all"`` -> ``ALL_FAULTS`` (every class that applies,
-    decided with the configuration); ``"none"`` or ``""`` -> none."""
+    decided with the configuration); ``"none"`` -> none.  An empty text (``""``, ``" , "``) is an
+    error, not "no faults": an unset variable in a CI job must not check a fault-free model and
+    report every property as holding; ``none`` says so on purpose."""
     text = text.strip()
-    if text in ("", "none"):
+    if text == "none":
         return ()
     if text == ALL_FAULTS:
         return ALL_FAULTS
     names = tuple(part.strip() for part in text.split(","))
+    if all(not n for n in names):
+        raise ConfigError(f"--faults is empty ({text!r}): name fault classes, or all, or none to check "
+                          "without faults")
     if any(not n for n in names):
         raise ConfigError(f"--faults: empty fault class in {text!r}")
+    if "none" in names or ALL_FAULTS in names:
+        raise ConfigError(f"--faults {text!r}: {'none' if 'none' in names else 'all'} cannot be listed "
+                          "with fault classes")
     Bounds(faults=names)  # validates
     return names

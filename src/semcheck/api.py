@@ -22,6 +22,11 @@ from .tracefile import read_trace_file
 
 ENGINES = tuple(SEARCHES)
 MAX_DEPTH = 500  # symbolic unrolling depth; beyond this the formulas are absurdly large
+# The explicit search stops inconclusive once the process's resident memory passes this
+# (checker/memory.py); a default well above the peak of every check the README and the tests run
+# (docs/engines.md, "Memory": the measurements), and below a 7 GB CI runner's memory.
+DEFAULT_MAX_MEMORY = 6 * 2**30
+MIN_MAX_MEMORY = 64 * 2**20
 
 
 def build_model(settings: Mapping[str, object] | None = None, *, commit: str | None = None,
@@ -40,6 +45,8 @@ def build_model(settings: Mapping[str, object] | None = None, *, commit: str | N
     (``"seek-back"``, the default, or ``"keep-position"``; docs/model.md, "Transactions").
     ``client`` names the client library (``"java"``, the default, or ``"librdkafka"``) and
     ``client_version`` its release (default: the newest line modelled, model/clients.py)."""
+    faults = _list_or_all("faults", faults, "fault class names", "network")
+    split = None if split is None else _list_or_all("split", split, "merge names", "hw-at-once")
     config = resolve_config(settings, commit=commit, processing=processing, broker_version=broker_version,
                             after_abort=after_abort, client=client, client_version=client_version)
     # "all" means every class that applies; a list is taken as written (model/bounds.py)
@@ -74,6 +81,7 @@ def verify(
     progress: Callable[[Stats], None] | None = None,
     config_files: Sequence[str] | None = None,
     setting_sources: Mapping[str, SettingSource] | None = None,
+    max_memory: int | None = DEFAULT_MAX_MEMORY,
 ) -> Result:
     """Check delivery properties of a Kafka configuration.
 
@@ -93,7 +101,15 @@ def verify(
     docs/config-files.md, and ``settings``, ``commit``, ``processing`` and ``after_abort`` win over
     them.  ``setting_sources`` maps keys of ``settings`` to the :class:`~semcheck.result.SettingSource`
     they were read from, for a caller that read files itself; the result carries both.
+
+    ``max_memory`` (bytes; ``None``: no limit) stops the explicit search ``inconclusive`` once the
+    process's resident memory passes it (default DEFAULT_MAX_MEMORY, docs/engines.md).  A limit that
+    does not apply to the engine is an error: ``depth`` needs the symbolic engine, ``max_states``,
+    ``keep_graph`` and a ``max_memory`` other than the default the explicit one (``"both"`` runs both).
     """
+    if properties is not None and isinstance(properties, (str, Property)):
+        raise ConfigError(f"properties must be a list of property names, got {_shown(properties)}: "
+                          f"write properties=[{properties!r}]")
     files = None
     from_files: dict[str, str] = {}  # --option value -> how a file wrote it, for errors about it
     if config_files is not None:
@@ -129,8 +145,13 @@ def verify(
         raise ConfigError(f"--timeout must be a positive number of seconds, got {timeout!r}")
     if depth is not None and (not isinstance(depth, int) or not 0 <= depth <= MAX_DEPTH):
         raise ConfigError(f"--depth must be between 0 and {MAX_DEPTH}, got {depth!r}")
+    if max_memory is not None and (not isinstance(max_memory, int) or isinstance(max_memory, bool)
+                                   or max_memory < MIN_MAX_MEMORY):
+        raise ConfigError(f"--max-memory must be at least {MIN_MAX_MEMORY // 2**20} MB, got {max_memory!r} bytes")
+    _check_engine_options(engine, depth=depth, max_states=max_states, keep_graph=keep_graph,
+                          max_memory=max_memory)
     settings = SearchSettings(max_states=max_states, depth=depth, timeout=timeout, keep_graph=keep_graph,
-                              progress=progress)
+                              progress=progress, max_memory=max_memory)
     found = strategy(model, chosen, settings).run()
     result = _result(model, engine, found, chosen)
     result.setting_sources = dict(setting_sources or {})
@@ -183,6 +204,46 @@ def _files_under_command_line(files: FileSettings, settings: Mapping[str, object
         elif keys.get(key, key) not in by_caller:
             sources[key] = where
     return {**merged, **given}, sources, notes
+
+
+# The engines each limit applies to (the others ignore it): asking for one with an engine that
+# ignores it is an error, never a silent no-op (docs/engines.md, "Limits and engines").
+_OPTION_ENGINES = {"depth": ("symbolic", "both"), "max_states": ("explicit", "both"),
+                   "keep_graph": ("explicit", "both"), "max_memory": ("explicit", "both")}
+_OPTION_NAMES = {"depth": "--depth", "max_states": "--max-states", "keep_graph": "--dot (keep_graph)",
+                 "max_memory": "--max-memory"}
+_OPTION_WHY = {"depth": "the explicit engine explores every depth; limit it with --max-states or --timeout",
+               "max_states": "the symbolic engine stores no states; limit it with --depth or --timeout",
+               "keep_graph": "the symbolic engine builds no state graph",
+               "max_memory": "the symbolic engine's memory is Z3's; limit it with --depth or --timeout"}
+
+
+def _check_engine_options(engine: str, **given) -> None:
+    for option, value in given.items():
+        if option == "max_memory" and value == DEFAULT_MAX_MEMORY:
+            continue  # the default guard, not something the user asked for
+        if value not in (None, False) and engine not in _OPTION_ENGINES[option]:
+            raise ConfigError(f"{_OPTION_NAMES[option]} does not apply to the {engine} engine: "
+                              f"{_OPTION_WHY[option]}")
+
+
+def _shown(value: str) -> str:
+    return f"the string {value!r}" if isinstance(value, str) else f"the property {value.name!r}"
+
+
+def _list_or_all(parameter: str, value, what: str, example: str):
+    """A list parameter (``faults``, ``split``): a list, tuple or other iterable of names, or the
+    string ``"all"``.  Any other string is an error: iterating it would give one name per character,
+    and guessing that ``"network"`` means ``["network"]`` hides a mistake in a script."""
+    if isinstance(value, str):
+        if value == "all":
+            return value
+        raise ConfigError(f"{parameter} must be a list of {what} or \"all\", got {_shown(value)}: "
+                          f"write {parameter}=[{value!r}] (e.g. {parameter}=[{example!r}])")
+    try:
+        return tuple(value)
+    except TypeError:
+        raise ConfigError(f"{parameter} must be a list of {what} or \"all\", got {value!r}") from None
 
 
 def replay(source: str | os.PathLike | Mapping, *, variant: type[KafkaModel] | None = None,

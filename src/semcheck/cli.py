@@ -1,31 +1,37 @@
 """The command line: ``semcheck verify ...`` (DESIGN.md, "The CLI contract").
 
 Exit status: 0 every checked property holds, 1 a property is violated, 2 bad input (one line on
-stderr starting ``semcheck: error:``, never a traceback), 3 inconclusive.  Unexpected internal errors
-are not caught: a bug should be visible.
+stderr starting ``semcheck: error:``, never a traceback), 3 inconclusive, 4 the engines disagree,
+130 interrupted (Ctrl-C: one line with how far the search got, never a verdict).  A reader that
+closes stdout early (``| head -1``, ``| true``) does not change the exit status.  Unexpected
+internal errors are not caught: a bug should be visible.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import sys
 
 import click
 
-from .api import ENGINES, replay as run_replay, verify as run_verify
+from .api import DEFAULT_MAX_MEMORY, ENGINES, replay as run_replay, verify as run_verify
 from .checker.result import VIOLATED
 from .checker.registry import SEARCHES
 from .model.bounds import FAULT_CLASSES, parse_faults
 from .model.clients import JAVA, LIBRDKAFKA, supported
 from .model.config import ConfigError
+from .model.errors import cut_long_values
 from .model.merges import MERGE_NAMES
 from .model.versions import NEWEST, SUPPORTED
-from .progress import make_progress
+from .progress import DEFAULT_LOG_EVERY, LastStats, make_progress, progress_text
 from .properties import ALL_PROPERTIES
 from .redaction import redact_text, shorten
 from .report import FORMATS, render
 
 EXIT_BAD_INPUT = 2
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as a shell reports a program Ctrl-C ended
+DEFAULT_DOT_MAX_STATES = 50_000  # --dot refuses a bigger graph (about 2.5 MB of DOT; docs/engines.md)
 
 
 class InputError(click.ClickException):
@@ -39,7 +45,20 @@ def _one_line(text: str) -> str:
 
 
 def _error(message: str) -> None:
-    click.echo(f"semcheck: error: {_one_line(message)}", err=True)
+    click.echo(f"semcheck: error: {cut_long_values(_one_line(message))}", err=True)
+
+
+def _stdout_closed() -> None:
+    """The reader of stdout went away (``| head -1``): stop writing, keep the exit status.  Python's
+    recipe (docs of the signal module, "Note on SIGPIPE"): point stdout at devnull, so the flush at
+    exit raises no second error ("Exception ignored ... BrokenPipeError")."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # stdout is no file (a test's capture): nothing to flush at exit
+        pass
+    finally:
+        os.close(devnull)
 
 
 class SemcheckGroup(click.Group):
@@ -55,9 +74,12 @@ class SemcheckGroup(click.Group):
         except click.ClickException as err:  # UsageError, BadParameter, NoSuchOption, InputError
             _error(err.format_message())
             code = EXIT_BAD_INPUT
-        except click.Abort:  # Ctrl-C (click has already ended the progress line)
+        except click.Abort:  # Ctrl-C outside a search (click has already ended the progress line)
             click.echo("semcheck: interrupted", err=True)
-            code = 130
+            code = EXIT_INTERRUPTED
+        except BrokenPipeError:  # `semcheck --help | head -1`: reports catch their own (_echo_report),
+            _stdout_closed()     # so only help and version text get here, whose status is 0
+            code = 0
         code = 0 if code is None else code
         if standalone_mode:
             sys.exit(code)
@@ -117,6 +139,43 @@ def _parse_properties(names: tuple[str, ...]) -> list[str] | None:
                 raise InputError(f"--property: empty property name in {text!r}")
             out.append(name)
     return out
+
+
+_SIZE = re.compile(r"(\d+(?:\.\d+)?)\s*([KMGT]?)(?:I?B)?", re.IGNORECASE)
+_UNITS = {"": 1, "K": 2**10, "M": 2**20, "G": 2**30, "T": 2**40}
+
+
+def parse_size(text: str) -> int | None:
+    """``--max-memory``: ``2G``, ``500M``, ``1.5GiB``, ``800MB`` (units of 1024), or a number of
+    bytes; ``none`` for no limit."""
+    if text.strip().lower() == "none":
+        return None
+    match = _SIZE.fullmatch(text.strip())
+    if not match:
+        raise InputError(f"--max-memory {text!r}: expected a size such as 2G or 500M, or none")
+    return int(float(match.group(1)) * _UNITS[match.group(2).upper()])
+
+
+def _echo_report(text: str) -> None:
+    """Write the report; a closed stdout is the reader's choice, not an error (see _stdout_closed)."""
+    try:
+        click.echo(text, nl=False)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _stdout_closed()
+
+
+def _interrupted(last: LastStats) -> int:
+    """Ctrl-C during a search: one line with how far it got (never a verdict), exit 130."""
+    stats = last.stats
+    if stats is None:
+        so_far = "before its first progress report"
+    elif stats.engine == "symbolic":
+        so_far = f"after unrolling paths to depth {stats.depth} in {stats.seconds:.1f} s"
+    else:
+        so_far = f"after exploring {stats.states:,} states to depth {stats.depth} in {stats.seconds:.1f} s"
+    click.echo(f"semcheck: interrupted: the search was stopped {so_far}; no verdict", err=True)
+    return EXIT_INTERRUPTED
 
 
 def _check_writable(option: str, path: str) -> None:
@@ -196,17 +255,29 @@ def main():
               help="Write the explored state graph as Graphviz DOT to FILE. Meant for small bounds "
                    "(e.g. --messages 1 --max-faults 1): it keeps the whole graph in memory and "
                    "explores the full space even after every property is violated.")
+@click.option("--dot-max-states", type=int, default=DEFAULT_DOT_MAX_STATES, show_default=True, metavar="N",
+              help="With --dot: refuse a graph of more states (the search stops there, exit 2).")
+@click.option("--max-memory", "max_memory_text", metavar="SIZE",
+              help="Explicit engine: stop (inconclusive) once semcheck's resident memory passes SIZE "
+                   f"(e.g. 2G, 500M; none: no limit). Default {DEFAULT_MAX_MEMORY // 2**30}G.")
+@click.option("--progress", "force_progress", is_flag=True,
+              help="Print a progress line on stderr every --progress-every seconds even when stderr is no "
+                   "terminal (CI logs). On a terminal progress is shown anyway.")
+@click.option("--progress-every", type=float, default=DEFAULT_LOG_EVERY, show_default=True, metavar="S",
+              help="Seconds between two --progress lines.")
 @click.option("--save-trace", "trace_path", metavar="FILE",
               help="Write every counterexample found to FILE (versioned JSON), to re-check later with "
                    "`semcheck replay FILE`.")
 def verify(config_paths, acks, retries, defines, commit, processing, after_abort, broker_version, client, client_version,
            messages, faults_text,
            max_faults,
-           split_names, property_names, engine, depth, fmt, max_states, timeout, dot_path, trace_path):
+           split_names, property_names, engine, depth, fmt, max_states, timeout, dot_path, dot_max_states,
+           max_memory_text, force_progress, progress_every, trace_path):
     """Check what a Kafka configuration guarantees.
 
     Exit status: 0 every checked property holds, 1 a property is violated, 2 bad input,
-    3 inconclusive (a limit stopped the search first), 4 the engines disagree (--engine both).
+    3 inconclusive (a limit stopped the search first), 4 the engines disagree (--engine both),
+    130 interrupted (Ctrl-C; no verdict).
 
     \b
     Examples:
@@ -217,11 +288,24 @@ def verify(config_paths, acks, retries, defines, commit, processing, after_abort
       semcheck verify --client librdkafka -X enable.auto.offset.store=false
     """
     settings = build_settings(acks, retries, defines)
+    # not given: the API's default guard, which the symbolic engine ignores (checker/memory.py)
+    max_memory = DEFAULT_MAX_MEMORY if max_memory_text is None else parse_size(max_memory_text)
+    if max_memory_text is not None and engine == "symbolic":  # even when it equals the default
+        raise InputError("--max-memory does not apply to the symbolic engine: the symbolic engine's memory "
+                         "is Z3's; limit it with --depth or --timeout")
+    if not progress_every > 0:
+        raise InputError(f"--progress-every must be a positive number of seconds, got {progress_every!r}")
+    search_states = max_states
     if dot_path is not None:
         _check_writable("--dot", dot_path)
+        if dot_max_states < 1:
+            raise InputError(f"--dot-max-states must be a positive integer, got {dot_max_states!r}")
+        # stop the search one state past the guard: the graph is held in memory while it grows
+        if engine != "symbolic" and (max_states is None or max_states > dot_max_states):
+            search_states = dot_max_states + 1
     if trace_path is not None:
         _check_writable("--save-trace", trace_path)
-    progress = make_progress(sys.stderr)
+    last = LastStats(make_progress(sys.stderr, forced=force_progress, every=progress_every))
     try:
         faults = parse_faults(faults_text)
         result = run_verify(
@@ -230,17 +314,23 @@ def verify(config_paths, acks, retries, defines, commit, processing, after_abort
             max_faults=max_faults,
             faults=faults, split=list(split_names) or None, properties=_parse_properties(property_names),
             engine=engine, depth=depth,
-            max_states=max_states, timeout=timeout, keep_graph=dot_path is not None, progress=progress,
+            max_states=search_states, timeout=timeout, keep_graph=dot_path is not None, progress=last,
+            max_memory=max_memory,
             # the command line overrides the files, as with Kafka's own tools (api.verify)
             config_files=list(config_paths) if config_paths else None)
     except ConfigError as err:
         raise InputError(str(err)) from None
+    except KeyboardInterrupt:
+        last.close()
+        return _interrupted(last)
     finally:
-        if progress is not None:
-            progress.close()
+        last.close()
     if dot_path is not None:
         from .checker.graph import write_dot
 
+        if search_states != max_states and result.stats.states > dot_max_states:
+            raise InputError(f"--dot: the state graph has more than {dot_max_states:,} states (--dot-max-states); "
+                             "choose smaller bounds (e.g. --messages 1 --max-faults 1) or raise --dot-max-states")
         try:
             write_dot(result.state_graph(), dot_path)
         except OSError as err:
@@ -250,7 +340,7 @@ def verify(config_paths, acks, retries, defines, commit, processing, after_abort
             result.save_trace(trace_path)
         except OSError as err:
             raise InputError(f"--save-trace {trace_path!r}: {err.strerror or err}") from None
-    click.echo(render(result, fmt), nl=False)
+    _echo_report(render(result, fmt))
     return result.exit_code
 
 
@@ -272,5 +362,5 @@ def replay(trace_path, fmt):
         result = run_replay(trace_path)
     except ConfigError as err:
         raise InputError(str(err)) from None
-    click.echo(render(result, fmt), nl=False)
+    _echo_report(render(result, fmt))
     return 0 if all(r.verdict == VIOLATED for r in result.results) else 1

@@ -1,15 +1,30 @@
-"""A one-line progress display for long searches.
+"""Progress of long searches, on stderr.
 
-Only when the stream is a terminal and ``CI`` is not set: in pipes, files and CI logs semcheck stays
-quiet, so its stdout/stderr can be parsed.  The CLI writes it to stderr.
+* :class:`Progress`: one line rewritten in place, only when the stream is a terminal and ``CI`` is
+  not set, so that in pipes, files and CI logs semcheck stays quiet and its output can be parsed;
+* :class:`ProgressLog`: with ``--progress``, a full line every few seconds wherever stderr goes
+  (a CI log shows the search is alive and how far it got);
+* :class:`LastStats`: remembers the latest statistics whatever is shown, so that a Ctrl-C can be
+  answered with how far the search got (``semcheck: interrupted ...``).
 """
 
 from __future__ import annotations
 
 import os
-from typing import IO
+import time
+from typing import IO, Callable
 
 from .checker.result import Stats
+
+DEFAULT_LOG_EVERY = 10.0  # seconds between two --progress lines
+
+
+def progress_text(stats: Stats) -> str:
+    """How far a search got, in words: what the progress lines and the interrupt line say."""
+    if stats.engine == "symbolic":
+        return f"symbolic engine: paths unrolled to depth {stats.depth}, {stats.seconds:.0f} s"
+    return (f"explored {stats.states:,} states, depth {stats.depth}, "
+            f"{round(stats.states_per_second):,} states/s")
 
 
 class Progress:
@@ -20,11 +35,7 @@ class Progress:
         self._width = 0  # length of the line currently shown (0: nothing shown)
 
     def __call__(self, stats: Stats) -> None:
-        if stats.engine == "symbolic":
-            line = f"  symbolic engine: paths unrolled to depth {stats.depth}, {stats.seconds:.0f} s"
-        else:
-            line = (f"  explored {stats.states:,} states, depth {stats.depth}, "
-                    f"{round(stats.states_per_second):,} states/s")
+        line = "  " + progress_text(stats)
         pad = " " * max(0, self._width - len(line))
         self._write("\r" + line + pad)
         self._width = len(line)
@@ -34,7 +45,6 @@ class Progress:
         if self._width:
             self._write("\r" + " " * self._width + "\r")
             self._width = 0
-
 
     def __enter__(self):
         return self
@@ -50,13 +60,53 @@ class Progress:
             pass
 
 
-def make_progress(stream: IO[str]) -> Progress | None:
-    """A :class:`Progress` for ``stream`` if it is an interactive terminal and ``CI`` is unset,
-    else ``None`` (pass it straight to ``verify(progress=...)``)."""
-    if "CI" in os.environ:
-        return None
+class ProgressLog(Progress):
+    """``--progress``: a whole line (``semcheck: progress: ...``) at the first report and then at
+    most once every ``every`` seconds, for logs that cannot rewrite a line.  The clock only spaces
+    the lines out; nothing on stdout depends on it."""
+
+    def __init__(self, stream: IO[str], every: float = DEFAULT_LOG_EVERY, clock: Callable[[], float] = time.monotonic):
+        super().__init__(stream)
+        self.every, self.clock = every, clock
+        self._last: float | None = None
+
+    def __call__(self, stats: Stats) -> None:
+        now = self.clock()
+        if self._last is not None and now - self._last < self.every:
+            return
+        self._last = now
+        self._write(f"semcheck: progress: {progress_text(stats)}\n")
+
+    def close(self) -> None:
+        pass  # whole lines stay in the log
+
+
+class LastStats:
+    """Callable ``(stats) -> None`` passed as ``verify(progress=...)``: keeps the latest statistics
+    (``.stats``, None before the first report) and hands them on to ``show`` when there is one."""
+
+    def __init__(self, show: Callable[[Stats], None] | None = None):
+        self.show = show
+        self.stats: Stats | None = None
+
+    def __call__(self, stats: Stats) -> None:
+        self.stats = stats
+        if self.show is not None:
+            self.show(stats)
+
+    def close(self) -> None:
+        if self.show is not None and hasattr(self.show, "close"):
+            self.show.close()
+
+
+def make_progress(stream: IO[str], forced: bool = False, every: float = DEFAULT_LOG_EVERY) -> Progress | None:
+    """The progress display for ``stream``: a :class:`Progress` if it is an interactive terminal
+    and ``CI`` is unset; else a :class:`ProgressLog` when ``forced`` (``--progress``); else ``None``
+    (pass it straight to ``verify(progress=...)``)."""
     try:
-        interactive = stream.isatty()
+        interactive = stream.isatty() and "CI" not in os.environ
     except (AttributeError, ValueError):
-        return None
-    return Progress(stream) if interactive else None
+        interactive = False
+    if interactive:
+        return Progress(stream)
+    return ProgressLog(stream, every) if forced else None

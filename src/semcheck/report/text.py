@@ -78,7 +78,8 @@ def render_text(result: Result) -> str:
             out.append(f"Not reproduced ({', '.join(names)}): {reason}.")
             continue
         out.append(f"Inconclusive ({', '.join(names)}): {reason}.")
-        out.append("  Not proven either way: raise --max-states / --timeout / --depth or lower the bounds.")
+        out.append("  Not proven either way: raise the limit that stopped it (--max-states, --timeout, --depth, "
+                   "--max-memory) or lower the bounds.")
 
     notes = [prop.note for prop in result.checked.values() if prop.note] if not replaying else []
     for note in notes:
@@ -187,10 +188,23 @@ def _table(results: list[PropertyResult], replaying: bool = False, findings: dic
         else:
             verdict = r.verdict
             example = "-"
-        rows.append((r.property, verdict, example))
+        rows.append((r.property, verdict, example, _engines_said(r)))
     w1 = max(len(row[0]) for row in rows) + 2
     w2 = max(len(row[1]) for row in rows) + 2
-    return [f"{a:<{w1}}{b:<{w2}}{c}".rstrip() for a, b, c in rows]
+    if any(len(row) > 3 and row[3] for row in rows):  # --engine both: what each engine said
+        rows[0] = (*rows[0], "Engines")
+        w3 = max(len(row[2]) for row in rows) + 2
+        return [f"{row[0]:<{w1}}{row[1]:<{w2}}{row[2]:<{w3}}{row[3] if len(row) > 3 else ''}".rstrip()
+                for row in rows]
+    return [f"{row[0]:<{w1}}{row[1]:<{w2}}{row[2]}".rstrip() for row in rows]
+
+
+def _engines_said(r: PropertyResult) -> str:
+    """``explicit holds, symbolic inconclusive``: with --engine both a verdict may rest on one
+    engine alone, and the table must not hide that the other gave up."""
+    if not r.by_engine:
+        return ""
+    return ", ".join(f"{name} {answer.verdict}" for name, answer in r.by_engine.items())
 
 
 def _stats_line(stats: Stats) -> str:

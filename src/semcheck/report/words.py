@@ -31,6 +31,7 @@ STOP_PHRASES = {
     Stop.ALL_VIOLATED: "stopped early: all properties violated",
     Stop.MAX_STATES: "stopped early: --max-states reached",
     Stop.TIMEOUT: "stopped early: --timeout reached",
+    Stop.MAX_MEMORY: "stopped early: --max-memory reached",
     Stop.DEPTH_LIMIT: "stopped at --depth before a proof",
     Stop.MODEL_BOUND: "incomplete: a run reached a bound of the model",
 }
@@ -80,6 +81,9 @@ def _cut(d) -> str:
         if stop == Stop.MAX_STATES:
             return (f"search stopped at --max-states ({d['states']} states, depth {d['depth']}) "
                     "before exhausting the space")
+        if stop == Stop.MAX_MEMORY:
+            return (f"search stopped at --max-memory ({d['limit'] / 2**20:,.0f} MB resident, {d['states']} "
+                    "states) before exhausting the space")
         if stop == Stop.TIMEOUT:
             return (f"search stopped at --timeout ({d['seconds']:.1f}s, {d['states']} states) "
                     "before exhausting the space")

@@ -14,7 +14,7 @@ from .model.config import ConfigError, KafkaConfig, resolve_config
 from .model.kafka import KafkaModel
 from .model.merges import MERGE_NAMES, merges_without
 from .properties import ALL_PROPERTIES, Property
-from .result import Result
+from .result import Result, SettingSource
 from .tracefile import read_trace_file
 
 ENGINES = tuple(SEARCHES)
@@ -69,6 +69,8 @@ def verify(
     timeout: float | None = None,
     keep_graph: bool = False,
     progress: Callable[[Stats], None] | None = None,
+    setting_sources: Mapping[str, SettingSource] | None = None,
+    config_files: Iterable[str] | None = None,
 ) -> Result:
     """Check delivery properties of a Kafka configuration.
 
@@ -81,7 +83,9 @@ def verify(
     the client the applications run (default: the newest Java line modelled).  ``after_abort``: what the consume-transform-produce loop does after its
     transaction aborts (``"seek-back"`` or ``"keep-position"``).  ``variant`` checks a subclass of the Kafka model instead (one rule
     changed, one action replaced), and ``properties`` may hold :class:`~semcheck.properties.base.Property` objects
-    besides names: docs/extending.md.
+    besides names: docs/extending.md.  ``setting_sources`` (key -> :class:`~semcheck.result.SettingSource`)
+    and ``config_files`` say where the settings were read; they are kept on the result for the
+    reports that point at a file's line (``--format sarif``, docs/formats.md).
     """
     model = build_model(settings, commit=commit, processing=processing, messages=messages,
                         max_faults=max_faults, faults=faults, split=split, variant=variant,
@@ -101,7 +105,11 @@ def verify(
     settings = SearchSettings(max_states=max_states, depth=depth, timeout=timeout, keep_graph=keep_graph,
                               progress=progress)
     found = strategy(model, chosen, settings).run()
-    return _result(model, engine, found, chosen)
+    result = _result(model, engine, found, chosen)
+    # where the settings were read, for reports that point at a line (SARIF: docs/formats.md)
+    result.setting_sources = dict(setting_sources or {})
+    result.config_files = [str(path) for path in (config_files or ())]
+    return result
 
 
 def replay(source: str | os.PathLike | Mapping, *, variant: type[KafkaModel] | None = None,

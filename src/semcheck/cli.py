@@ -195,10 +195,19 @@ def main():
 @click.option("--save-trace", "trace_path", metavar="FILE",
               help="Write every counterexample found to FILE (versioned JSON), to re-check later with "
                    "`semcheck replay FILE`.")
+@click.option("--brief", is_flag=True,
+              help="Text format: one line per property naming each violation's mechanism, and each trace "
+                   "without its uneventful prefix (docs/formats.md).")
+@click.option("--trace-out", "itf_path", metavar="FILE.itf.json",
+              help="Write each counterexample in the ITF trace format (Apalache/Quint), one file per property: "
+                   "out.itf.json -> out.no-loss.itf.json, or put {property} in FILE.")
+@click.option("--trace-dot", "trace_dot_path", metavar="FILE",
+              help="Write the first counterexample (in the report's property order) as a Graphviz DOT picture.")
 def verify(config_path, acks, retries, defines, commit, processing, after_abort, broker_version, client, client_version,
            messages, faults_text,
            max_faults,
-           split_names, property_names, engine, depth, fmt, max_states, timeout, dot_path, trace_path):
+           split_names, property_names, engine, depth, fmt, max_states, timeout, dot_path, trace_path,
+           brief, itf_path, trace_dot_path):
     """Check what a Kafka configuration guarantees.
 
     Exit status: 0 every checked property holds, 1 a property is violated, 2 bad input,
@@ -222,6 +231,12 @@ def verify(config_path, acks, retries, defines, commit, processing, after_abort,
         _check_writable("--dot", dot_path)
     if trace_path is not None:
         _check_writable("--save-trace", trace_path)
+    if brief and fmt != "text":
+        raise InputError(f"--brief applies to the text format only, not --format {fmt}")
+    if itf_path is not None:
+        _check_writable("--trace-out", itf_path)
+    if trace_dot_path is not None:
+        _check_writable("--trace-dot", trace_dot_path)
     progress = make_progress(sys.stderr)
     try:
         faults = parse_faults(faults_text)
@@ -231,7 +246,8 @@ def verify(config_path, acks, retries, defines, commit, processing, after_abort,
             max_faults=max_faults,
             faults=faults, split=list(split_names) or None, properties=_parse_properties(property_names),
             engine=engine, depth=depth,
-            max_states=max_states, timeout=timeout, keep_graph=dot_path is not None, progress=progress)
+            max_states=max_states, timeout=timeout, keep_graph=dot_path is not None, progress=progress,
+            config_files=[config_path] if config_path is not None else None)
     except ConfigError as err:
         raise InputError(str(err)) from None
     finally:
@@ -249,8 +265,35 @@ def verify(config_path, acks, retries, defines, commit, processing, after_abort,
             result.save_trace(trace_path)
         except OSError as err:
             raise InputError(f"--save-trace {trace_path!r}: {err.strerror or err}") from None
-    click.echo(render(result, fmt), nl=False)
+    _write_pictures(result, itf_path, trace_dot_path)
+    click.echo(render(result, fmt, brief=brief), nl=False)
     return result.exit_code
+
+
+def _write_pictures(result, itf_path: str | None, trace_dot_path: str | None) -> None:
+    """--trace-out (ITF) and --trace-dot: each says on stderr what it wrote, or that there was nothing."""
+    from .report.itf import write_itf
+    from .report.trace_dot import first_counterexample, trace_dot
+
+    if itf_path is not None:
+        try:
+            written = write_itf(result, itf_path)
+        except OSError as err:
+            raise InputError(f"--trace-out {itf_path!r}: {err.strerror or err}") from None
+        for path in written:
+            click.echo(f"semcheck: ITF trace written to {path}", err=True)
+        if not written:
+            click.echo("semcheck: --trace-out: no counterexample to write", err=True)
+    if trace_dot_path is not None:
+        r = first_counterexample(result)
+        if r is None:
+            click.echo("semcheck: --trace-dot: no counterexample to draw", err=True)
+            return
+        try:
+            with open(trace_dot_path, "w", encoding="utf-8") as f:
+                f.write(trace_dot(r.trace, f"semcheck: counterexample for {r.property}"))
+        except OSError as err:
+            raise InputError(f"--trace-dot {trace_dot_path!r}: {err.strerror or err}") from None
 
 
 @main.command()

@@ -9,6 +9,14 @@ from .checker.result import DISAGREE, HOLDS, INCONCLUSIVE, VIOLATED, PropertyRes
 from .properties import EVENTUALLY
 
 
+@dataclass(frozen=True)
+class SettingSource:
+    """Where a setting was read: the file as the user named it and its 1-based line."""
+
+    path: str
+    line: int
+
+
 @dataclass
 class Result:
     config: dict[str, Any]  # the effective Kafka settings, by Kafka key
@@ -27,6 +35,9 @@ class Result:
     assumptions: list = field(default_factory=list)  # what a holds rests on (model/assumptions.py)
     checked: dict = field(default_factory=dict)  # property name -> Property: what each one is
     findings: dict = field(default_factory=dict)  # property -> Finding read from its counterexample's end
+    # where each setting came from (by the key as the user wrote it); empty when no file was given
+    setting_sources: dict = field(default_factory=dict)
+    config_files: list = field(default_factory=list)  # the --config files given, in order
 
     def verdict(self, prop: str) -> str:
         return self[prop].verdict

@@ -81,12 +81,22 @@ RETRY_DUPLICATE = _m("retry-without-idempotence", "a retried send was written tw
 RETRY_REORDER = _m("retry-reordering", "a failed request was retried after a later one was written "
                    "(several requests in flight without idempotence)",
                    ("max.in.flight.requests.per.connection", "enable.idempotence", "retries"),
-                   ("time out", "executes an orphaned request", "sees the connection close"))
+                   ("time out", "executes an orphaned request", "sees the connection close", "receive error",
+                    "receive not leader"))
+EPOCH_BUMP = _m("epoch-bump-resend", "the idempotent producer bumped its epoch after an error and sent a record "
+                "again under the new epoch, so the broker could not tell it from (or order it after) the first "
+                "attempt", ("enable.idempotence", "max.in.flight.requests.per.connection"),
+                ("receive out of order sequence", "bumps its epoch", "receive invalid epoch"))
+READS_ABORTED = _m("reads-aborted-records", "the consumer read records of an aborted transaction "
+                   "(isolation.level=read_uncommitted) and then the records sent again", ("isolation.level",),
+                   ("abort transaction", "transaction timeout", "its transaction aborts"))
+RETRY_AFTER_ERROR = ("receive error", "receive not leader", "time out", "sees the connection close",
+                     "executes an orphaned request")
 UNCLASSIFIED = _m("unclassified", "a counterexample semcheck has no mechanism name for", ())
 
 MECHANISMS = (UNCLEAN, ACKS_BELOW_ALL, MIN_ISR_ONE, UNFLUSHED, PRODUCER_GAVE_UP, OFFSET_RESET,
               COMMIT_BEFORE_PROCESSING, TRANSACTION_ABORT, PRODUCER_RESTART_RESEND, CONSUMER_REDELIVERY,
-              RETRY_DUPLICATE, RETRY_REORDER, UNCLASSIFIED)
+              RETRY_DUPLICATE, RETRY_REORDER, EPOCH_BUMP, READS_ABORTED, UNCLASSIFIED)
 
 
 def _acks(c: Context) -> str:
@@ -113,10 +123,14 @@ RULES: tuple[tuple[Mechanism, Callable[[Context], bool]], ...] = (
     (PRODUCER_GAVE_UP, lambda c: c.property in LOSS and bool(PRODUCER_GAVE_UP.steps & c.names())),
     (OFFSET_RESET, lambda c: c.property in LOSS and "reset offset" in c.names()),
     (COMMIT_BEFORE_PROCESSING, lambda c: _consumer_loss(c)),
+    (READS_ABORTED, lambda c: c.property in ("no-duplicate", "in-order") and bool(READS_ABORTED.steps & c.names())
+     and c.config.get("isolation.level") != "read_committed"),
+    (EPOCH_BUMP, lambda c: c.property in ("no-duplicate", "in-order") and bool(EPOCH_BUMP.steps & c.names())),
     (PRODUCER_RESTART_RESEND, lambda c: c.property == "no-duplicate" and "producer-crash" in c.faults),
     (CONSUMER_REDELIVERY, lambda c: c.property == "no-duplicate" and "consumer-crash" in c.faults),
     (RETRY_DUPLICATE, lambda c: c.property == "no-duplicate" and "network" in c.faults),
-    (RETRY_REORDER, lambda c: c.property == "in-order" and "network" in c.faults),
+    (RETRY_REORDER, lambda c: c.property == "in-order" and ("network" in c.faults
+                                                            or bool(set(RETRY_AFTER_ERROR) & c.names()))),
 )
 
 

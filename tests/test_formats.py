@@ -126,7 +126,8 @@ def test_sarif_points_at_the_line_of_the_setting_that_drives_the_mechanism(tmp_p
     path = tmp_path / "producer.properties"
     path.write_text("bootstrap.servers=kafka:9092\n# acknowledgements\nacks=1\n")
     result = semcheck.verify({"acks": "1"}, properties=["no-acked-loss"], **SMALL,
-                             setting_sources={"acks": SettingSource(str(path), 3)}, config_files=[str(path)])
+                             setting_sources={"acks": SettingSource(str(path), 3)})
+    result.config_files = [str(path)]  # as a --config file reader records it
     (res,) = _sarif(result)["runs"][0]["results"]
     assert res["properties"]["mechanism"] == "acks-below-all"
     physical = res["locations"][0]["physicalLocation"]
@@ -134,11 +135,11 @@ def test_sarif_points_at_the_line_of_the_setting_that_drives_the_mechanism(tmp_p
     assert physical["region"]["startLine"] == 3
 
 
-def test_sarif_a_default_not_in_the_file_points_at_the_file_itself(mixed):
+def test_sarif_a_default_not_in_the_file_points_at_the_file_itself():
     # the consumer's auto-commit is a default: the file does not set enable.auto.commit
     result = semcheck.verify({}, properties=["no-duplicate"], **SMALL,
-                             setting_sources={"acks": SettingSource("config/app.properties", 7)},
-                             config_files=["config/app.properties", "config/other.properties"])
+                             setting_sources={"acks": SettingSource("config/app.properties", 7)})
+    result.config_files = ["config/app.properties", "config/other.properties"]
     (res,) = _sarif(result)["runs"][0]["results"]
     assert res["properties"]["keys"] == ["enable.auto.commit"]
     physical = res["locations"][0]["physicalLocation"]

@@ -35,7 +35,7 @@ CASES = {
     "violated": dict(settings={"acks": "1"}, messages=2, max_faults=1),
     "holds": dict(settings={}, messages=2, faults=[]),
     "inconclusive": dict(settings={"acks": "1"}, messages=2, max_faults=1, max_states=50),
-    "symbolic": dict(settings={"acks": "0"}, messages=1, max_faults=1, faults=["network"], engine="symbolic"),
+    # --engine both also covers the symbolic engine's statistics (engine_stats) and answers (engines)
     "both": dict(settings={"acks": "0"}, messages=1, max_faults=1, faults=["network"], engine="both"),
     "transactional": dict(settings={"transactional.id": "t"}, commit="transactional", messages=2,
                           max_faults=1, faults=["app-abort"]),
@@ -79,3 +79,16 @@ def test_a_violation_names_its_mechanism_in_the_json():
     doc = json.loads(render_json(semcheck.verify({"acks": "1"}, messages=2, max_faults=1)))
     no_loss = doc["results"][0]
     assert no_loss["mechanism"]["id"] == "acks-below-all" and no_loss["mechanism"]["keys"] == ["acks"]
+
+
+def test_the_config_file_keys_are_described():
+    """settings_from, setting_sources, not_modelled, not_read: what a --config file reader adds to the
+    report (docs/config-files.md); optional, but checked when present."""
+    doc = json.loads(render_json(semcheck.verify({}, messages=1, faults=[])))
+    doc.update(settings_from=[{"path": "app.properties", "role": "producer"}],
+               setting_sources={"acks": {"path": "app.properties", "line": 3}},
+               not_modelled={"count": 1, "keys": ["linger.ms"], "change_delivery": {}},
+               not_read=[{"key": "group.id", "path": "app.properties", "line": 4, "why": "a consumer setting"}])
+    assert _errors(doc) == []
+    doc["setting_sources"]["acks"]["line"] = 0  # lines count from 1
+    assert _errors(doc)

@@ -70,7 +70,6 @@ def verify(
     keep_graph: bool = False,
     progress: Callable[[Stats], None] | None = None,
     setting_sources: Mapping[str, SettingSource] | None = None,
-    config_files: Iterable[str] | None = None,
 ) -> Result:
     """Check delivery properties of a Kafka configuration.
 
@@ -84,8 +83,8 @@ def verify(
     transaction aborts (``"seek-back"`` or ``"keep-position"``).  ``variant`` checks a subclass of the Kafka model instead (one rule
     changed, one action replaced), and ``properties`` may hold :class:`~semcheck.properties.base.Property` objects
     besides names: docs/extending.md.  ``setting_sources`` (key -> :class:`~semcheck.result.SettingSource`)
-    and ``config_files`` say where the settings were read; they are kept on the result for the
-    reports that point at a file's line (``--format sarif``, docs/formats.md).
+    says where settings were read; it is kept on the result for the reports that point at a file's
+    line (``--format sarif``, docs/formats.md).
     """
     model = build_model(settings, commit=commit, processing=processing, messages=messages,
                         max_faults=max_faults, faults=faults, split=split, variant=variant,
@@ -108,7 +107,6 @@ def verify(
     result = _result(model, engine, found, chosen)
     # where the settings were read, for reports that point at a line (SARIF: docs/formats.md)
     result.setting_sources = dict(setting_sources or {})
-    result.config_files = [str(path) for path in (config_files or ())]
     return result
 
 

@@ -246,13 +246,14 @@ def verify(config_path, acks, retries, defines, commit, processing, after_abort,
             max_faults=max_faults,
             faults=faults, split=list(split_names) or None, properties=_parse_properties(property_names),
             engine=engine, depth=depth,
-            max_states=max_states, timeout=timeout, keep_graph=dot_path is not None, progress=progress,
-            config_files=[config_path] if config_path is not None else None)
+            max_states=max_states, timeout=timeout, keep_graph=dot_path is not None, progress=progress)
     except ConfigError as err:
         raise InputError(str(err)) from None
     finally:
         if progress is not None:
             progress.close()
+    if config_path is not None:  # for --format sarif: the file to point at (docs/formats.md)
+        result.config_files = [config_path]
     if dot_path is not None:
         from .checker.graph import write_dot
 

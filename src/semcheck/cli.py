@@ -183,7 +183,8 @@ def main():
 @click.option("--depth", type=int, metavar="N",
               help="Symbolic engine: deepest unrolling tried before giving up (default 60).")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
-              help="Report format.")
+              help="Report format: text, json, junit (CI test views), sarif (code scanning), markdown "
+                   "(job summaries, with Mermaid diagrams); docs/formats.md.")
 @click.option("--max-states", type=int, metavar="N",
               help="Stop after this many distinct states (unfinished properties are inconclusive).")
 @click.option("--timeout", type=float, metavar="S",
@@ -266,12 +267,12 @@ def verify(config_path, acks, retries, defines, commit, processing, after_abort,
             result.save_trace(trace_path)
         except OSError as err:
             raise InputError(f"--save-trace {trace_path!r}: {err.strerror or err}") from None
-    _write_pictures(result, itf_path, trace_dot_path)
+    _write_counterexample_files(result, itf_path, trace_dot_path)
     click.echo(render(result, fmt, brief=brief), nl=False)
     return result.exit_code
 
 
-def _write_pictures(result, itf_path: str | None, trace_dot_path: str | None) -> None:
+def _write_counterexample_files(result, itf_path: str | None, trace_dot_path: str | None) -> None:
     """--trace-out (ITF) and --trace-dot: each says on stderr what it wrote, or that there was nothing."""
     from .report.itf import write_itf
     from .report.trace_dot import first_counterexample, trace_dot

@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from ..checker.result import VIOLATED
 from ..result import Result
 
 ADR = "https://apalache-mc.org/docs/adr/015adr-trace.html"
@@ -71,7 +72,7 @@ def itf_paths(path: str, properties: list[str]) -> dict[str, str]:
 
 def write_itf(result: Result, path: str) -> list[str]:
     """Write every counterexample of ``result``; returns the files written, in property order."""
-    with_trace = [r for r in result.results if r.trace is not None and r.verdict == "violated"]
+    with_trace = [r for r in result.results if r.trace is not None and r.verdict == VIOLATED]
     paths = itf_paths(path, [r.property for r in with_trace])
     for r in with_trace:
         with open(paths[r.property], "w", encoding="utf-8") as f:

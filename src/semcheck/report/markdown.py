@@ -6,7 +6,7 @@ Made for a CI job summary (``>> $GITHUB_STEP_SUMMARY``), GitLab and GitHub comme
 
 from __future__ import annotations
 
-from ..checker.result import DISAGREE, VIOLATED
+from ..checker.result import DISAGREE, HOLDS, VIOLATED
 from ..result import Result
 from .mechanism import describe, mechanism_for
 from .mermaid import sequence_diagram
@@ -47,7 +47,7 @@ def render_markdown(result: Result) -> str:
             verdict, why = "❌ violated", explain(r.reason)
         elif r.verdict == DISAGREE:
             verdict, why = "⛔ engines disagree", explain(r.reason)
-        elif r.verdict == "holds":
+        elif r.verdict == HOLDS:
             verdict, why = "✅ holds", explain(r.reason)
         else:
             verdict, why = f"⚠️ {r.verdict}", explain(r.reason)

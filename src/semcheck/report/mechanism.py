@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
-from ..checker.result import PropertyResult, Step, Trace
+from ..checker.result import PropertyResult, Trace
 
 LOSS = ("no-loss", "no-acked-loss")
 
@@ -168,7 +168,3 @@ def first_eventful_step(mechanism: Mechanism, trace: Trace) -> int:
         if step.fault or step.name in mechanism.steps:
             return step.number
     return 1
-
-
-def is_eventful(mechanism: Mechanism, step: Step) -> bool:
-    return bool(step.fault) or step.name in mechanism.steps

@@ -32,10 +32,6 @@ def escape(text: str) -> str:
     return text.replace("#", "#35;").replace(";", "#59;").replace("\n", " ")
 
 
-def _id(name: str, known: dict[str, str]) -> str | None:
-    return known.get(name)
-
-
 def step_lines(trace: Trace, brokers: int, transactional: bool) -> list[str]:
     known = {label: pid for pid, label in participants(brokers, transactional)}
     all_brokers = f"B1,B{brokers}" if brokers > 1 else "B1"

@@ -32,9 +32,7 @@ def _uri(path: str) -> str:
     """A relative path stays relative (code scanning resolves it against the repository root);
     an absolute one becomes a file URI."""
     pure = PurePath(path)
-    if pure.is_absolute():
-        return pure.as_uri() if hasattr(pure, "as_uri") else "file://" + path
-    return pure.as_posix()
+    return pure.as_uri() if pure.is_absolute() else pure.as_posix()
 
 
 def setting_location(result: Result, mechanism: Mechanism, prop: str) -> dict[str, Any]:

@@ -9,7 +9,7 @@ counterexample drawn is that of the first violated property in the report's orde
 
 from __future__ import annotations
 
-from ..checker.result import Trace
+from ..checker.result import VIOLATED, Trace
 
 
 def _quote(text: str) -> str:
@@ -40,4 +40,4 @@ def trace_dot(trace: Trace, title: str) -> str:
 
 def first_counterexample(result):
     """The first violated property with a trace, in the report's order (None if there is none)."""
-    return next((r for r in result.results if r.verdict == "violated" and r.trace is not None), None)
+    return next((r for r in result.results if r.verdict == VIOLATED and r.trace is not None), None)

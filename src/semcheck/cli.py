@@ -246,7 +246,8 @@ def main():
 @click.option("--depth", type=int, metavar="N",
               help="Symbolic engine: deepest unrolling tried before giving up (default 60).")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
-              help="Report format.")
+              help="Report format: text, json, junit (CI test views), sarif (code scanning), markdown "
+                   "(job summaries, with Mermaid diagrams); docs/formats.md.")
 @click.option("--max-states", type=int, metavar="N",
               help="Stop after this many distinct states (unfinished properties are inconclusive).")
 @click.option("--timeout", type=float, metavar="S",
@@ -268,11 +269,19 @@ def main():
 @click.option("--save-trace", "trace_path", metavar="FILE",
               help="Write every counterexample found to FILE (versioned JSON), to re-check later with "
                    "`semcheck replay FILE`.")
+@click.option("--brief", is_flag=True,
+              help="Text format: one line per property naming each violation's mechanism, and each trace "
+                   "without its uneventful prefix (docs/formats.md).")
+@click.option("--trace-out", "itf_path", metavar="FILE.itf.json",
+              help="Write each counterexample in the ITF trace format (Apalache/Quint), one file per property: "
+                   "out.itf.json -> out.no-loss.itf.json, or put {property} in FILE.")
+@click.option("--trace-dot", "trace_dot_path", metavar="FILE",
+              help="Write the first counterexample (in the report's property order) as a Graphviz DOT picture.")
 def verify(config_paths, acks, retries, defines, commit, processing, after_abort, broker_version, client, client_version,
            messages, faults_text,
            max_faults,
            split_names, property_names, engine, depth, fmt, max_states, timeout, dot_path, dot_max_states,
-           max_memory_text, force_progress, progress_every, trace_path):
+           max_memory_text, force_progress, progress_every, trace_path, brief, itf_path, trace_dot_path):
     """Check what a Kafka configuration guarantees.
 
     Exit status: 0 every checked property holds, 1 a property is violated, 2 bad input,
@@ -305,6 +314,12 @@ def verify(config_paths, acks, retries, defines, commit, processing, after_abort
             search_states = dot_max_states + 1
     if trace_path is not None:
         _check_writable("--save-trace", trace_path)
+    if brief and fmt != "text":
+        raise InputError(f"--brief applies to the text format only, not --format {fmt}")
+    if itf_path is not None:
+        _check_writable("--trace-out", itf_path)
+    if trace_dot_path is not None:
+        _check_writable("--trace-dot", trace_dot_path)
     last = LastStats(make_progress(sys.stderr, forced=force_progress, every=progress_every))
     try:
         faults = parse_faults(faults_text)
@@ -340,8 +355,35 @@ def verify(config_paths, acks, retries, defines, commit, processing, after_abort
             result.save_trace(trace_path)
         except OSError as err:
             raise InputError(f"--save-trace {trace_path!r}: {err.strerror or err}") from None
-    _echo_report(render(result, fmt))
+    _write_counterexample_files(result, itf_path, trace_dot_path)
+    _echo_report(render(result, fmt, brief=brief))
     return result.exit_code
+
+
+def _write_counterexample_files(result, itf_path: str | None, trace_dot_path: str | None) -> None:
+    """--trace-out (ITF) and --trace-dot: each says on stderr what it wrote, or that there was nothing."""
+    from .report.itf import write_itf
+    from .report.trace_dot import first_counterexample, trace_dot
+
+    if itf_path is not None:
+        try:
+            written = write_itf(result, itf_path)
+        except OSError as err:
+            raise InputError(f"--trace-out {itf_path!r}: {err.strerror or err}") from None
+        for path in written:
+            click.echo(f"semcheck: ITF trace written to {path}", err=True)
+        if not written:
+            click.echo("semcheck: --trace-out: no counterexample to write", err=True)
+    if trace_dot_path is not None:
+        r = first_counterexample(result)
+        if r is None:
+            click.echo("semcheck: --trace-dot: no counterexample to draw", err=True)
+            return
+        try:
+            with open(trace_dot_path, "w", encoding="utf-8") as f:
+                f.write(trace_dot(r.trace, f"semcheck: counterexample for {r.property}"))
+        except OSError as err:
+            raise InputError(f"--trace-dot {trace_dot_path!r}: {err.strerror or err}") from None
 
 
 @main.command()

@@ -9,9 +9,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ..checker.result import PropertyResult
+from ..checker.result import VIOLATED, PropertyResult
 from ..result import Result
 from ..unmodelled import delivery_effects, not_modelled_keys
+from .mechanism import describe, mechanism_for
 from .words import explain
 
 
@@ -44,6 +45,9 @@ def _with_assumptions(result: Result, r: PropertyResult) -> dict[str, Any]:
     finding = result.findings.get(r.property)
     if finding is not None:  # e.g. no-loss: {"label": "consumer layer", "text": ..., "layer": "consumer", ...}
         out["finding"] = {"label": finding.label, "text": finding.text, **finding.data}
+    if r.verdict == VIOLATED and r.trace is not None:  # what drives it, and by which settings (mechanism.py)
+        mechanism = mechanism_for(result, r)
+        out["mechanism"] = {"id": mechanism.id, "summary": describe(mechanism, r.trace), "keys": list(mechanism.keys)}
     return out
 
 
@@ -75,6 +79,14 @@ def result_as_dict(result: Result) -> dict[str, Any]:
         **({"engine_stats": [st.as_dict() for st in result.engine_stats]} if result.engine_stats else {}),
         "results": [_with_assumptions(result, r) for r in result.results],
     }
+
+
+def json_schema() -> dict[str, Any]:
+    """The JSON Schema (draft 2020-12) of this report, shipped with the package as
+    ``semcheck/report/json_schema.json`` (docs/formats.md, "JSON")."""
+    from importlib.resources import files
+
+    return json.loads(files(__package__).joinpath("json_schema.json").read_text(encoding="utf-8"))
 
 
 def render_json(result: Result) -> str:

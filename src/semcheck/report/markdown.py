@@ -1,0 +1,78 @@
+"""``--format markdown``: the verdict table and one Mermaid sequence diagram per counterexample.
+
+Made for a CI job summary (``>> $GITHUB_STEP_SUMMARY``), GitLab and GitHub comments: GitHub renders
+```` ```mermaid ```` blocks as diagrams.  Cells are escaped (``|``), and only modelled settings appear.
+"""
+
+from __future__ import annotations
+
+from ..checker.result import DISAGREE, HOLDS, VIOLATED
+from ..result import Result
+from .mechanism import describe, mechanism_for
+from .mermaid import sequence_diagram
+from .text import _bounds, _kafka_value, _stats_line
+from .words import explain
+
+
+def cell(text: str) -> str:
+    return str(text).replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+
+
+def _brokers(result: Result) -> int:
+    return int(result.config.get("replication.factor") or 1)
+
+
+def _transactional(result: Result) -> bool:
+    return result.config.get("transactional.id") is not None or result.application.get("commit") == "transactional"
+
+
+def render_markdown(result: Result) -> str:
+    from .. import __version__
+
+    out = [f"## semcheck {__version__}: Kafka delivery check ({result.engine} engine)", ""]
+    settings = ", ".join(f"`{key}={_kafka_value(value)}`" for key, value in result.config.items())
+    out.append(f"**Configuration:** {settings}  ")
+    if result.application:
+        out.append("**Application:** " + ", ".join(f"`--{k.replace('_', '-')} {v}`" for k, v in result.application.items())
+                   + "  ")
+    out.append(f"**Brokers:** Kafka {result.broker}; **client:** {result.client}; **bounds:** {_bounds(result.bounds)}")
+    out.append("")
+    out.append("| Property | Verdict | Why |")
+    out.append("| --- | --- | --- |")
+    for r in result.results:
+        if r.verdict == VIOLATED and r.trace is not None:
+            verdict = "❌ violated"
+            why = f"{describe(mechanism_for(result, r), r.trace)} ({len(r.trace)} steps)"
+        elif r.verdict == VIOLATED:
+            verdict, why = "❌ violated", explain(r.reason)
+        elif r.verdict == DISAGREE:
+            verdict, why = "⛔ engines disagree", explain(r.reason)
+        elif r.verdict == HOLDS:
+            verdict, why = "✅ holds", explain(r.reason)
+        else:
+            verdict, why = f"⚠️ {r.verdict}", explain(r.reason)
+        out.append(f"| {cell(r.property)} | {cell(verdict)} | {cell(why)} |")
+    out.append("")
+    out.extend(_stats_line(stats) for stats in result.engine_stats or [result.stats])
+    shown = []
+    for r in result.results:
+        if r.verdict != VIOLATED or r.trace is None:
+            continue
+        out.append("")
+        out.append(f"### Counterexample for {r.property}")
+        out.append("")
+        same = next((s for s in shown if s.trace == r.trace), None)
+        if same is not None:
+            out.append(f"The same trace as for {same.property} above.")
+            continue
+        shown.append(r)
+        out.append(f"{describe(mechanism_for(result, r), r.trace)}.")
+        out.append("")
+        out.append("```mermaid")
+        out.append(sequence_diagram(r.trace, _brokers(result), _transactional(result)))
+        out.append("```")
+        finding = result.findings.get(r.property)
+        if finding is not None:
+            out.append("")
+            out.append(f"{finding.label[0].upper()}{finding.label[1:]}: {finding.text}.")
+    return "\n".join(out) + "\n"

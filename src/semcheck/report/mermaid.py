@@ -1,0 +1,74 @@
+"""A counterexample as a Mermaid ``sequenceDiagram`` (for ``--format markdown``).
+
+Participants: the producer, brokers 1..n, the consumer, and the transaction coordinator when the
+configuration uses transactions.  Each step is one line: an arrow from the step's actor to the first
+other participant its sentence names ("sends m1 to broker 1": producer -> broker 1), else a note over
+the actor; a leader's step that answers is an arrow to the producer, and the producer receiving an
+answer is an arrow from the broker.  The controller's steps are notes over the brokers; faults are notes starting ``fault:``
+(a network fault spans the producer and the broker it names).  Only a small, regular subset of Mermaid
+is emitted, so the tests can check it with a strict parser of their own.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..checker.result import Trace
+
+BROKER = re.compile(r"\bbroker (\d+)\b")
+NAMED = re.compile(r"\b(producer|consumer|coordinator|broker \d+)\b")
+
+
+def participants(brokers: int, transactional: bool) -> list[tuple[str, str]]:
+    """(id, label) in diagram order."""
+    out = [("P", "producer")] + [(f"B{i}", f"broker {i}") for i in range(1, brokers + 1)] + [("C", "consumer")]
+    if transactional:
+        out.append(("T", "coordinator"))
+    return out
+
+
+def escape(text: str) -> str:
+    """Mermaid message text: ``#`` and ``;`` are entity codes (``;`` would end the statement)."""
+    return text.replace("#", "#35;").replace(";", "#59;").replace("\n", " ")
+
+
+def step_lines(trace: Trace, brokers: int, transactional: bool) -> list[str]:
+    known = {label: pid for pid, label in participants(brokers, transactional)}
+    all_brokers = f"B1,B{brokers}" if brokers > 1 else "B1"
+    lines = []
+    for step in trace.steps:
+        sentence = f"{step.number}. {step.action}"
+        named = [n for n in NAMED.findall(step.action)]
+        if step.actor == "leader":
+            actor = next((known.get(n) for n in named if n.startswith("broker ") and n in known), None)
+        else:
+            actor = known.get(step.actor)
+        if step.fault:
+            over = actor or "P"
+            if step.actor == "network":
+                broker = next((known[n] for n in named if n.startswith("broker ") and n in known), None)
+                over = f"P,{broker}" if broker else "P"
+            lines.append(f"    Note over {over}: fault: {step.fault}: {escape(sentence)}")
+            continue
+        if actor is None:  # controller, network without a fault, a leader that names no broker
+            lines.append(f"    Note over {all_brokers}: {escape(step.actor)}: {escape(sentence)}")
+            continue
+        target = next((known[n] for n in named if n in known and known[n] != actor), None)
+        if step.actor == "leader" and "answers" in step.action:  # the answer goes to the producer
+            target = "P"
+        if target is not None and step.name.startswith("receive"):  # an answer arrives: it flows back
+            lines.append(f"    {target}->>{actor}: {escape(sentence)}")
+        elif target is None:
+            lines.append(f"    Note over {actor}: {escape(sentence)}")
+        else:
+            lines.append(f"    {actor}->>{target}: {escape(sentence)}")
+    return lines
+
+
+def sequence_diagram(trace: Trace, brokers: int, transactional: bool) -> str:
+    lines = ["sequenceDiagram"]
+    lines += [f"    participant {pid} as {label}" for pid, label in participants(brokers, transactional)]
+    lines += step_lines(trace, brokers, transactional)
+    if trace.loop_start is not None:
+        lines.append(f"    Note over P,C: the steps from {trace.loop_start} on repeat forever")
+    return "\n".join(lines)

@@ -116,8 +116,12 @@ def test_head_keeps_the_exit_status_of_a_violation():
 @pytest.mark.parametrize("args, words", [
     # 5 messages, 3 faults: millions of states, minutes of search
     (["--messages", "5", "--max-faults", "3"], "states to depth"),
-    # the symbolic engine at 2 messages and 2 faults takes minutes; Z3 catches the SIGINT itself
-    (["--messages", "2", "--max-faults", "2", "--engine", "symbolic"], "unrolling paths to depth"),
+    # the symbolic engine at 2 messages and 2 faults takes minutes; Z3 catches the SIGINT itself.
+    # Slow, not in the default suite: a SIGINT that lands in a Z3 object's destructor is swallowed
+    # ("Exception ignored in AstRef.__del__") and the run goes on (seen once under load; issue 12
+    # keeps it open)
+    pytest.param(["--messages", "2", "--max-faults", "2", "--engine", "symbolic"], "unrolling paths to depth",
+                 marks=pytest.mark.slow),
 ])
 def test_ctrl_c_ends_with_the_statistics_so_far_and_exit_130(args, words):
     """The test waits for the first --progress line (the search has started and reported), then

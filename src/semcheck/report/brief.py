@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from ..checker.result import DISAGREE, VIOLATED, Trace
 from ..result import Result
-from .mechanism import describe, first_eventful_step, mechanism_for
+from .mechanism import counterexamples, describe, first_eventful_step, mechanism_for
 from .text import _kafka_value, _stats_line
 from .words import explain
 
@@ -58,16 +58,11 @@ def render_brief(result: Result) -> str:
             out.append(f"{r.property}: {r.verdict}" + (f" ({said})" if said else ""))
     for stats in result.engine_stats or [result.stats]:
         out.append(_stats_line(stats))
-    shown: list = []
-    for r in result.results:
-        if r.verdict != VIOLATED or r.trace is None:
-            continue
+    for r, same in counterexamples(result):
         out.append("")
-        same = next((s for s in shown if s.trace == r.trace), None)
         if same is not None:
             out.append(f"{r.property}: the same counterexample as {same.property}")
             continue
-        shown.append(r)
         start = first_eventful_step(mechanism_for(result, r), r.trace)
         out.append(f"{r.property}: counterexample from step {start} of {len(r.trace)}")
         out.extend(brief_counterexample(r.trace, start))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from ..checker.result import DISAGREE, HOLDS, VIOLATED
 from ..result import Result
-from .mechanism import describe, mechanism_for
+from .mechanism import counterexamples, describe, mechanism_for
 from .mermaid import sequence_diagram
 from .text import _bounds, _kafka_value, _stats_line
 from .words import explain
@@ -54,18 +54,13 @@ def render_markdown(result: Result) -> str:
         out.append(f"| {cell(r.property)} | {cell(verdict)} | {cell(why)} |")
     out.append("")
     out.extend(_stats_line(stats) for stats in result.engine_stats or [result.stats])
-    shown = []
-    for r in result.results:
-        if r.verdict != VIOLATED or r.trace is None:
-            continue
+    for r, same in counterexamples(result):
         out.append("")
         out.append(f"### Counterexample for {r.property}")
         out.append("")
-        same = next((s for s in shown if s.trace == r.trace), None)
         if same is not None:
             out.append(f"The same trace as for {same.property} above.")
             continue
-        shown.append(r)
         out.append(f"{describe(mechanism_for(result, r), r.trace)}.")
         out.append("")
         out.append("```mermaid")

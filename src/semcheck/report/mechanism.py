@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
-from ..checker.result import PropertyResult, Trace
+from ..checker.result import VIOLATED, PropertyResult, Trace
 
 LOSS = ("no-loss", "no-acked-loss")
 
@@ -168,3 +168,16 @@ def first_eventful_step(mechanism: Mechanism, trace: Trace) -> int:
         if step.fault or step.name in mechanism.steps:
             return step.number
     return 1
+
+
+def counterexamples(result):
+    """Each violated property with a trace, in report order, with the earlier property whose trace
+    is the same (None for the first of its kind): the reports show a repeated trace once."""
+    shown: list = []
+    for r in result.results:
+        if r.verdict != VIOLATED or r.trace is None:
+            continue
+        same = next((s for s in shown if s.trace == r.trace), None)
+        if same is None:
+            shown.append(r)
+        yield r, same

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import sys
 
 import click
@@ -163,6 +164,17 @@ def _echo_report(text: str) -> None:
         sys.stdout.flush()
     except BrokenPipeError:
         _stdout_closed()
+
+
+def _handle_sigint(handler):
+    """Install ``handler`` for SIGINT and return the one it replaces (None, and nothing changed,
+    outside the main thread, where Python allows no signal handler)."""
+    if handler is None:
+        return None
+    try:
+        return signal.signal(signal.SIGINT, handler)
+    except ValueError:
+        return None
 
 
 def _interrupted(last: LastStats) -> int:
@@ -321,6 +333,7 @@ def verify(config_paths, acks, retries, defines, commit, processing, after_abort
     if trace_dot_path is not None:
         _check_writable("--trace-dot", trace_dot_path)
     last = LastStats(make_progress(sys.stderr, forced=force_progress, every=progress_every))
+    previous_handler = _handle_sigint(last.on_sigint)
     try:
         faults = parse_faults(faults_text)
         result = run_verify(
@@ -340,6 +353,7 @@ def verify(config_paths, acks, retries, defines, commit, processing, after_abort
         return _interrupted(last)
     finally:
         last.close()
+        _handle_sigint(previous_handler)
     if dot_path is not None:
         from .checker.graph import write_dot
 

@@ -88,11 +88,22 @@ class LastStats:
     def __init__(self, show: Callable[[Stats], None] | None = None):
         self.show = show
         self.stats: Stats | None = None
+        self.interrupted = False
+
+    def on_sigint(self, signum, frame) -> None:
+        """The CLI's SIGINT handler: raise KeyboardInterrupt as Python's own handler does, and
+        remember it.  A KeyboardInterrupt raised while Python runs an object's destructor (a Z3
+        AstRef's __del__, say) is printed and swallowed, and the search would go on; the next
+        progress report raises it again."""
+        self.interrupted = True
+        raise KeyboardInterrupt
 
     def __call__(self, stats: Stats) -> None:
         self.stats = stats
         if self.show is not None:
             self.show(stats)
+        if self.interrupted:
+            raise KeyboardInterrupt
 
     def close(self) -> None:
         if self.show is not None and hasattr(self.show, "close"):

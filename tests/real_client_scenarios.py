@@ -127,8 +127,20 @@ class RecordingProducer:
     def __init__(self, cluster: mock.MockCluster, **settings):
         conf = {"bootstrap.servers": cluster.bootstraps, **QUIET, **ONE_RECORD_PER_REQUEST}
         conf.update(settings)
+        self._stats: dict = {}
+        if "statistics.interval.ms" in conf:
+            conf["stats_cb"] = lambda raw: self._stats.update(json.loads(raw))
         self.client = Producer(conf)
         self.reports: list[Delivery] = []
+
+    def leader_stats(self) -> dict:
+        """Serve the client's callbacks once and return the leader's broker statistics from the last
+        statistics event (``statistics.interval.ms`` must be set), or {} before the first."""
+        self.client.poll(0.05)
+        for broker in self._stats.get("brokers", {}).values():
+            if broker.get("nodeid") == LEADER:
+                return broker
+        return {}
 
     def _on_delivery(self, err, msg) -> None:
         self.reports.append(Delivery(msg.value().decode(), err.name() if err else None))
@@ -280,6 +292,27 @@ def retry_after_rejection(max_in_flight: int) -> ProduceObservation:
         return _observe(cluster, topic, producer.reports)
 
 
+def _committed_w0(producer: RecordingProducer, topic: str) -> None:
+    """A first transaction writes w0 and commits, so that the mock, like a broker holding the
+    producer's state, expects the producer's next sequence (the mock requires a producer's first
+    sequence to be 0; a broker with no state for it may accept another)."""
+    producer.client.init_transactions(WAIT_S)
+    producer.client.begin_transaction()
+    producer.send(topic, "w0")
+    producer.flush()
+    producer.client.commit_transaction(WAIT_S)
+
+
+def _commit(producer: RecordingProducer) -> tuple[str | None, bool]:
+    """commit_transaction(): (None, False), or the error's name and whether it requires an abort."""
+    try:
+        producer.client.commit_transaction(WAIT_S)
+    except KafkaException as exc:
+        err = exc.args[0]
+        return err.name(), err.txn_requires_abort()
+    return None, False
+
+
 def transactional_retry_after_rejection() -> ProduceObservation:
     """Scenario 5b: scenario 2's fault on a transactional producer (max.in.flight=5).
 
@@ -299,14 +332,8 @@ def transactional_retry_after_rejection() -> ProduceObservation:
         cluster.create_topic(topic, leader=LEADER)
         producer = RecordingProducer(cluster, **{"transactional.id": unique("tx"),
                                                  "max.in.flight.requests.per.connection": 5})
-        commit_error, requires_abort = None, False
         try:
-            producer.client.init_transactions(WAIT_S)
-            producer.client.begin_transaction()
-            producer.send(topic, "w0")
-            producer.flush()
-            producer.client.commit_transaction(WAIT_S)
-
+            _committed_w0(producer, topic)
             cluster.start_request_tracking()
             cluster.broker_push_request_error_rtts(LEADER, mock.PRODUCE,
                                                    (mock.NOT_ENOUGH_REPLICAS, HOLD_MS))
@@ -315,13 +342,10 @@ def transactional_retry_after_rejection() -> ProduceObservation:
             wait_until(lambda: cluster.requests(mock.PRODUCE), "m1's ProduceRequest at the mock")
             producer.send(topic, "m2")
             producer.flush()
-            try:
-                producer.client.commit_transaction(WAIT_S)
-            except KafkaException as exc:
-                err = exc.args[0]
-                commit_error, requires_abort = err.name(), err.txn_requires_abort()
+            commit_error, requires_abort = _commit(producer)
+            if commit_error is not None:
                 if not requires_abort:
-                    raise
+                    raise AssertionError(f"commit_transaction failed with {commit_error}, not abortable")
                 producer.client.abort_transaction(WAIT_S)
                 producer.client.begin_transaction()
                 producer.send(topic, "m1", "m2")
@@ -353,27 +377,16 @@ def sequence_reuse_after_abort() -> ProduceObservation:
     appending it (rdkafka_mock.c:512-523), which librdkafka reports as delivered (DUPSEQ).
     """
     topic = unique("seqreuse")
-    timeouts = {"n": 0}
-
-    def on_stats(raw: str) -> None:
-        stats = json.loads(raw)
-        timeouts["n"] = sum(b.get("req_timeouts", 0) for b in stats["brokers"].values())
-
     with mock.MockCluster() as cluster:
         cluster.create_topic(topic, leader=LEADER)
         cluster.start_request_tracking()
         cluster.broker_push_request_error_rtts(LEADER, mock.PRODUCE, (mock.NO_ERROR, DUPLICATE_HOLD_MS))
-        producer = RecordingProducer(cluster, **SEQUENCE_REUSE_SETTINGS, **{"transactional.id": unique("tx"),
-                                                                           "stats_cb": on_stats})
+        producer = RecordingProducer(cluster, **SEQUENCE_REUSE_SETTINGS, **{"transactional.id": unique("tx")})
         try:
             producer.client.init_transactions(WAIT_S)
             producer.client.begin_transaction()
             producer.send(topic, "m1")
-            def timed_out() -> bool:
-                producer.client.poll(0.05)  # serves the statistics callback
-                return timeouts["n"] >= 1
-
-            wait_until(timed_out, "m1's request to time out")
+            wait_until(lambda: producer.leader_stats().get("req_timeouts", 0) >= 1, "m1's request to time out")
             producer.client.abort_transaction(WAIT_S)
             producer.client.begin_transaction()
             producer.send(topic, "m1b")
@@ -382,16 +395,6 @@ def sequence_reuse_after_abort() -> ProduceObservation:
         finally:
             producer.client.close()
         return _observe(cluster, topic, producer.reports)
-
-
-def _broker_stats(producer: RecordingProducer, latest: dict):
-    """Serve ``producer``'s callbacks once and return the leader's broker statistics from the last
-    statistics event (``statistics.interval.ms``), or {} before the first."""
-    producer.client.poll(0.05)
-    for broker in latest.get("brokers", {}).values():
-        if broker.get("nodeid") == LEADER:
-            return broker
-    return {}
 
 
 def unsent_request_purged_by_abort() -> ProduceObservation:
@@ -408,38 +411,26 @@ def unsent_request_purged_by_abort() -> ProduceObservation:
     queue (``outbuf_cnt``: m2's, built but not sent), then aborts.
     """
     topic = unique("unsent")
-    latest: dict = {}
     with mock.MockCluster() as cluster:
         cluster.create_topic(topic, leader=LEADER)
         producer = RecordingProducer(cluster, **{"transactional.id": unique("tx"),
                                                  "max.in.flight.requests.per.connection": 1,
-                                                 "statistics.interval.ms": 100,
-                                                 "stats_cb": lambda raw: latest.update(json.loads(raw))})
-        commit_error, requires_abort = None, False
+                                                 "statistics.interval.ms": 100})
         try:
-            producer.client.init_transactions(WAIT_S)
-            producer.client.begin_transaction()
-            producer.send(topic, "w0")
-            producer.flush()
-            producer.client.commit_transaction(WAIT_S)
-
+            _committed_w0(producer, topic)
             cluster.start_request_tracking()
             cluster.broker_push_request_error_rtts(LEADER, mock.PRODUCE, (mock.NO_ERROR, HOLD_MS))
             producer.client.begin_transaction()
             producer.send(topic, "m1")
             wait_until(lambda: cluster.requests(mock.PRODUCE), "m1's ProduceRequest at the mock")
             producer.send(topic, "m2")
-            wait_until(lambda: _broker_stats(producer, latest).get("outbuf_cnt", 0) >= 1,
+            wait_until(lambda: producer.leader_stats().get("outbuf_cnt", 0) >= 1,
                        "m2's request built and waiting in the output queue")
             producer.client.abort_transaction(WAIT_S)
             producer.client.begin_transaction()
             producer.send(topic, "m1b")
             producer.flush()
-            try:
-                producer.client.commit_transaction(WAIT_S)
-            except KafkaException as exc:
-                err = exc.args[0]
-                commit_error, requires_abort = err.name(), err.txn_requires_abort()
+            commit_error, requires_abort = _commit(producer)
         finally:
             producer.client.close()
         return _observe(cluster, topic, producer.reports, commit_error=commit_error,

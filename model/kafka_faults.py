@@ -102,12 +102,12 @@ class FaultsMixin:
     # ---- what a trace says for each step (Action.says; pieces of text in kafka_text.py) --------
     def _says_application_aborts(self, action, b, a) -> str:
         t = self.text
-        dropped = [t.msg(m) for m in range(self.n_messages) if a["status"][m] != b["status"][m]]
-        waiting = [t.msg(m) for m in range(self.n_messages) if b["status"][m] != ACKED and b["seq"][m]]
         text = ("the producing application aborts its transaction of its own accord (abortTransaction(); say its "
                 "own work failed) and will send its messages again in a new transaction")
         if self.librdkafka_transactions:
             return text + self.says_librdkafka_purge(b, a)
+        dropped = [t.msg(m) for m in range(self.n_messages) if a["status"][m] != b["status"][m]]
+        waiting = [t.msg(m) for m in range(self.n_messages) if b["status"][m] != ACKED and b["seq"][m]]
         if dropped:
             text += f"; the batches not yet sent ({', '.join(dropped)}) are dropped"
         if waiting:

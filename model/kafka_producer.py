@@ -570,7 +570,9 @@ class ProducerMixin:
             # in this transaction and purges every queued message (txnmgr.c:350-404), this one too
             # (it is re-queued, then purged by the broker thread's purge); the coordinator bumps the
             # epoch when the application aborts (txnmgr.c:2092-2104)
-            # (the purge also fails the requests built but not sent: rdkafka_broker.c:6233-6238)
+            # (the purge also fails the requests built but not sent: rdkafka_broker.c:6233-6238.  Its
+            # broker thread may send one first; it then meets the same gap below it and is answered
+            # OUT_OF_ORDER_SEQUENCE_NUMBER too, so failing it in this step hides no write)
             statuses = self._fail_requests(s, nx, [Or(j == c, self.unsent(s, j)) for j in range(self.slots)],
                                            retriable=False)
             self._fail_unfinished(nx, statuses, on_the_wire=False)

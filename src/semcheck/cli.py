@@ -27,7 +27,7 @@ from .model.merges import MERGE_NAMES
 from .model.versions import NEWEST, SUPPORTED
 from .progress import DEFAULT_LOG_EVERY, LastStats, make_progress, progress_text
 from .properties import ALL_PROPERTIES
-from .redaction import redact_text, shorten
+from .redaction import redact, redact_text, shorten
 from .report import FORMATS, render
 
 EXIT_BAD_INPUT = 2
@@ -114,15 +114,16 @@ def build_settings(acks: tuple[str, ...] = (), retries: tuple[str, ...] = (),
     naming the key."""
     settings: dict[str, str] = {}
     given_as: dict[str, str] = {}
-    pairs = [("acks", value, f"--acks {value}") for value in acks]
-    pairs += [("retries", value, f"--retries {value}") for value in retries]
+    # each origin is written as a message may show it: the key, and its value redacted only when the
+    # key is a secret one (a client.id of "token-service" stays readable; a sasl.password never shows)
+    pairs = [("acks", value, f"--acks {redact('acks', value)}") for value in acks]
+    pairs += [("retries", value, f"--retries {redact('retries', value)}") for value in retries]
     for text in defines:
         key, value = _parse_define(text)
-        pairs.append((key, value, f"-X {key}={value}"))
+        pairs.append((key, value, f"-X {shorten(key)}={redact(key, value)}"))
     for key, value, origin in pairs:
         if key in settings and not _same_value(key, settings[key], value):
-            raise InputError(f"{key} is given twice with different values ({redact_text(given_as[key])} and "
-                             f"{redact_text(origin)})")
+            raise InputError(f"{shorten(key)} is given twice with different values ({given_as[key]} and {origin})")
         if key not in settings:
             settings[key] = value
             given_as[key] = origin

@@ -212,6 +212,25 @@ def main():
     """
 
 
+def counterexample_output_options(command):
+    """--brief, --trace-out and --trace-dot: how a counterexample is shown or exported, the same for a
+    search (verify) and a re-checked trace file (replay)."""
+    options = [
+        click.option("--brief", is_flag=True,
+                     help="Text format: one line per property naming each violation's mechanism, and each trace "
+                          "without its uneventful prefix (docs/formats.md)."),
+        click.option("--trace-out", "itf_path", metavar="FILE.itf.json",
+                     help="Write each counterexample in the ITF trace format (Apalache/Quint), one file per "
+                          "property: out.itf.json -> out.no-loss.itf.json, or put {property} in FILE."),
+        click.option("--trace-dot", "trace_dot_path", metavar="FILE",
+                     help="Write the first counterexample (in the report's property order) as a Graphviz DOT "
+                          "picture."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
 @main.command()
 @click.option("-c", "--config", "config_paths", metavar="[ROLE:]FILE", multiple=True,
               help="A Kafka .properties file: your producer's, your consumer's, the brokers' server.properties "
@@ -282,14 +301,7 @@ def main():
 @click.option("--save-trace", "trace_path", metavar="FILE",
               help="Write every counterexample found to FILE (versioned JSON), to re-check later with "
                    "`semcheck replay FILE`.")
-@click.option("--brief", is_flag=True,
-              help="Text format: one line per property naming each violation's mechanism, and each trace "
-                   "without its uneventful prefix (docs/formats.md).")
-@click.option("--trace-out", "itf_path", metavar="FILE.itf.json",
-              help="Write each counterexample in the ITF trace format (Apalache/Quint), one file per property: "
-                   "out.itf.json -> out.no-loss.itf.json, or put {property} in FILE.")
-@click.option("--trace-dot", "trace_dot_path", metavar="FILE",
-              help="Write the first counterexample (in the report's property order) as a Graphviz DOT picture.")
+@counterexample_output_options
 def verify(config_paths, acks, retries, defines, commit, processing, after_abort, broker_version, client, client_version,
            messages, faults_text,
            max_faults,
@@ -327,12 +339,7 @@ def verify(config_paths, acks, retries, defines, commit, processing, after_abort
             search_states = dot_max_states + 1
     if trace_path is not None:
         _check_writable("--save-trace", trace_path)
-    if brief and fmt != "text":
-        raise InputError(f"--brief applies to the text format only, not --format {fmt}")
-    if itf_path is not None:
-        _check_writable("--trace-out", itf_path)
-    if trace_dot_path is not None:
-        _check_writable("--trace-dot", trace_dot_path)
+    _check_counterexample_outputs(fmt, brief, itf_path, trace_dot_path)
     last = LastStats(make_progress(sys.stderr, forced=force_progress, every=progress_every))
     previous_handler = _handle_sigint(last.on_sigint)
     try:
@@ -401,11 +408,22 @@ def _write_counterexample_files(result, itf_path: str | None, trace_dot_path: st
             raise InputError(f"--trace-dot {trace_dot_path!r}: {err.strerror or err}") from None
 
 
+def _check_counterexample_outputs(fmt: str, brief: bool, itf_path: str | None, trace_dot_path: str | None) -> None:
+    """Refuse, before any work, a --brief that does not apply and an output file that cannot be written."""
+    if brief and fmt != "text":
+        raise InputError(f"--brief applies to the text format only, not --format {fmt}")
+    if itf_path is not None:
+        _check_writable("--trace-out", itf_path)
+    if trace_dot_path is not None:
+        _check_writable("--trace-dot", trace_dot_path)
+
+
 @main.command()
 @click.argument("trace_path", metavar="FILE")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
               help="Report format.")
-def replay(trace_path, fmt):
+@counterexample_output_options
+def replay(trace_path, fmt, brief, itf_path, trace_dot_path):
     """Re-check stored counterexamples against this semcheck's model.
 
     FILE is a trace file written by `semcheck verify --save-trace FILE`.  Each counterexample is
@@ -415,9 +433,12 @@ def replay(trace_path, fmt):
     Exit status: 0 every counterexample is reproduced (it is still a run that breaks its property),
     1 some counterexample is not, 2 bad input (an unreadable file, another trace format version).
     """
+    _check_counterexample_outputs(fmt, brief, itf_path, trace_dot_path)
     try:
         result = run_replay(trace_path)
     except ConfigError as err:
         raise InputError(str(err)) from None
-    _echo_report(render(result, fmt))
+    # a replayed counterexample is drawn and exported as verify drew it: same formats, same files
+    _write_counterexample_files(result, itf_path, trace_dot_path)
+    _echo_report(render(result, fmt, brief=brief))
     return 0 if all(r.verdict == VIOLATED for r in result.results) else 1

@@ -104,14 +104,10 @@ class ExplicitSearch(Strategy):
             if exhausted:
                 if n_cut:
                     stats.stopped_by = Stop.MODEL_BOUND
-                elif any(i not in found for i in eventually_ids) and self._over_memory():
-                    # the liveness analysis below builds the whole normal-step graph again (SciPy
-                    # copies every edge): past the limit already, it would only go further
-                    stats.stopped_by = Stop.MAX_MEMORY
-                    exhausted = False
                 elif any(i not in found for i in eventually_ids) and self._analysis_too_big(store):
-                    # every state was explored, so the invariants are decided; only the open
-                    # eventually-properties need the analysis, which would pass the limit
+                    # the liveness analysis below builds the whole normal-step graph again (SciPy
+                    # copies every edge), and would pass the limit.  Every state was explored, so
+                    # the invariants are decided; only the open eventually-properties need it
                     need = analysis_memory(len(store.states), len(store.edge_src))
                     for i in eventually_ids:
                         if i not in found:

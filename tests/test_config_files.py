@@ -414,6 +414,26 @@ def test_a_saved_trace_of_a_violation_holds_no_secret(tmp_path):
     assert json.loads(saved.read_text())["counterexamples"]
 
 
+@pytest.mark.parametrize("fmt", ["text", "json", "junit", "sarif", "markdown"])
+def test_no_format_and_no_counterexample_file_shows_a_secret(tmp_path, fmt):
+    """Issue 12: secrets never appear in any output, every format and every file written included; the
+    violating file makes each report carry a trace, a mechanism and (SARIF) a location in the file."""
+    f = tmp_path / "app.properties"
+    f.write_bytes(APP.replace("acks: all", "acks: 0").replace("enable.idempotence=true", "enable.idempotence=false")
+                  .encode("ascii"))
+    itf, dot = tmp_path / "ce.itf.json", tmp_path / "ce.dot"
+    extra = ["--brief"] if fmt == "text" else []
+    r = run(["--config", str(f), *SMALL, "--format", fmt, *extra, "--trace-out", str(itf), "--trace-dot", str(dot)])
+    assert r.exit_code == 1, r.output
+    no_secret(r.output)
+    written = sorted(tmp_path.glob("ce.*"))
+    assert dot in written and any(p.name.endswith(".itf.json") for p in written)
+    for path in written:
+        no_secret(path.read_text())
+    if fmt == "sarif":  # the location is the file, by name and line, never its text
+        assert str(f) in r.output or f.name in r.output
+
+
 def test_a_bad_broker_value_is_named_by_the_broker_key_and_a_client_file_overrides_a_broker_file(tmp_path):
     server = tmp_path / "server.properties"
     server.write_text("node.id=1\ndefault.replication.factor=9\n")

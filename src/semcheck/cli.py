@@ -280,6 +280,9 @@ def counterexample_output_options(command):
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
               help="Report format: text, json, junit (CI test views), sarif (code scanning), markdown "
                    "(job summaries, with Mermaid diagrams); docs/formats.md.")
+@click.option("--report", "report_specs", metavar="FORMAT=FILE", multiple=True,
+              help="Also write the report in FORMAT to FILE, from the same search (repeatable), e.g. "
+                   "--report sarif=semcheck.sarif --report markdown=summary.md; stdout keeps --format.")
 @click.option("--max-states", type=int, metavar="N",
               help="Stop after this many distinct states (unfinished properties are inconclusive).")
 @click.option("--timeout", type=float, metavar="S",
@@ -306,7 +309,8 @@ def verify(config_paths, acks, retries, defines, commit, processing, after_abort
            messages, faults_text,
            max_faults,
            split_names, property_names, engine, depth, fmt, max_states, timeout, dot_path, dot_max_states,
-           max_memory_text, force_progress, progress_every, trace_path, brief, itf_path, trace_dot_path):
+           max_memory_text, force_progress, progress_every, trace_path, brief, itf_path, trace_dot_path,
+           report_specs):
     """Check what a Kafka configuration guarantees.
 
     Exit status: 0 every checked property holds, 1 a property is violated, 2 bad input,
@@ -340,6 +344,7 @@ def verify(config_paths, acks, retries, defines, commit, processing, after_abort
     if trace_path is not None:
         _check_writable("--save-trace", trace_path)
     _check_counterexample_outputs(fmt, brief, itf_path, trace_dot_path)
+    reports = parse_report_specs(report_specs)
     last = LastStats(make_progress(sys.stderr, forced=force_progress, every=progress_every))
     previous_handler = _handle_sigint(last.on_sigint)
     try:
@@ -378,8 +383,33 @@ def verify(config_paths, acks, retries, defines, commit, processing, after_abort
         except OSError as err:
             raise InputError(f"--save-trace {trace_path!r}: {err.strerror or err}") from None
     _write_counterexample_files(result, itf_path, trace_dot_path)
+    for report_fmt, report_path in reports:
+        try:
+            with open(report_path, "w", encoding="utf-8") as f:
+                f.write(render(result, report_fmt))
+        except OSError as err:
+            raise InputError(f"--report {report_path!r}: {err.strerror or err}") from None
     _echo_report(render(result, fmt, brief=brief))
     return result.exit_code
+
+
+def parse_report_specs(specs: tuple[str, ...]) -> list[tuple[str, str]]:
+    """``--report FORMAT=FILE`` (repeatable) -> ``[(format, path), ...]``, checked before the search:
+    one run feeds every format (the GitHub Action writes markdown, SARIF and JSON from it)."""
+    reports, paths = [], set()
+    for spec in specs:
+        fmt, sep, path = spec.partition("=")
+        if not sep or not path:
+            raise InputError(f"--report {shorten(spec)!r}: expected FORMAT=FILE, e.g. --report sarif=semcheck.sarif")
+        if fmt not in FORMATS:
+            raise InputError(f"--report {shorten(spec)!r}: unknown format {shorten(fmt)!r}; choose from "
+                             + ", ".join(FORMATS))
+        if os.path.abspath(path) in paths:
+            raise InputError(f"--report: {shorten(path)!r} is given twice")
+        _check_writable("--report", path)
+        paths.add(os.path.abspath(path))
+        reports.append((fmt, path))
+    return reports
 
 
 def _write_counterexample_files(result, itf_path: str | None, trace_dot_path: str | None) -> None:

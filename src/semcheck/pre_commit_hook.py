@@ -2,7 +2,7 @@
 a commit changes (docs/ci.md, "pre-commit").
 
     python -m semcheck.pre_commit_hook [--with [ROLE:]FILE ...] [--property NAME ...]
-                                       [--messages N] [--max-faults N] [--verify-args "..."] FILE...
+                                       [--messages N] [--max-faults N] [--verify-args="..."] FILE...
 
 pre-commit passes the changed files last.  How they combine:
 
@@ -68,7 +68,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--messages", default=DEFAULT_MESSAGES, metavar="N", help="default %(default)s")
     parser.add_argument("--max-faults", default=DEFAULT_MAX_FAULTS, metavar="N", help="default %(default)s")
     parser.add_argument("--verify-args", default="", metavar="ARGS",
-                        help='more semcheck verify options in one string, e.g. "--faults network --client librdkafka"')
+                        help='more semcheck verify options in one string, written with = since they start '
+                             'with a dash: --verify-args="--faults network --client librdkafka"')
     return parser
 
 

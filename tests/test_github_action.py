@@ -295,3 +295,24 @@ def test_the_example_workflow_uses_the_action_on_pull_requests():
     assert "config" in uses["with"]
     for line in uses["with"]["config"].split():
         assert re.fullmatch(r"((producer|consumer|broker|topic|client):)?[\w/*.-]+\.properties", line)
+
+
+def test_the_readme_shows_what_a_local_run_writes(tmp_path, capsys):
+    """README "In CI": the summary and the outputs of its local run are this script's, except for
+    what the README says varies (the search's time and rate, the JSON report's temporary folder)."""
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## In CI"):readme.index("## Exactly-once")]
+    command = re.search(r"\$ (GITHUB_STEP_SUMMARY=.*?python -m semcheck\.github_action)", section, flags=re.S)[1]
+    inputs = dict(re.findall(r"INPUT_(\w+)=(\"[^\"]*\"|\S+)", command))
+    assert inputs["SARIF_FILE"] == "/tmp/semcheck.sarif"
+    act = ActionRun(tmp_path, capsys, **{name.lower(): value.strip('"') for name, value in inputs.items()
+                                         if name != "SARIF_FILE"})
+    timing = re.compile(r"in [0-9.]+ s \([0-9,]+ states/s\)")
+    shown_summary = re.search(r"````markdown\n(.*?)````", section, flags=re.S)[1]
+    assert timing.sub("TIME", act.summary) == timing.sub("TIME", shown_summary)
+    shown_outputs = parse_github_output(re.search(r"step outputs to .*?```\n(.*?)```", section, flags=re.S)[1])
+    assert shown_outputs == {**act.outputs, "sarif-file": "/tmp/semcheck.sarif",
+                             "json-file": "/tmp/semcheck-XXXXXXXX/report.json"}
+    assert act.status == 1 and "exits with status 1" in section
+    (result,) = act.sarif()["runs"][0]["results"]
+    assert result["locations"][0]["physicalLocation"]["region"]["startLine"] == 3  # "on line 3", as shown

@@ -123,7 +123,7 @@ def test_a_violating_file_fails_with_summary_diagram_sarif_and_outputs(tmp_path,
 
 
 def test_a_passing_file_passes_and_still_writes_every_output(tmp_path, capsys):
-    act = ActionRun(tmp_path, capsys, config=PASSING, properties="no-acked-loss", messages="2", max_faults="1")
+    act = ActionRun(tmp_path, capsys, config=PASSING, properties="no-acked-loss,", messages="2", max_faults="1")
     assert act.status == 0
     assert act.outputs["result"] == "holds" and act.outputs["exit-code"] == "0"
     assert act.outputs[verdict_output("no-acked-loss")] == "holds"

@@ -74,7 +74,7 @@ class ActionInputs:
     options: list[str]  # the bounds and versions given, as semcheck verify options
     args: list[str]
     fail_on_inconclusive: bool
-    upload_sarif: bool
+    upload_sarif: bool  # action.yml's upload step decides on the text; read here to refuse a typo
     sarif_file: str
 
 
@@ -134,7 +134,8 @@ def read_inputs(env: Mapping[str, str]) -> ActionInputs:
             options += [f"--{name}", value[name].strip()]
     return ActionInputs(
         configs=configs,
-        properties=_words("properties", value["properties"]),
+        # "no-loss, in-order" as well as "no-loss in-order": one name per --property
+        properties=[name for word in _words("properties", value["properties"]) for name in word.split(",") if name],
         options=options,
         args=_words("args", value["args"]),
         fail_on_inconclusive=_boolean("fail-on-inconclusive", value["fail-on-inconclusive"] or "true"),

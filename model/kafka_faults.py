@@ -128,7 +128,8 @@ class FaultsMixin:
         text = f"the producer's connection to broker {r + 1} breaks"
         if self.acks == 0:
             gone = [t.msg(b["req_msg"][c] - 1) for c in on_r if b["req_stage"][c] == REQ]
-            return text + f": {', '.join(gone)} never reach the broker (acks=0: nobody notices)"
+            verb = "reaches" if len(gone) == 1 else "reach"
+            return text + f": {', '.join(gone)} never {verb} the broker (acks=0: nobody notices)"
         if action.name.endswith("after a read"):
             added = [a["o_msg"][k] for k in range(self.n_orphans) if a["o_msg"][k] and not b["o_msg"][k]]
             text += (f" just after the broker read {t.msg(added[0] - 1)}: its handler will still execute "

@@ -57,7 +57,7 @@ def test_acks_0_loses_an_acknowledged_record_on_a_lost_request():
     assert r.verdict("no-acked-loss") == VIOLATED
     trace = steps(r, "no-acked-loss")
     sent = index_of(trace, actor="producer", contains="counts as successful")
-    lost = index_of(trace, fault="network", contains="never reach the broker", after=sent)
+    lost = index_of(trace, fault="network", contains="never reaches the broker", after=sent)
     assert sent and lost
     assert r.verdict("no-duplicate") == HOLDS  # nothing is ever retried with acks=0
 

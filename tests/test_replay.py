@@ -167,8 +167,10 @@ def test_replay_draws_and_exports_the_replayed_counterexample_as_verify_does(tmp
                                  "--trace-out", str(tmp_path / "found.itf.json")])
     assert found.exit_code == 1
     again = runner.invoke(main, ["replay", str(path), "--brief", "--trace-out", str(tmp_path / "again.itf.json"),
-                                 "--trace-dot", str(tmp_path / "again.dot")])
+                                 "--trace-dot", str(tmp_path / "again.dot"),
+                                 "--report", f"json={tmp_path / 'again.json'}"])
     assert again.exit_code == 0, again.output
+    assert json.loads((tmp_path / "again.json").read_text())["results"][0]["verdict"] == VIOLATED
     # the brief line names the same mechanism and length as the search's
     brief_line = next(line for line in found.stdout.splitlines() if line.startswith("no-acked-loss:"))
     assert brief_line in again.stdout and "acks below all" in brief_line

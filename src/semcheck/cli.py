@@ -213,9 +213,12 @@ def main():
 
 
 def counterexample_output_options(command):
-    """--brief, --trace-out and --trace-dot: how a counterexample is shown or exported, the same for a
-    search (verify) and a re-checked trace file (replay)."""
+    """--report, --brief, --trace-out and --trace-dot: further reports and how a counterexample is shown
+    or exported, the same for a search (verify) and a re-checked trace file (replay)."""
     options = [
+        click.option("--report", "report_specs", metavar="FORMAT=FILE", multiple=True,
+                     help="Also write the report in FORMAT to FILE, from the same run (repeatable), e.g. "
+                          "--report sarif=semcheck.sarif --report markdown=summary.md; stdout keeps --format."),
         click.option("--brief", is_flag=True,
                      help="Text format: one line per property naming each violation's mechanism, and each trace "
                           "without its uneventful prefix (docs/formats.md)."),
@@ -280,9 +283,6 @@ def counterexample_output_options(command):
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
               help="Report format: text, json, junit (CI test views), sarif (code scanning), markdown "
                    "(job summaries, with Mermaid diagrams); docs/formats.md.")
-@click.option("--report", "report_specs", metavar="FORMAT=FILE", multiple=True,
-              help="Also write the report in FORMAT to FILE, from the same search (repeatable), e.g. "
-                   "--report sarif=semcheck.sarif --report markdown=summary.md; stdout keeps --format.")
 @click.option("--max-states", type=int, metavar="N",
               help="Stop after this many distinct states (unfinished properties are inconclusive).")
 @click.option("--timeout", type=float, metavar="S",
@@ -383,14 +383,19 @@ def verify(config_paths, acks, retries, defines, commit, processing, after_abort
         except OSError as err:
             raise InputError(f"--save-trace {trace_path!r}: {err.strerror or err}") from None
     _write_counterexample_files(result, itf_path, trace_dot_path)
+    _write_reports(result, reports)
+    _echo_report(render(result, fmt, brief=brief))
+    return result.exit_code
+
+
+def _write_reports(result, reports: list[tuple[str, str]]) -> None:
+    """--report FORMAT=FILE: each further format, rendered from the same result."""
     for report_fmt, report_path in reports:
         try:
             with open(report_path, "w", encoding="utf-8") as f:
                 f.write(render(result, report_fmt))
         except OSError as err:
             raise InputError(f"--report {report_path!r}: {err.strerror or err}") from None
-    _echo_report(render(result, fmt, brief=brief))
-    return result.exit_code
 
 
 def parse_report_specs(specs: tuple[str, ...]) -> list[tuple[str, str]]:
@@ -453,7 +458,7 @@ def _check_counterexample_outputs(fmt: str, brief: bool, itf_path: str | None, t
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
               help="Report format.")
 @counterexample_output_options
-def replay(trace_path, fmt, brief, itf_path, trace_dot_path):
+def replay(trace_path, fmt, report_specs, brief, itf_path, trace_dot_path):
     """Re-check stored counterexamples against this semcheck's model.
 
     FILE is a trace file written by `semcheck verify --save-trace FILE`.  Each counterexample is
@@ -464,11 +469,13 @@ def replay(trace_path, fmt, brief, itf_path, trace_dot_path):
     1 some counterexample is not, 2 bad input (an unreadable file, another trace format version).
     """
     _check_counterexample_outputs(fmt, brief, itf_path, trace_dot_path)
+    reports = parse_report_specs(report_specs)
     try:
         result = run_replay(trace_path)
     except ConfigError as err:
         raise InputError(str(err)) from None
     # a replayed counterexample is drawn and exported as verify drew it: same formats, same files
     _write_counterexample_files(result, itf_path, trace_dot_path)
+    _write_reports(result, reports)
     _echo_report(render(result, fmt, brief=brief))
     return 0 if all(r.verdict == VIOLATED for r in result.results) else 1

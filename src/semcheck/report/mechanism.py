@@ -60,6 +60,8 @@ def _m(id: str, summary: str, keys: tuple[str, ...], steps: tuple[str, ...] = ()
 
 UNCLEAN = _m("unclean-election", "an out-of-sync replica was elected leader (unclean election) and the log lost "
              "acknowledged records", ("unclean.leader.election.enable",), ("unclean election",))
+ACKS_ZERO = _m("acks-zero", "acks=0: the producer counts each send as successful without an answer, so a record "
+               "lost on the way or with its leader is never sent again", ("acks",))
 ACKS_BELOW_ALL = _m("acks-below-all", "acks below all: the leader acknowledged records before the followers "
                     "had them, then lost leadership or the records", ("acks",))
 MIN_ISR_ONE = _m("min-insync-replicas-one", "min.insync.replicas=1: an acks=all write was acknowledged with the "
@@ -104,7 +106,7 @@ RETRY_AFTER_ERROR = ("receive error", "receive not leader", "time out", "sees th
                      "executes an orphaned request")
 UNCLASSIFIED = _m("unclassified", "a counterexample semcheck has no mechanism name for", ())
 
-MECHANISMS = (UNCLEAN, ACKS_BELOW_ALL, MIN_ISR_ONE, UNFLUSHED, PRODUCER_GAVE_UP, OFFSET_RESET,
+MECHANISMS = (UNCLEAN, ACKS_ZERO, ACKS_BELOW_ALL, MIN_ISR_ONE, UNFLUSHED, PRODUCER_GAVE_UP, OFFSET_RESET,
               COMMIT_BEFORE_PROCESSING, TRANSACTION_ABORT, PRODUCER_RESTART_RESEND, CONSUMER_REDELIVERY,
               RETRY_DUPLICATE, RETRY_REORDER, EPOCH_BUMP, READS_ABORTED, UNCLASSIFIED)
 
@@ -127,7 +129,8 @@ RULES: tuple[tuple[Mechanism, Callable[[Context], bool]], ...] = (
     (TRANSACTION_ABORT, lambda c: c.property in LOSS and bool(TRANSACTION_ABORT.steps & c.names())
      and c.config.get("transactional.id") is not None),
     (UNFLUSHED, lambda c: _log_loss(c) and "power-loss" in c.faults),
-    (ACKS_BELOW_ALL, lambda c: _log_loss(c) and _acks(c) in ("0", "1")),
+    (ACKS_ZERO, lambda c: _log_loss(c) and _acks(c) == "0"),
+    (ACKS_BELOW_ALL, lambda c: _log_loss(c) and _acks(c) == "1"),
     (MIN_ISR_ONE, lambda c: _log_loss(c) and str(c.config.get("min.insync.replicas")) == "1"
      and any(f in ("broker-crash", "follower-lag") for f in c.faults)),
     (PRODUCER_GAVE_UP, lambda c: c.property in LOSS and bool(PRODUCER_GAVE_UP.steps & c.names())),

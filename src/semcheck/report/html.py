@@ -29,12 +29,13 @@ from .mermaid import participants, step_arrows
 from .text import _bounds, _engines_said, _files_lines, _kafka_value, _plural
 from .words import explain, stop_phrase
 
-# the verdict cell's look: a symbol (readable without colour) and a colour
+# the verdict cell's words (as the text report writes them, so they read without colour, and
+# without an emoji font) and colour
 VERDICT_STYLE = {
-    HOLDS: ("✅ holds", "#1a7f37"),
-    VIOLATED: ("❌ violated", "#cf222e"),
-    INCONCLUSIVE: ("⚠️ inconclusive", "#9a6700"),
-    DISAGREE: ("⛔ engines disagree", "#cf222e"),
+    HOLDS: ("holds", "#1a7f37"),
+    VIOLATED: ("VIOLATED", "#cf222e"),
+    INCONCLUSIVE: ("inconclusive", "#9a6700"),
+    DISAGREE: ("ENGINES DISAGREE", "#cf222e"),
 }
 FAULT_COLOUR = "#cf222e"
 TABLE = 'style="border-collapse:collapse;text-align:left"'

@@ -242,7 +242,7 @@ def test_a_large_graph_is_summarised_not_drawn():
     assert facts["transitions"] == f"{graph.number_of_edges():,}"
     assert facts["depth"] == str(max(nx.single_source_shortest_path_length(graph, 0).values()))
     assert facts["terminal states"] == str(sum(1 for n in graph if not graph.out_degree(n)))
-    assert graph._repr_mimebundle_()["text/plain"].startswith(f"State graph: {graph.number_of_nodes():,} states")
+    assert graph._repr_mimebundle_()["text/plain"].startswith(f"State graph: states {graph.number_of_nodes():,}, ")
 
 
 def test_a_sequence_diagram_needs_nothing_but_a_trace_and_its_participants(crash):

@@ -88,7 +88,7 @@ class StateGraph(nx.DiGraph):
 
     def _repr_mimebundle_(self, include=None, exclude=None):
         facts = self.facts()
-        plain = "State graph: " + ", ".join(f"{value:,} {name}" for name, value in facts.items())
+        plain = "State graph: " + ", ".join(f"{name} {value:,}" for name, value in facts.items())
         return {"text/html": graph_html(self, self.draw_limit), "text/plain": plain}
 
 

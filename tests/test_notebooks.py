@@ -94,3 +94,22 @@ def test_a_notebook_runs_and_its_verdict_cells_show_what_is_stored(path):
             assert before.outputs, f"{path.name}: verdict cell {before.id} has no stored output: {REGENERATE}"
             assert _shown(after) == _shown(before), (
                 f"{path.name}: verdict cell {before.id} shows something else than it stored: {REGENERATE}")
+
+
+def _readme_section(title: str) -> str:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    start = text.index(f"\n## {title}\n")
+    return text[start:text.index("\n## ", start + 1)]
+
+
+def test_the_readme_shows_what_the_first_notebook_stores():
+    """README, "In a notebook", is cut from the stored outputs: its table and diagram are theirs."""
+    section = _readme_section("In a notebook")
+    blocks = re.findall(r"```(\w*)\n(.*?)```", section, re.S)
+    table = next(body for lang, body in blocks if lang == "" and "semcheck result:" in body)
+    diagram = next(body for lang, body in blocks if lang == "mermaid")
+    notebook = nbformat.read(FOLDER / "01-what-do-my-settings-guarantee.ipynb", as_version=4)
+    shown = [output.data for cell in code_cells(notebook) for output in cell.outputs if "data" in output]
+    stored_table = next(d["text/plain"] for d in shown if d["text/plain"].startswith("semcheck result:"))
+    assert [line for line in table.splitlines() if not line.startswith(">>>")] == stored_table.splitlines()
+    assert any(d.get("text/markdown") == f"```mermaid\n{diagram}```" for d in shown)

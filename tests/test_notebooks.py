@@ -14,6 +14,7 @@ import ast
 import importlib.util
 import json
 import re
+import sys
 from pathlib import Path
 
 import nbformat
@@ -37,6 +38,15 @@ RUNNER = _runner()
 
 def test_the_runner_and_the_tests_see_the_same_notebooks():
     assert len(NOTEBOOKS) >= 3 and NOTEBOOKS == RUNNER.notebooks()
+
+
+def test_the_kernel_is_the_python_running_the_tests(tmp_path):
+    """The venv's semcheck, not whatever a python3 kernelspec elsewhere on the machine points at."""
+    probe = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("import sys, os\nprint(sys.executable)\n"
+                                                                       "print(os.getcwd())")])
+    nbformat.write(probe, tmp_path / "probe.ipynb")
+    ran = RUNNER.execute(tmp_path / "probe.ipynb")
+    assert ran.cells[0].outputs[0].text.splitlines() == [sys.executable, str(tmp_path)]
 
 
 def code_cells(notebook) -> list:

@@ -248,3 +248,21 @@ def test_a_large_graph_is_summarised_not_drawn():
 def test_a_sequence_diagram_needs_nothing_but_a_trace_and_its_participants(crash):
     diagram = SequenceDiagram(crash["no-loss"].trace, 3, False)
     assert str(diagram) == diagram.source == crash.sequence_diagram("no-loss").source
+
+
+@pytest.mark.parametrize("kind", ["inconclusive", "replay"])
+def test_every_kind_of_result_shows_its_verdicts(kind):
+    """A search cut short, and a replay of a stored trace: the same table, their own words."""
+    if kind == "inconclusive":
+        result = semcheck.verify({}, messages=2, max_faults=1, faults=["network"], max_states=100)
+        expected_stats = "Explored"
+    else:
+        result = semcheck.replay(ROOT / "examples" / "traces" / "acks1-retries3-broker-crash-in-order.json")
+        expected_stats = "Replayed"
+    page = parse(result._repr_mimebundle_()["text/html"])
+    rows = table_rows(page.find_all("table")[0])
+    assert [(row[0], row[1].lower()) for row in rows] == [(r.property, r.verdict) for r in result.results]
+    assert {r.verdict for r in result.results} == {"inconclusive" if kind == "inconclusive" else "violated"}
+    if kind == "inconclusive":
+        assert all("--max-states" in row[3] for row in rows)
+    assert expected_stats in page.text()

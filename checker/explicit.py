@@ -19,7 +19,7 @@ from typing import Callable
 from ..properties.base import EVENTUALLY, INVARIANT
 from .compile import CompiledModel, TracedModel, compile_traced, trace_model
 from . import native as native_backend
-from .liveness import find_bad_bottom_component
+from .liveness import analysis_memory, find_bad_bottom_component
 from .memory import resident_bytes
 from .native import (DEPTH, N_CUT, N_STATES, STOP_ALL_FOUND, STOP_EXHAUSTED, STOP_MAX_STATES,
                      STOP_PROGRESS, TRANSITIONS, NativeBuild, NativeSearch, NativeSearchFailed,
@@ -69,6 +69,7 @@ class ExplicitSearch(Strategy):
         if not self.keep_graph:  # the networkx graph needs every edge: the Python search keeps them
             build = self._native_build(traced, predicates, overflow is not None)
         search = None
+        liveness_skipped: dict[int, Reason] = {}  # eventually-properties the analysis could not afford
         try:
             explored, native, shown = None, None, 0
             if build is not None:
@@ -103,11 +104,16 @@ class ExplicitSearch(Strategy):
             if exhausted:
                 if n_cut:
                     stats.stopped_by = Stop.MODEL_BOUND
-                elif any(i not in found for i in eventually_ids) and self._over_memory():
+                elif any(i not in found for i in eventually_ids) and self._analysis_too_big(store):
                     # the liveness analysis below builds the whole normal-step graph again (SciPy
-                    # copies every edge): past the limit already, it would only go further
-                    stats.stopped_by = Stop.MAX_MEMORY
-                    exhausted = False
+                    # copies every edge), and would pass the limit.  Every state was explored, so
+                    # the invariants are decided; only the open eventually-properties need it
+                    need = analysis_memory(len(store.states), len(store.edge_src))
+                    for i in eventually_ids:
+                        if i not in found:
+                            liveness_skipped[i] = Reason(Why.CUT, {"stop": Stop.MAX_MEMORY, "phase": "liveness",
+                                                                   "states": len(store.states), "need": need,
+                                                                   "limit": self.max_memory})
                 else:
                     # liveness: bottom components of the normal-step graph
                     for i in eventually_ids:
@@ -121,6 +127,8 @@ class ExplicitSearch(Strategy):
             stats.seconds = time.perf_counter() - started
             stats.complete = exhausted and not n_cut
             ledger = PropertyLedger(props)
+            for i, reason in liveness_skipped.items():
+                ledger.undecided(i, reason)
             for i, (target, loop) in sorted(found.items()):
                 ledger.violated(i, build_trace(model, compiled.actions, store.states, store.parent, store.via,
                                                target, loop, compiled.successors, store.index))
@@ -288,6 +296,12 @@ class ExplicitSearch(Strategy):
             all_act.append(action)
 
         return compiled.make_expand(store.index.get, add_state, src_append, dst_append, all_edge)
+
+    def _analysis_too_big(self, store) -> bool:
+        """Whether the liveness analysis of the stored graph would take the process past --max-memory."""
+        if self.max_memory is None:
+            return False
+        return resident_bytes() + analysis_memory(len(store.states), len(store.edge_src)) > self.max_memory
 
     def _over_memory(self) -> bool:
         """Whether the process holds more resident memory than ``--max-memory`` allows (asked at

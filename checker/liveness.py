@@ -23,6 +23,25 @@ from typing import Callable
 # docs/performance.md, "Liveness".
 SCIPY_FROM_EDGES = 200_000
 
+# What the analysis allocates on top of the stored graph, (per edge, per state), so that the search
+# can refuse to start an analysis that would pass --max-memory.  SciPy: its sparse matrix (int8 data,
+# int32 indices), the float64 copy connected_components validates it into, and the component labels,
+# measured at 22.0 bytes per edge with tracemalloc on graphs of 4 and 20 million edges.  Plain Python:
+# its lists and ints, about 46 per edge and 180 per state on graphs of 20,000 states.
+# benchmarks/liveness_memory.py; docs/performance.md, "Liveness"; rounded up.
+ANALYSIS_BYTES = {"scipy": (24, 16), "python": (64, 256)}
+
+
+def _uses_scipy(n_edges: int) -> bool:
+    # SciPy once it is loaded (a notebook's second check), or when it pays for its import
+    return "scipy.sparse.csgraph" in sys.modules or n_edges >= SCIPY_FROM_EDGES
+
+
+def analysis_memory(n_states: int, n_edges: int) -> int:
+    """Bytes :func:`find_bad_bottom_component` is expected to allocate at most for a graph of this size."""
+    per_edge, per_state = ANALYSIS_BYTES["scipy" if _uses_scipy(n_edges) else "python"]
+    return n_edges * per_edge + n_states * per_state
+
 
 def find_bad_bottom_component(
     n_states: int,
@@ -37,8 +56,8 @@ def find_bad_bottom_component(
     ``use_scipy`` forces one implementation (None: by the size of the graph)."""
     if len(edge_src) == 0:
         return None
-    if use_scipy is None:  # SciPy once it is loaded (a notebook's second check), or when it pays
-        use_scipy = "scipy.sparse.csgraph" in sys.modules or len(edge_src) >= SCIPY_FROM_EDGES
+    if use_scipy is None:
+        use_scipy = _uses_scipy(len(edge_src))
     return (_find_scipy if use_scipy else _find_python)(n_states, edge_src, edge_dst, states, holds)
 
 

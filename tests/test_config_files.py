@@ -77,14 +77,14 @@ def test_a_real_application_file_is_checked_and_its_ignored_keys_are_listed_with
     f = app_file(tmp_path)
     r = run(["--config", str(f), *SMALL])
     assert r.exit_code == 0, r.output
-    assert f"Settings from: {f} (producer)" in r.output
+    assert f"Settings from: {f} (producer, inferred from its keys); give ROLE:FILE" in r.output
     assert f"Not modelled (11 settings in the files, ignored): {', '.join(APP_IGNORED)}" in r.output
     assert "verdicts below do not account for them:\n  - linger.ms: records wait to be batched" in r.output
     no_secret(r.output)
 
     report = json.loads(run(["--config", str(f), *SMALL, "--format", "json"]).output)
     assert report["config"]["acks"] == "all" and report["config"]["enable.idempotence"] is True
-    assert report["settings_from"] == [{"path": str(f), "role": "producer"}]
+    assert report["settings_from"] == [{"path": str(f), "role": "producer", "role_inferred": True}]
     assert report["setting_sources"] == {"acks": {"path": str(f), "line": 13},
                                          "enable.idempotence": {"path": str(f), "line": 15}}
     assert report["not_modelled"]["count"] == 11 and report["not_modelled"]["keys"] == APP_IGNORED
@@ -131,6 +131,17 @@ def test_no_output_shows_a_secret_even_in_errors(tmp_path):
     assert r.exit_code == 2 and "[redacted]" in r.output and JAAS_PASSWORD not in r.output
 
 
+def test_a_repeated_define_redacts_by_key_not_by_the_words_of_its_value():
+    # a value that merely contains a secret word (a client.id "token-service") stays readable in the
+    # error, while a secret key's values never show, though the key itself does
+    r = run(["-X", "transactional.id=token-service", "-X", "transactional.id=password-reset", *SMALL])
+    assert r.exit_code == 2 and r.output.count("\n") == 1
+    assert "-X transactional.id=token-service" in r.output and "-X transactional.id=password-reset" in r.output
+    r = run(["-X", f"sasl.password={JAAS_PASSWORD}", "-X", "sasl.password=other", *SMALL])
+    assert r.exit_code == 2 and "-X sasl.password=[redacted]" in r.output
+    assert JAAS_PASSWORD not in r.output and "other" not in r.output
+
+
 def test_redact_and_shorten():
     for key in ("sasl.jaas.config", "ssl.truststore.password", "ssl.key.password", "ssl.keystore.key",
                 "basic.auth.user.info", "sasl.oauthbearer.client.credentials.client.secret", "sasl.password",
@@ -175,7 +186,8 @@ def test_producer_and_consumer_files_merge(tmp_path):
     assert report["config"]["acks"] == "1" and report["config"]["retries"] == 3  # client.id differs: fine
     assert report["config"]["enable.auto.commit"] is False
     assert report["application"]["commit"] == "before-process"  # the commit strategy from the file
-    assert report["settings_from"] == [{"path": str(p), "role": "producer"}, {"path": str(c), "role": "consumer"}]
+    assert report["settings_from"] == [{"path": str(p), "role": "producer", "role_inferred": True},
+                                       {"path": str(c), "role": "consumer", "role_inferred": True}]
     assert report["setting_sources"]["semcheck.commit"] == {"path": str(c), "line": 4}
     assert report["not_modelled"]["keys"] == ["client.id", "group.id"]
     # the command line wins over the files, the source goes, and a note says what was overridden
@@ -223,6 +235,11 @@ def test_server_properties_topic_overrides_and_a_client_file(tmp_path):
     assert report["config"]["min.insync.replicas"] == 2  # the topic override wins
     assert report["config"]["unclean.leader.election.enable"] is True
     assert [f["role"] for f in report["settings_from"]] == ["broker", "topic", "producer"]
+    # the report says which role was given (topic:) and which semcheck inferred from the keys
+    assert [f["role_inferred"] for f in report["settings_from"]] == [True, False, True]
+    text = run(["--config", str(server), "--config", f"topic:{topic}", "--config", str(client), *SMALL]).output
+    assert (f"Settings from: {server} (broker, inferred from its keys), {topic} (topic, as given), "
+            f"{client} (producer, inferred from its keys)") in text
     sources = report["setting_sources"]
     assert sources["default.replication.factor"] == sources["replication.factor"] == {"path": str(server), "line": 3}
     assert sources["min.insync.replicas"] == {"path": str(topic), "line": 2}
@@ -395,6 +412,26 @@ def test_a_saved_trace_of_a_violation_holds_no_secret(tmp_path):
     no_secret(r.output)
     no_secret(saved.read_text())
     assert json.loads(saved.read_text())["counterexamples"]
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "junit", "sarif", "markdown"])
+def test_no_format_and_no_counterexample_file_shows_a_secret(tmp_path, fmt):
+    """Issue 12: secrets never appear in any output, every format and every file written included; the
+    violating file makes each report carry a trace, a mechanism and (SARIF) a location in the file."""
+    f = tmp_path / "app.properties"
+    f.write_bytes(APP.replace("acks: all", "acks: 0").replace("enable.idempotence=true", "enable.idempotence=false")
+                  .encode("ascii"))
+    itf, dot = tmp_path / "ce.itf.json", tmp_path / "ce.dot"
+    extra = ["--brief"] if fmt == "text" else []
+    r = run(["--config", str(f), *SMALL, "--format", fmt, *extra, "--trace-out", str(itf), "--trace-dot", str(dot)])
+    assert r.exit_code == 1, r.output
+    no_secret(r.output)
+    written = sorted(tmp_path.glob("ce.*"))
+    assert dot in written and any(p.name.endswith(".itf.json") for p in written)
+    for path in written:
+        no_secret(path.read_text())
+    if fmt == "sarif":  # the location is the file, by name and line, never its text
+        assert str(f) in r.output or f.name in r.output
 
 
 def test_a_bad_broker_value_is_named_by_the_broker_key_and_a_client_file_overrides_a_broker_file(tmp_path):

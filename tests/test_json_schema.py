@@ -85,7 +85,7 @@ def test_the_config_file_keys_are_described():
     """settings_from, setting_sources, not_modelled, not_read: what a --config file reader adds to the
     report (docs/config-files.md); optional, but checked when present."""
     doc = json.loads(render_json(semcheck.verify({}, messages=1, faults=[])))
-    doc.update(settings_from=[{"path": "app.properties", "role": "producer"}],
+    doc.update(settings_from=[{"path": "app.properties", "role": "producer", "role_inferred": False}],
                setting_sources={"acks": {"path": "app.properties", "line": 3}},
                not_modelled={"count": 1, "keys": ["linger.ms"], "change_delivery": {}},
                not_read=[{"key": "group.id", "path": "app.properties", "line": 4, "why": "a consumer setting"}])

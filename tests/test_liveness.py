@@ -56,3 +56,55 @@ def test_a_long_chain_does_not_overflow_the_stack():
     n = 50_000  # deeper than Python's recursion limit: the Tarjan is iterative
     edges = [(i, i + 1) for i in range(n - 1)] + [(n - 1, n - 2)]
     assert _find(edges, n, bad={n - 1}) == (n - 1, frozenset({n - 2, n - 1}))
+
+
+# --- memory: the estimate --max-memory checks before the analysis (docs/engines.md, "Memory") -----
+
+@pytest.mark.parametrize("use_scipy,n_states,degree", [(True, 50_000, 4), (True, 20_000, 1), (False, 20_000, 1),
+                                                      (False, 20_000, 9)])
+def test_the_analysis_allocates_no_more_than_its_estimate(use_scipy, n_states, degree):
+    """If the analysis allocated more than ``ANALYSIS_BYTES`` says, a search could pass --max-memory
+    in it after deciding the limit allowed it."""
+    import tracemalloc
+
+    import numpy as np
+    import scipy.sparse.csgraph  # noqa: F401  (its import is paid once per process, not per analysis)
+
+    from semcheck.checker.liveness import ANALYSIS_BYTES
+
+    rng = np.random.default_rng(7)
+    src, dst = array("q"), array("q")
+    src.frombytes(np.repeat(np.arange(n_states, dtype=np.int64), degree).tobytes())
+    dst.frombytes(rng.integers(0, n_states, size=n_states * degree, dtype=np.int64).tobytes())
+    states = [b""] * n_states
+    tracemalloc.start()
+    try:
+        find_bad_bottom_component(n_states, src, dst, states, lambda s: True, use_scipy=use_scipy)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    per_edge, per_state = ANALYSIS_BYTES["scipy" if use_scipy else "python"]
+    assert peak <= len(src) * per_edge + n_states * per_state
+    assert peak > 0.5 * (len(src) * per_edge + n_states * per_state)  # an estimate, not a blanket
+
+
+@pytest.mark.parametrize("backend", ["python", "native"])
+def test_an_analysis_past_the_memory_limit_leaves_only_eventually_properties_open(monkeypatch, backend):
+    """Every state explored: the invariants are decided; the eventually-properties, which need the
+    analysis the limit cannot afford, are inconclusive, never holds (checker/explicit.py)."""
+    import semcheck
+    from semcheck import HOLDS, INCONCLUSIVE
+    import semcheck.checker.explicit as explicit
+
+    monkeypatch.setenv("SEMCHECK_BACKEND", backend)
+    monkeypatch.setattr(explicit, "analysis_memory", lambda n_states, n_edges: 2**50)
+    result = semcheck.verify(messages=2, max_faults=1, faults=["network", "follower-lag"])
+    verdicts = {r.property: r.verdict for r in result.results}
+    assert verdicts == {"no-loss": INCONCLUSIVE, "no-acked-loss": INCONCLUSIVE, "no-duplicate": HOLDS,
+                        "in-order": HOLDS}
+    assert result.stats.complete and result.exit_code == 3 and result.stats.backend == backend
+    assert "judging the cycles that could keep it false needs about" in result.explain("no-loss")
+    assert "--max-memory (6,144 MB resident)" in result.explain("no-loss")
+    monkeypatch.undo()
+    assert {r.verdict for r in semcheck.verify(messages=2, max_faults=1,
+                                               faults=["network", "follower-lag"]).results} == {HOLDS}

@@ -27,6 +27,13 @@ CASES = [
      "retry-without-idempotence", "enable.idempotence"),
     ({"enable.idempotence": "false"}, dict(max_faults=1, faults=["network"]), "in-order", "retry-reordering",
      "max.in.flight.requests.per.connection"),
+    # idempotence off (acks=1 turns it off): the leader's crash closes the connection, so the producer
+    # resends a record already written (Sender.failBatch on disconnect, retried), or re-queues two
+    # failed batches in reverse order (RecordAccumulator.reenqueue puts each at the front; 3.9.1)
+    ({"acks": "1", "retries": "3"}, dict(max_faults=1, faults=["broker-crash"]), "no-duplicate",
+     "retry-without-idempotence", "enable.idempotence"),
+    ({"acks": "1", "retries": "3"}, dict(max_faults=1, faults=["broker-crash"]), "in-order", "retry-reordering",
+     "max.in.flight.requests.per.connection"),
     ({"min.insync.replicas": "1"}, dict(max_faults=2, faults=["follower-lag", "broker-crash"]), "in-order",
      "epoch-bump-resend", "enable.idempotence"),
     ({"transactional.id": "t"}, dict(commit="transactional", max_faults=1, faults=["app-abort"]), "no-duplicate",

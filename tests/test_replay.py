@@ -151,3 +151,31 @@ def test_the_stored_example_traces_still_reproduce(path):
     result = semcheck.replay(path)
     assert result.results and all(r.verdict == VIOLATED for r in result.results), \
         [explain(r.reason) for r in result.results]
+
+
+def test_replay_draws_and_exports_the_replayed_counterexample_as_verify_does(tmp_path):
+    """--brief, --trace-out and --trace-dot on replay: a reader of a CI artifact (the trace file) gets the
+    same short report, ITF file and picture as the search that found it (docs/formats.md)."""
+    import networkx as nx
+    import pydot
+    from itf_py import trace_from_json
+
+    path = tmp_path / "trace.json"
+    runner = CliRunner()
+    bounds = ["--messages", "2", "--max-faults", "1", "--faults", "broker-crash", "--property", "no-acked-loss"]
+    found = runner.invoke(main, ["verify", "--acks=1", *bounds, "--save-trace", str(path), "--brief",
+                                 "--trace-out", str(tmp_path / "found.itf.json")])
+    assert found.exit_code == 1
+    again = runner.invoke(main, ["replay", str(path), "--brief", "--trace-out", str(tmp_path / "again.itf.json"),
+                                 "--trace-dot", str(tmp_path / "again.dot")])
+    assert again.exit_code == 0, again.output
+    # the brief line names the same mechanism and length as the search's
+    brief_line = next(line for line in found.stdout.splitlines() if line.startswith("no-acked-loss:"))
+    assert brief_line in again.stdout and "acks below all" in brief_line
+    first = trace_from_json(json.loads((tmp_path / "found.no-acked-loss.itf.json").read_text()))
+    replayed = trace_from_json(json.loads((tmp_path / "again.no-acked-loss.itf.json").read_text()))
+    assert [s.values for s in replayed.states] == [s.values for s in first.states]
+    graph = nx.nx_pydot.from_pydot(pydot.graph_from_dot_file(str(tmp_path / "again.dot"))[0])
+    assert graph.number_of_edges() == len(first.states) - 1
+    wrong = runner.invoke(main, ["replay", str(path), "--brief", "--format", "json"])
+    assert wrong.exit_code == 2 and "--brief applies to the text format only" in wrong.output

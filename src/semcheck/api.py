@@ -158,6 +158,7 @@ def verify(
     if files is not None:
         result.config_files = [f.path for f in files.files]
         result.config_roles = [f.role for f in files.files]
+        result.config_roles_inferred = [f.inferred for f in files.files]
         result.ignored_settings = list(files.ignored)
         result.notes = (*files.notes, *overridden, *result.notes)
     return result

@@ -27,7 +27,7 @@ from .model.merges import MERGE_NAMES
 from .model.versions import NEWEST, SUPPORTED
 from .progress import DEFAULT_LOG_EVERY, LastStats, make_progress, progress_text
 from .properties import ALL_PROPERTIES
-from .redaction import redact_text, shorten
+from .redaction import redact, redact_text, shorten
 from .report import FORMATS, render
 
 EXIT_BAD_INPUT = 2
@@ -114,15 +114,16 @@ def build_settings(acks: tuple[str, ...] = (), retries: tuple[str, ...] = (),
     naming the key."""
     settings: dict[str, str] = {}
     given_as: dict[str, str] = {}
-    pairs = [("acks", value, f"--acks {value}") for value in acks]
-    pairs += [("retries", value, f"--retries {value}") for value in retries]
+    # each origin is written as a message may show it: the key, and its value redacted only when the
+    # key is a secret one (a client.id of "token-service" stays readable; a sasl.password never shows)
+    pairs = [("acks", value, f"--acks {redact('acks', value)}") for value in acks]
+    pairs += [("retries", value, f"--retries {redact('retries', value)}") for value in retries]
     for text in defines:
         key, value = _parse_define(text)
-        pairs.append((key, value, f"-X {key}={value}"))
+        pairs.append((key, value, f"-X {shorten(key)}={redact(key, value)}"))
     for key, value, origin in pairs:
         if key in settings and not _same_value(key, settings[key], value):
-            raise InputError(f"{key} is given twice with different values ({redact_text(given_as[key])} and "
-                             f"{redact_text(origin)})")
+            raise InputError(f"{shorten(key)} is given twice with different values ({given_as[key]} and {origin})")
         if key not in settings:
             settings[key] = value
             given_as[key] = origin
@@ -211,6 +212,25 @@ def main():
     """
 
 
+def counterexample_output_options(command):
+    """--brief, --trace-out and --trace-dot: how a counterexample is shown or exported, the same for a
+    search (verify) and a re-checked trace file (replay)."""
+    options = [
+        click.option("--brief", is_flag=True,
+                     help="Text format: one line per property naming each violation's mechanism, and each trace "
+                          "without its uneventful prefix (docs/formats.md)."),
+        click.option("--trace-out", "itf_path", metavar="FILE.itf.json",
+                     help="Write each counterexample in the ITF trace format (Apalache/Quint), one file per "
+                          "property: out.itf.json -> out.no-loss.itf.json, or put {property} in FILE."),
+        click.option("--trace-dot", "trace_dot_path", metavar="FILE",
+                     help="Write the first counterexample (in the report's property order) as a Graphviz DOT "
+                          "picture."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
 @main.command()
 @click.option("-c", "--config", "config_paths", metavar="[ROLE:]FILE", multiple=True,
               help="A Kafka .properties file: your producer's, your consumer's, the brokers' server.properties "
@@ -281,14 +301,7 @@ def main():
 @click.option("--save-trace", "trace_path", metavar="FILE",
               help="Write every counterexample found to FILE (versioned JSON), to re-check later with "
                    "`semcheck replay FILE`.")
-@click.option("--brief", is_flag=True,
-              help="Text format: one line per property naming each violation's mechanism, and each trace "
-                   "without its uneventful prefix (docs/formats.md).")
-@click.option("--trace-out", "itf_path", metavar="FILE.itf.json",
-              help="Write each counterexample in the ITF trace format (Apalache/Quint), one file per property: "
-                   "out.itf.json -> out.no-loss.itf.json, or put {property} in FILE.")
-@click.option("--trace-dot", "trace_dot_path", metavar="FILE",
-              help="Write the first counterexample (in the report's property order) as a Graphviz DOT picture.")
+@counterexample_output_options
 def verify(config_paths, acks, retries, defines, commit, processing, after_abort, broker_version, client, client_version,
            messages, faults_text,
            max_faults,
@@ -326,12 +339,7 @@ def verify(config_paths, acks, retries, defines, commit, processing, after_abort
             search_states = dot_max_states + 1
     if trace_path is not None:
         _check_writable("--save-trace", trace_path)
-    if brief and fmt != "text":
-        raise InputError(f"--brief applies to the text format only, not --format {fmt}")
-    if itf_path is not None:
-        _check_writable("--trace-out", itf_path)
-    if trace_dot_path is not None:
-        _check_writable("--trace-dot", trace_dot_path)
+    _check_counterexample_outputs(fmt, brief, itf_path, trace_dot_path)
     last = LastStats(make_progress(sys.stderr, forced=force_progress, every=progress_every))
     previous_handler = _handle_sigint(last.on_sigint)
     try:
@@ -400,11 +408,22 @@ def _write_counterexample_files(result, itf_path: str | None, trace_dot_path: st
             raise InputError(f"--trace-dot {trace_dot_path!r}: {err.strerror or err}") from None
 
 
+def _check_counterexample_outputs(fmt: str, brief: bool, itf_path: str | None, trace_dot_path: str | None) -> None:
+    """Refuse, before any work, a --brief that does not apply and an output file that cannot be written."""
+    if brief and fmt != "text":
+        raise InputError(f"--brief applies to the text format only, not --format {fmt}")
+    if itf_path is not None:
+        _check_writable("--trace-out", itf_path)
+    if trace_dot_path is not None:
+        _check_writable("--trace-dot", trace_dot_path)
+
+
 @main.command()
 @click.argument("trace_path", metavar="FILE")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
               help="Report format.")
-def replay(trace_path, fmt):
+@counterexample_output_options
+def replay(trace_path, fmt, brief, itf_path, trace_dot_path):
     """Re-check stored counterexamples against this semcheck's model.
 
     FILE is a trace file written by `semcheck verify --save-trace FILE`.  Each counterexample is
@@ -414,9 +433,12 @@ def replay(trace_path, fmt):
     Exit status: 0 every counterexample is reproduced (it is still a run that breaks its property),
     1 some counterexample is not, 2 bad input (an unreadable file, another trace format version).
     """
+    _check_counterexample_outputs(fmt, brief, itf_path, trace_dot_path)
     try:
         result = run_replay(trace_path)
     except ConfigError as err:
         raise InputError(str(err)) from None
-    _echo_report(render(result, fmt))
+    # a replayed counterexample is drawn and exported as verify drew it: same formats, same files
+    _write_counterexample_files(result, itf_path, trace_dot_path)
+    _echo_report(render(result, fmt, brief=brief))
     return 0 if all(r.verdict == VIOLATED for r in result.results) else 1

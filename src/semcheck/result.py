@@ -40,6 +40,8 @@ class Result:
     setting_sources: dict = field(default_factory=dict)
     config_files: list = field(default_factory=list)  # the files given, in order (paths, no ROLE: prefix)
     config_roles: list = field(default_factory=list)  # the role each of config_files was read as
+    # per config file: True when its role was inferred from its keys, False when given as ROLE:FILE
+    config_roles_inferred: list = field(default_factory=list)
     ignored_settings: list = field(default_factory=list)  # IgnoredSetting: keys of the files not read
 
     def verdict(self, prop: str) -> str:

@@ -53,10 +53,13 @@ def _with_assumptions(result: Result, r: PropertyResult) -> dict[str, Any]:
 
 def _files_as_dict(result: Result) -> dict[str, Any]:
     """The config files read (docs/config-files.md): keys and places only, never a value."""
-    roles = result.config_roles or [None] * len(result.config_files)
+    n = len(result.config_files)
+    roles = result.config_roles or [None] * n
+    inferred = result.config_roles_inferred or [None] * n
     keys = not_modelled_keys(result.ignored_settings)
     return {
-        "settings_from": [{"path": path, "role": role} for path, role in zip(result.config_files, roles)],
+        "settings_from": [{"path": path, "role": role, "role_inferred": guessed}
+                          for path, role, guessed in zip(result.config_files, roles, inferred)],
         "setting_sources": {key: {"path": where.path, "line": where.line}
                             for key, where in result.setting_sources.items()},
         "not_modelled": {"count": len(keys), "keys": keys, "change_delivery": delivery_effects(keys)},

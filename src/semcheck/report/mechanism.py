@@ -44,6 +44,15 @@ class Context:
     def names(self) -> set[str]:
         return {s.name for s in self.trace.steps}
 
+    def resent_without_idempotence(self) -> bool:
+        """The producer, idempotence off, sent some message more than once: a retry the broker cannot
+        tell from the first attempt, whatever fault failed that attempt (a lost answer, a connection
+        the crash of its leader closed)."""
+        if self.config.get("enable.idempotence") not in (False, "false"):
+            return False
+        sent = [s.params.get("message") for s in self.trace.steps if s.name == "send"]
+        return len(sent) != len(set(sent))
+
 
 def _m(id: str, summary: str, keys: tuple[str, ...], steps: tuple[str, ...] = ()) -> Mechanism:
     return Mechanism(id, summary, keys, frozenset(steps))
@@ -78,8 +87,9 @@ RETRY_DUPLICATE = _m("retry-without-idempotence", "a retried send was written tw
                      "the log but its answer was lost", ("enable.idempotence", "max.in.flight.requests.per.connection",
                                                          "retries"),
                      ("time out", "executes an orphaned request", "sees the connection close"))
-RETRY_REORDER = _m("retry-reordering", "a failed request was retried after a later one was written "
-                   "(several requests in flight without idempotence)",
+RETRY_REORDER = _m("retry-reordering", "a failed request was retried after a later one was written, or "
+                   "failed requests went back to the queue in reverse order (several requests in flight "
+                   "without idempotence)",
                    ("max.in.flight.requests.per.connection", "enable.idempotence", "retries"),
                    ("time out", "executes an orphaned request", "sees the connection close", "receive error",
                     "receive not leader"))
@@ -128,9 +138,11 @@ RULES: tuple[tuple[Mechanism, Callable[[Context], bool]], ...] = (
     (EPOCH_BUMP, lambda c: c.property in ("no-duplicate", "in-order") and bool(EPOCH_BUMP.steps & c.names())),
     (PRODUCER_RESTART_RESEND, lambda c: c.property == "no-duplicate" and "producer-crash" in c.faults),
     (CONSUMER_REDELIVERY, lambda c: c.property == "no-duplicate" and "consumer-crash" in c.faults),
-    (RETRY_DUPLICATE, lambda c: c.property == "no-duplicate" and "network" in c.faults),
+    (RETRY_DUPLICATE, lambda c: c.property == "no-duplicate" and ("network" in c.faults
+                                                                  or c.resent_without_idempotence())),
     (RETRY_REORDER, lambda c: c.property == "in-order" and ("network" in c.faults
-                                                            or bool(set(RETRY_AFTER_ERROR) & c.names()))),
+                                                            or bool(set(RETRY_AFTER_ERROR) & c.names())
+                                                            or c.resent_without_idempotence())),
 )
 
 

@@ -101,14 +101,27 @@ def render_text(result: Result) -> str:
 _KEYS_SHOWN = 40  # not-modelled keys the text report names; a generated file may hold thousands
 
 
+def _files_and_roles(result: Result) -> list[tuple[str, str, bool | None]]:
+    """(path, role, whether the role was inferred) per config file; None where not recorded."""
+    n = len(result.config_files)
+    return list(zip(result.config_files, result.config_roles or [""] * n,
+                    result.config_roles_inferred or [None] * n))
+
+
+def _role_words(role: str, inferred: bool | None) -> str:
+    if inferred is None:
+        return role
+    return f"{role}, inferred from its keys" if inferred else f"{role}, as given"
+
+
 def _files_lines(result: Result) -> list[str]:
     """The config files read and what of them was not: keys only, never a value (a secret stays out)."""
     if not result.config_files:
         return []
-    files = zip(result.config_files, result.config_roles or [""] * len(result.config_files))
-    out = ["Settings from: " + ", ".join(f"{path} ({role})" if role else path for path, role in files)]
-    if result.config_roles:  # how to choose another role (docs/config-files.md, "Roles")
-        out[-1] += "; roles inferred from the keys unless given as ROLE:FILE"
+    out = ["Settings from: " + ", ".join(f"{path} ({_role_words(role, inferred)})" if role else path
+                                         for path, role, inferred in _files_and_roles(result))]
+    if any(inferred for _, _, inferred in _files_and_roles(result)):  # how to choose another role
+        out[-1] += "; give ROLE:FILE to read a file as another role (docs/config-files.md, \"Roles\")"
     keys = not_modelled_keys(result.ignored_settings)
     if keys:
         shown = ", ".join(keys[:_KEYS_SHOWN])

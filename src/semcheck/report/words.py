@@ -77,6 +77,10 @@ def _cut(d) -> str:
     if stop == Stop.MODEL_BOUND:
         return (f"some run reached a bound of the model ({d.get('bound') or DEFAULT_BOUND}), so part of "
                 "the space was not explored")
+    if d.get("phase") == "liveness":  # explicit.py: the search finished, the cycle analysis did not start
+        return (f"every reachable state was explored ({d['states']:,} states), but judging the cycles that could "
+                f"keep it false needs about {d['need'] / 2**20:,.0f} MB more, past --max-memory "
+                f"({d['limit'] / 2**20:,.0f} MB resident)")
     if "states" in d:  # a search over concrete states
         if stop == Stop.MAX_STATES:
             return (f"search stopped at --max-states ({d['states']} states, depth {d['depth']}) "

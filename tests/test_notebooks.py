@@ -123,3 +123,23 @@ def test_the_readme_shows_what_the_first_notebook_stores():
     stored_table = next(d["text/plain"] for d in shown if d["text/plain"].startswith("semcheck result:"))
     assert [line for line in table.splitlines() if not line.startswith(">>>")] == stored_table.splitlines()
     assert any(d.get("text/markdown") == f"```mermaid\n{diagram}```" for d in shown)
+
+
+def test_mermaid_parses_every_diagram_the_notebooks_store(tmp_path):
+    """The diagrams a reader sees on GitHub are the stored ones: Mermaid's own parser must accept them
+    (tests/test_mermaid_parser.py installs it; skipped without Node.js and npm)."""
+    from test_mermaid_parser import _mermaid_dir, _parse
+
+    mermaid_dir = _mermaid_dir()
+    paths = []
+    for path in NOTEBOOKS:
+        notebook = nbformat.read(path, as_version=4)
+        blocks = [output.data["text/markdown"] for cell in code_cells(notebook) for output in cell.outputs
+                  if "text/markdown" in output.get("data", {}) and "```mermaid" in output.data["text/markdown"]]
+        if blocks:
+            paths.append(tmp_path / f"{path.stem}.md")
+            paths[-1].write_text("\n\n".join(blocks) + "\n", encoding="utf-8")
+    assert len(paths) == len(NOTEBOOKS)  # each notebook draws at least one counterexample
+    parsed = _parse(paths, mermaid_dir)
+    assert len(parsed) >= len(paths)
+    assert all(block["ok"] and block["type"] == "sequence" for block in parsed), parsed

@@ -95,13 +95,13 @@ class Result:
     def sequence_diagram(self, prop: str):
         """The counterexample of ``prop`` as a Mermaid sequence diagram (the one ``--format
         markdown`` writes), which a notebook shows as a diagram (docs/notebooks.md)."""
-        from .report.html import diagram_context_of_result
+        from .report.mermaid import diagram_context
         from .report.notebook import SequenceDiagram
 
         r = self[prop]
         if r.trace is None:
             raise ValueError(f"{prop} has no counterexample: it is {r.verdict}")
-        return SequenceDiagram(r.trace, *diagram_context_of_result(self))
+        return SequenceDiagram(r.trace, *diagram_context(self))
 
     def _repr_mimebundle_(self, include=None, exclude=None):
         """Jupyter's rich display: the verdict table, what was checked and each counterexample as

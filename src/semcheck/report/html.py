@@ -25,7 +25,7 @@ import networkx as nx
 from ..checker.result import DISAGREE, HOLDS, INCONCLUSIVE, VIOLATED, PropertyResult, Stats, Trace
 from ..redaction import redact
 from .mechanism import counterexamples, describe, mechanism_for
-from .mermaid import participants, step_arrows
+from .mermaid import diagram_context, participants, step_arrows
 from .text import _bounds, _engines_said, _files_lines, _kafka_value, _plural
 from .words import explain, stop_phrase
 
@@ -124,7 +124,7 @@ def result_html(result) -> str:
         notes = "".join(f"<li>{esc(note)}</li>" for note in result.notes)
         out.append(f"<details><summary>Why some values differ from what you asked ({len(result.notes)})"
                    f"</summary><ul>{notes}</ul></details>")
-    brokers, transactional = diagram_context_of_result(result)
+    brokers, transactional = diagram_context(result)
     for r, same in counterexamples(result):
         title = f"Counterexample for {r.property}"
         if same is not None:
@@ -148,14 +148,6 @@ def result_html(result) -> str:
                    f"and what the model leaves out</summary><ul>{''.join(rests)}</ul></details>")
     out.append("</div>")
     return "".join(out)
-
-
-def diagram_context_of_result(result) -> tuple[int, bool]:
-    """The participants of a result's diagrams, as the markdown report counts them."""
-    brokers = int(result.config.get("replication.factor") or 1)
-    transactional = (result.config.get("transactional.id") is not None
-                     or result.application.get("commit") == "transactional")
-    return brokers, transactional
 
 
 # ---- a trace ----------------------------------------------------------------------------------

@@ -28,6 +28,15 @@ def participants(brokers: int, transactional: bool) -> list[tuple[str, str]]:
     return out
 
 
+def diagram_context(result) -> tuple[int, bool]:
+    """A result's participants: the brokers (the replication factor) and whether the transaction
+    coordinator takes part (a transactional.id, or offsets committed in the transaction)."""
+    brokers = int(result.config.get("replication.factor") or 1)
+    transactional = (result.config.get("transactional.id") is not None
+                     or result.application.get("commit") == "transactional")
+    return brokers, transactional
+
+
 def escape(text: str) -> str:
     """Mermaid message text: ``#`` and ``;`` are entity codes (``;`` would end the statement)."""
     return text.replace("#", "#35;").replace(";", "#59;").replace("\n", " ")

@@ -9,12 +9,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 HOLDS = "holds"
 VIOLATED = "violated"
 INCONCLUSIVE = "inconclusive"
 DISAGREE = "engines disagree"  # --engine both: an internal error, never a verdict about Kafka
+
+# How Jupyter shows a trace ("trace") and a property's result ("property result"): functions from
+# the object to a MIME bundle, set by the front door (semcheck/report/notebook.py, install), since
+# the words and diagrams of a trace belong to the reports, not to the engines.
+NOTEBOOK_DISPLAY: dict[str, Callable[[Any], dict]] = {}
 
 
 class Stop(str, Enum):
@@ -133,6 +138,10 @@ class Trace:
     def __len__(self):
         return len(self.steps)
 
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        show = NOTEBOOK_DISPLAY.get("trace")
+        return show(self) if show is not None else None
+
     def as_list(self) -> list[dict[str, Any]]:
         return [s.as_dict() for s in self.steps]
 
@@ -144,6 +153,10 @@ class PropertyResult:
     trace: Trace | None = None
     reason: Reason | None = None  # what the verdict rests on (semcheck.report.words says it in words)
     by_engine: dict[str, "PropertyResult"] | None = None  # with --engine both: each engine's answer
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        show = NOTEBOOK_DISPLAY.get("property result")
+        return show(self) if show is not None else None
 
 
 @dataclass

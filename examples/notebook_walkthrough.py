@@ -4,7 +4,8 @@
 # A script in notebook style: each `# %%` cell runs on its own in VS Code, PyCharm or Jupytext, and
 # `python examples/notebook_walkthrough.py` runs them all (about 1 s on 2 cores).  Bounds are kept
 # small (2 messages, 1 or 2 faults) so every check is exhaustive and quick; the CLI's defaults are
-# 3 messages and 2 faults.
+# 3 messages and 2 faults.  The Jupyter notebooks in examples/notebooks/ go further, with semcheck's
+# rich display (docs/notebooks.md); this script prints plain text.
 
 # %%
 import os
@@ -15,20 +16,10 @@ import networkx as nx
 
 import semcheck
 from semcheck.checker.graph import write_dot
+from semcheck.properties_file import read_properties  # as java.util.Properties.load reads a file
 
 HERE = Path(__file__).resolve().parent
 BOUNDS = dict(messages=2, max_faults=1)
-
-
-def read_properties(path):
-    """The key=value lines of a Java .properties file (comments and blank lines skipped)."""
-    settings = {}
-    for line in Path(path).read_text().splitlines():
-        line = line.strip()
-        if line and not line.startswith(("#", "!")):
-            key, _, value = line.partition("=")
-            settings[key.strip()] = value.strip()
-    return settings
 
 
 # %% [markdown]

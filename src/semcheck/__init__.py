@@ -11,6 +11,9 @@ from .checker.result import HOLDS, INCONCLUSIVE, VIOLATED
 from .model.config import ConfigError
 from .redaction import redact
 from .result import Result, SettingSource
+from .report import notebook as _notebook
+
+_notebook.install()  # a trace and a property's result show themselves in Jupyter (docs/notebooks.md)
 
 __all__ = ["verify", "replay", "build_model", "Result", "SettingSource", "ConfigError", "redact", "HOLDS", "VIOLATED",
            "INCONCLUSIVE"]

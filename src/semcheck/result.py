@@ -81,10 +81,34 @@ class Result:
         return 0
 
     def state_graph(self):
-        """The explored state space as a ``networkx.DiGraph`` (needs ``keep_graph=True``)."""
+        """The explored state space as a ``networkx.DiGraph`` (needs ``keep_graph=True``): a
+        :class:`~semcheck.report.notebook.StateGraph`, which a notebook shows as its summary and,
+        when small, as a drawing."""
+        from .report.notebook import StateGraph
+
         if self.graph is None:
             raise ValueError("the state graph was not kept: call verify(..., keep_graph=True)")
+        if not isinstance(self.graph, StateGraph):
+            self.graph = StateGraph(self.graph)  # once: the engines build a plain DiGraph
         return self.graph
+
+    def sequence_diagram(self, prop: str):
+        """The counterexample of ``prop`` as a Mermaid sequence diagram (the one ``--format
+        markdown`` writes), which a notebook shows as a diagram (docs/notebooks.md)."""
+        from .report.mermaid import diagram_context
+        from .report.notebook import SequenceDiagram
+
+        r = self[prop]
+        if r.trace is None:
+            raise ValueError(f"{prop} has no counterexample: it is {r.verdict}")
+        return SequenceDiagram(r.trace, *diagram_context(self))
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        """Jupyter's rich display: the verdict table, what was checked and each counterexample as
+        HTML, without timings (report/notebook.py)."""
+        from .report.notebook import result_bundle
+
+        return result_bundle(self)
 
     def save_trace(self, path) -> None:
         """Write every counterexample of this result to ``path`` as a versioned trace file, for

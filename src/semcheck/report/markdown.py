@@ -9,21 +9,13 @@ from __future__ import annotations
 from ..checker.result import DISAGREE, HOLDS, VIOLATED
 from ..result import Result
 from .mechanism import counterexamples, describe, mechanism_for
-from .mermaid import sequence_diagram
+from .mermaid import diagram_context, sequence_diagram
 from .text import _bounds, _kafka_value, _stats_line
 from .words import explain
 
 
 def cell(text: str) -> str:
     return str(text).replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
-
-
-def _brokers(result: Result) -> int:
-    return int(result.config.get("replication.factor") or 1)
-
-
-def _transactional(result: Result) -> bool:
-    return result.config.get("transactional.id") is not None or result.application.get("commit") == "transactional"
 
 
 def render_markdown(result: Result) -> str:
@@ -64,7 +56,7 @@ def render_markdown(result: Result) -> str:
         out.append(f"{describe(mechanism_for(result, r), r.trace)}.")
         out.append("")
         out.append("```mermaid")
-        out.append(sequence_diagram(r.trace, _brokers(result), _transactional(result)))
+        out.append(sequence_diagram(r.trace, *diagram_context(result)))
         out.append("```")
         finding = result.findings.get(r.property)
         if finding is not None:

@@ -12,6 +12,7 @@ is emitted, so the tests can check it with a strict parser of their own.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from ..checker.result import Trace
 
@@ -27,15 +28,37 @@ def participants(brokers: int, transactional: bool) -> list[tuple[str, str]]:
     return out
 
 
+def diagram_context(result) -> tuple[int, bool]:
+    """A result's participants: the brokers (the replication factor) and whether the transaction
+    coordinator takes part (a transactional.id, or offsets committed in the transaction)."""
+    brokers = int(result.config.get("replication.factor") or 1)
+    transactional = (result.config.get("transactional.id") is not None
+                     or result.application.get("commit") == "transactional")
+    return brokers, transactional
+
+
 def escape(text: str) -> str:
     """Mermaid message text: ``#`` and ``;`` are entity codes (``;`` would end the statement)."""
     return text.replace("#", "#35;").replace(";", "#59;").replace("\n", " ")
 
 
-def step_lines(trace: Trace, brokers: int, transactional: bool) -> list[str]:
+@dataclass(frozen=True)
+class Arrow:
+    """Where one step goes in the diagram: an arrow ``source ->> target``, or a note over
+    ``source`` (``target`` None; ``source`` may be a span such as ``"B1,B3"``).  ``text`` is the
+    step's sentence, unescaped.  The notebook's HTML trace (report/html.py) shows the same mapping
+    as its readable fallback, so the diagram and the table cannot disagree."""
+
+    source: str
+    target: str | None
+    text: str
+
+
+def step_arrows(trace: Trace, brokers: int, transactional: bool) -> list[Arrow]:
+    """One :class:`Arrow` per step, in order (participant ids as :func:`participants` names them)."""
     known = {label: pid for pid, label in participants(brokers, transactional)}
     all_brokers = f"B1,B{brokers}" if brokers > 1 else "B1"
-    lines = []
+    arrows = []
     for step in trace.steps:
         sentence = f"{step.number}. {step.action}"
         named = [n for n in NAMED.findall(step.action)]
@@ -48,20 +71,30 @@ def step_lines(trace: Trace, brokers: int, transactional: bool) -> list[str]:
             if step.actor == "network":
                 broker = next((known[n] for n in named if n.startswith("broker ") and n in known), None)
                 over = f"P,{broker}" if broker else "P"
-            lines.append(f"    Note over {over}: fault: {step.fault}: {escape(sentence)}")
+            arrows.append(Arrow(over, None, f"fault: {step.fault}: {sentence}"))
             continue
         if actor is None:  # controller, network without a fault, a leader that names no broker
-            lines.append(f"    Note over {all_brokers}: {escape(step.actor)}: {escape(sentence)}")
+            arrows.append(Arrow(all_brokers, None, f"{step.actor}: {sentence}"))
             continue
         target = next((known[n] for n in named if n in known and known[n] != actor), None)
         if step.actor == "leader" and "answers" in step.action:  # the answer goes to the producer
             target = "P"
         if target is not None and step.name.startswith("receive"):  # an answer arrives: it flows back
-            lines.append(f"    {target}->>{actor}: {escape(sentence)}")
+            arrows.append(Arrow(target, actor, sentence))
         elif target is None:
-            lines.append(f"    Note over {actor}: {escape(sentence)}")
+            arrows.append(Arrow(actor, None, sentence))
         else:
-            lines.append(f"    {actor}->>{target}: {escape(sentence)}")
+            arrows.append(Arrow(actor, target, sentence))
+    return arrows
+
+
+def step_lines(trace: Trace, brokers: int, transactional: bool) -> list[str]:
+    lines = []
+    for arrow in step_arrows(trace, brokers, transactional):
+        if arrow.target is None:
+            lines.append(f"    Note over {arrow.source}: {escape(arrow.text)}")
+        else:
+            lines.append(f"    {arrow.source}->>{arrow.target}: {escape(arrow.text)}")
     return lines
 
 

@@ -235,8 +235,13 @@ def _stats_line(stats: Stats) -> str:
 
 def _counterexample(r: PropertyResult) -> list[str]:
     trace: Trace = r.trace  # type: ignore[assignment]
-    out = [f"Counterexample for {r.property}: {explain(r.reason)}"]
-    out.append("  Initial state:")
+    return [f"Counterexample for {r.property}: {explain(r.reason)}"] + trace_lines(trace)
+
+
+def trace_lines(trace: Trace) -> list[str]:
+    """A trace as the text report shows it (indented by two): initial state, steps with their
+    changes, final state or where a lasso loops back.  The notebook's text/plain form of a trace too."""
+    out = ["  Initial state:"]
     out.extend(f"    {part}: {text}" for part, text in trace.initial.items())
     width = len(str(len(trace.steps)))
     for step in trace.steps:

@@ -279,6 +279,13 @@ def test_action_yml_installs_from_the_action_and_uploads_sarif_even_after_a_fail
     assert upload["uses"].startswith("github/codeql-action/upload-sarif@")
     assert "!cancelled()" in upload["if"] and "inputs.upload-sarif == 'true'" in upload["if"]
     assert upload["with"]["sarif_file"] == "${{ steps.semcheck.outputs.sarif-file }}"
+    # the check step records the script's status instead of failing, and the last step fails the job
+    # with it, so the upload above never relies on the outputs of a failed step
+    assert "|| status=$?" in _step(action, "semcheck")["run"]
+    assert 'echo "status=$status" >> "$GITHUB_OUTPUT"' in _step(action, "semcheck")["run"]
+    last = action["runs"]["steps"][-1]
+    assert last["if"] == "${{ steps.semcheck.outputs.status != '0' }}"
+    assert last["env"]["STATUS"] == "${{ steps.semcheck.outputs.status }}" and 'exit "$STATUS"' in last["run"]
     # no expression inside a shell script: inputs reach scripts through env (GitHub's hardening guide)
     for step in action["runs"]["steps"]:
         assert "${{" not in step.get("run", ""), step.get("id")

@@ -178,6 +178,23 @@ def _handle_sigint(handler):
         return None
 
 
+def _quiet_swallowed_interrupts():
+    """Install a ``sys.unraisablehook`` that says nothing of a KeyboardInterrupt raised inside an
+    object's destructor (a Z3 AstRef's ``__del__`` during a symbolic search): Python swallows it and
+    would print its traceback, though the interrupt is not lost (LastStats remembers it and the next
+    progress report raises it again) and the run ends with the one interrupt line.  Every other
+    unraisable exception goes to the hook there was.  Returns that hook, to put back."""
+    previous = sys.unraisablehook
+
+    def hook(unraisable):
+        if unraisable.exc_type is not None and issubclass(unraisable.exc_type, KeyboardInterrupt):
+            return
+        previous(unraisable)
+
+    sys.unraisablehook = hook
+    return previous
+
+
 def _interrupted(last: LastStats) -> int:
     """Ctrl-C during a search: one line with how far it got (never a verdict), exit 130."""
     stats = last.stats
@@ -347,6 +364,7 @@ def verify(config_paths, acks, retries, defines, commit, processing, after_abort
     reports = parse_report_specs(report_specs)
     last = LastStats(make_progress(sys.stderr, forced=force_progress, every=progress_every))
     previous_handler = _handle_sigint(last.on_sigint)
+    previous_unraisable = _quiet_swallowed_interrupts()
     try:
         faults = parse_faults(faults_text)
         result = run_verify(
@@ -367,6 +385,7 @@ def verify(config_paths, acks, retries, defines, commit, processing, after_abort
     finally:
         last.close()
         _handle_sigint(previous_handler)
+        sys.unraisablehook = previous_unraisable
     if dot_path is not None:
         from .checker.graph import write_dot
 

@@ -4,8 +4,8 @@ would run it, and ends by checking its own answers (docs/notebooks.md).
 The notebooks are found by globbing, so a new one is tested without a list to update.  Each is run
 with examples/notebooks/run_notebooks.py's ``execute`` (the command that stores the outputs); a cell
 that raises fails the test with the cell and its traceback.  The outputs stored in the files are what
-GitHub shows: the cells tagged ``verdicts`` must show what a new run shows, so a verdict table
-cannot go stale unnoticed.  Regenerate them with ``python examples/notebooks/run_notebooks.py``.
+GitHub shows: every cell must show what a new run shows, so no table, trace or drawing can go stale
+unnoticed (and the cells tagged ``verdicts`` must have stored output).  Regenerate them with ``python examples/notebooks/run_notebooks.py``.
 """
 
 from __future__ import annotations
@@ -94,7 +94,10 @@ def _shown(cell) -> list[dict]:
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
-def test_a_notebook_runs_and_its_verdict_cells_show_what_is_stored(path):
+def test_a_notebook_runs_and_every_cell_shows_what_is_stored(path):
+    """Every stored output, traces, diagrams and drawings included, is what a new run shows: the
+    outputs hold no timing or address (above), so a run reproduces them byte for byte, and a change to
+    the model's sentences or a verdict cannot leave what GitHub shows behind."""
     stored = nbformat.read(path, as_version=4)
     ran = RUNNER.execute(path)  # raises CellExecutionError, naming the cell, if any cell fails
     for before, after in zip(code_cells(stored), code_cells(ran)):
@@ -102,8 +105,8 @@ def test_a_notebook_runs_and_its_verdict_cells_show_what_is_stored(path):
             f"{path.name}: cell {before.id} {'lost' if before.outputs else 'gained'} its output: {REGENERATE}")
         if RUNNER.VERDICT_TAG in before.metadata.get("tags", ()):
             assert before.outputs, f"{path.name}: verdict cell {before.id} has no stored output: {REGENERATE}"
-            assert _shown(after) == _shown(before), (
-                f"{path.name}: verdict cell {before.id} shows something else than it stored: {REGENERATE}")
+        assert _shown(after) == _shown(before), (
+            f"{path.name}: cell {before.id} shows something else than it stored: {REGENERATE}")
 
 
 def _readme_section(title: str) -> str:

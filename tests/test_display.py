@@ -266,3 +266,19 @@ def test_every_kind_of_result_shows_its_verdicts(kind):
     if kind == "inconclusive":
         assert all("--max-states" in row[3] for row in rows)
     assert expected_stats in page.text()
+
+
+def test_both_engines_each_engines_answer_and_the_symbolic_statistics():
+    """--engine both (engine="both"): each row says what each engine answered, and the statistics
+    name how far the symbolic engine got, so an inconclusive half is never hidden behind a holds."""
+    result = semcheck.verify({"acks": "0"}, messages=1, max_faults=1, faults=["network"], engine="both", depth=4)
+    assert [r.verdict for r in result.results] == ["violated", "violated", "holds", "holds"]
+    page = parse(result._repr_mimebundle_()["text/html"])
+    rows = table_rows(page.find_all("table")[0])
+    assert [row[0] for row in rows] == [r.property for r in result.results]
+    for row, r in zip(rows, result.results):
+        answers = {engine: answer.verdict for engine, answer in r.by_engine.items()}
+        assert f"(explicit {answers['explicit']}, symbolic {answers['symbolic']})" in row[3], row
+    assert "symbolic inconclusive" in rows[2][3] and "symbolic violated" in rows[0][3]
+    said = page.text()
+    assert "Symbolic engine: paths unrolled to depth 4" in said

@@ -19,7 +19,7 @@ from typing import Callable
 from ..properties.base import EVENTUALLY, INVARIANT
 from .compile import CompiledModel, TracedModel, compile_traced, trace_model
 from . import native as native_backend
-from .liveness import analysis_memory, find_bad_bottom_component
+from .liveness import analysis_memory, find_bad_bottom_components
 from .memory import resident_bytes
 from .native import (DEPTH, N_CUT, N_STATES, STOP_ALL_FOUND, STOP_EXHAUSTED, STOP_MAX_STATES,
                      STOP_PROGRESS, TRANSITIONS, NativeBuild, NativeSearch, NativeSearchFailed,
@@ -101,28 +101,24 @@ class ExplicitSearch(Strategy):
                 explored = self._explore_python(compiled, started)
             store, found, stats, exhausted, n_cut = explored
 
-            if exhausted:
-                if n_cut:
-                    stats.stopped_by = Stop.MODEL_BOUND
-                elif any(i not in found for i in eventually_ids) and self._analysis_too_big(store):
-                    # the liveness analysis below builds the whole normal-step graph again (SciPy
-                    # copies every edge), and would pass the limit.  Every state was explored, so
-                    # the invariants are decided; only the open eventually-properties need it
-                    need = analysis_memory(len(store.states), len(store.edge_src))
-                    for i in eventually_ids:
-                        if i not in found:
-                            liveness_skipped[i] = Reason(Why.CUT, {"stop": Stop.MAX_MEMORY, "phase": "liveness",
-                                                                   "states": len(store.states), "need": need,
-                                                                   "limit": self.max_memory})
+            open_eventually = [i for i in eventually_ids if i not in found]
+            if exhausted and n_cut:
+                stats.stopped_by = Stop.MODEL_BOUND
+            elif exhausted and open_eventually:
+                # liveness: bottom components of the normal-step graph, computed once for every
+                # open eventually-property.  The analysis builds the whole graph again (SciPy copies
+                # every edge): when that would pass --max-memory it does not start.  Every state was
+                # explored, so the invariants are decided; only these properties stay open.
+                need = analysis_memory(len(store.states), len(store.edge_src))
+                if self.max_memory is not None and resident_bytes() + need > self.max_memory:
+                    for i in open_eventually:
+                        liveness_skipped[i] = Reason(Why.CUT, {"stop": Stop.MAX_MEMORY, "phase": "liveness",
+                                                               "states": len(store.states), "need": need,
+                                                               "limit": self.max_memory})
                 else:
-                    # liveness: bottom components of the normal-step graph
-                    for i in eventually_ids:
-                        if i not in found:
-                            bad = find_bad_bottom_component(len(store.states), store.edge_src,
-                                                            store.edge_dst, store.states,
-                                                            compiled.predicates[i])
-                            if bad is not None:
-                                found[i] = bad
+                    bad = find_bad_bottom_components(len(store.states), store.edge_src, store.edge_dst,
+                                                     store.states, [compiled.predicates[i] for i in open_eventually])
+                    found.update({i: b for i, b in zip(open_eventually, bad) if b is not None})
 
             stats.seconds = time.perf_counter() - started
             stats.complete = exhausted and not n_cut
@@ -296,12 +292,6 @@ class ExplicitSearch(Strategy):
             all_act.append(action)
 
         return compiled.make_expand(store.index.get, add_state, src_append, dst_append, all_edge)
-
-    def _analysis_too_big(self, store) -> bool:
-        """Whether the liveness analysis of the stored graph would take the process past --max-memory."""
-        if self.max_memory is None:
-            return False
-        return resident_bytes() + analysis_memory(len(store.states), len(store.edge_src)) > self.max_memory
 
     def _over_memory(self) -> bool:
         """Whether the process holds more resident memory than ``--max-memory`` allows (asked at

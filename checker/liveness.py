@@ -54,14 +54,34 @@ def find_bad_bottom_component(
     """Return ``(state id, component ids)`` for the first (lowest-numbered, so closest to an initial
     state) state of a cyclic bottom component that breaks ``holds``; ``None`` if there is none.
     ``use_scipy`` forces one implementation (None: by the size of the graph)."""
+    return find_bad_bottom_components(n_states, edge_src, edge_dst, states, [holds], use_scipy)[0]
+
+
+def find_bad_bottom_components(
+    n_states: int,
+    edge_src: array,
+    edge_dst: array,
+    states: list[bytes],
+    predicates: list[Callable[[bytes], bool]],
+    use_scipy: bool | None = None,
+) -> list:
+    """:func:`find_bad_bottom_component` for each of ``predicates``, from one computation of the
+    components: the components are the graph's, whichever property is judged on them."""
     if len(edge_src) == 0:
-        return None
+        return [None] * len(predicates)
     if use_scipy is None:
         use_scipy = _uses_scipy(len(edge_src))
-    return (_find_scipy if use_scipy else _find_python)(n_states, edge_src, edge_dst, states, holds)
+    candidates, members_of = (_bottom_scipy if use_scipy else _bottom_python)(n_states, edge_src, edge_dst)
+    found = []
+    for holds in predicates:
+        sid = next((sid for sid in candidates if not holds(states[sid])), None)
+        found.append(None if sid is None else (sid, members_of(sid)))
+    return found
 
 
-def _find_scipy(n_states: int, edge_src: array, edge_dst: array, states: list[bytes], holds):
+def _bottom_scipy(n_states: int, edge_src: array, edge_dst: array):
+    """The states of cyclic bottom components in ascending id (BFS) order, and a function from such
+    a state to its component's members."""
     import numpy as np
     from scipy.sparse import csr_matrix
     from scipy.sparse.csgraph import connected_components
@@ -70,29 +90,24 @@ def _find_scipy(n_states: int, edge_src: array, edge_dst: array, states: list[by
     dst = np.frombuffer(edge_dst, dtype=np.int64)
     graph = csr_matrix((np.ones(len(src), dtype=np.int8), (src, dst)), shape=(n_states, n_states))
     count, labels = connected_components(graph, directed=True, connection="strong")
+    del graph
     leaving = labels[src] != labels[dst]
     not_bottom = np.zeros(count, dtype=bool)
     not_bottom[labels[src[leaving]]] = True
     has_step = np.zeros(n_states, dtype=bool)
     has_step[src] = True
-    candidates = np.nonzero(has_step & ~not_bottom[labels])[0]
-    for sid in candidates.tolist():  # ascending ids: BFS order
-        if not holds(states[sid]):
-            members = np.nonzero(labels == labels[sid])[0].tolist()
-            return sid, frozenset(members)
-    return None
+    candidates = np.nonzero(has_step & ~not_bottom[labels])[0].tolist()
+    return candidates, lambda sid: frozenset(np.nonzero(labels == labels[sid])[0].tolist())
 
 
-def _find_python(n_states: int, edge_src: array, edge_dst: array, states: list[bytes], holds):
+def _bottom_python(n_states: int, edge_src: array, edge_dst: array):
+    """The same, by :func:`_components_python`."""
     labels, bottom = _components_python(n_states, edge_src, edge_dst)
     has_step = bytearray(n_states)
     for s in edge_src:
         has_step[s] = 1
-    for sid in range(n_states):  # ascending ids: BFS order
-        if has_step[sid] and bottom[labels[sid]] and not holds(states[sid]):
-            label = labels[sid]
-            return sid, frozenset(i for i in range(n_states) if labels[i] == label)
-    return None
+    candidates = [sid for sid in range(n_states) if has_step[sid] and bottom[labels[sid]]]
+    return candidates, lambda sid: frozenset(i for i in range(n_states) if labels[i] == labels[sid])
 
 
 def _components_python(n_states: int, edge_src: array, edge_dst: array):

@@ -1,5 +1,5 @@
 """What the liveness analysis allocates, per edge and per state: the numbers behind --max-memory's
-check before that analysis (checker/liveness.py, ANALYSIS_BYTES).
+check before that analysis (checker/liveness.py, ANALYSIS_BYTES and analysis_memory).
 
     python benchmarks/liveness_memory.py [--states N ...] [--degree D]
 
@@ -18,7 +18,7 @@ from array import array
 
 import numpy as np
 
-from semcheck.checker.liveness import ANALYSIS_BYTES, SCIPY_FROM_EDGES, find_bad_bottom_component
+from semcheck.checker.liveness import SCIPY_FROM_EDGES, analysis_memory, find_bad_bottom_component
 
 
 def random_graph(n_states: int, degree: int, seed: int = 1) -> tuple[array, array]:
@@ -42,11 +42,6 @@ def analysis_peak(n_states: int, src: array, dst: array, use_scipy: bool) -> int
         tracemalloc.stop()
 
 
-def estimate(n_states: int, n_edges: int, use_scipy: bool) -> int:
-    per_edge, per_state = ANALYSIS_BYTES["scipy" if use_scipy else "python"]
-    return n_edges * per_edge + n_states * per_state
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--states", type=int, nargs="+", default=[25_000, 1_000_000, 5_000_000])
@@ -59,7 +54,7 @@ def main() -> None:
         for use_scipy in backends:
             peak = analysis_peak(n, src, dst, use_scipy)
             print(f"{n:>10,} {len(src):>11,} {'scipy' if use_scipy else 'python':>7} {peak / 2**20:>9.1f} "
-                  f"{peak / len(src):>7.1f} {estimate(n, len(src), use_scipy) / 2**20:>12.1f}")
+                  f"{peak / len(src):>7.1f} {analysis_memory(n, len(src), use_scipy) / 2**20:>12.1f}")
 
 
 if __name__ == "__main__":

@@ -37,9 +37,12 @@ def _uses_scipy(n_edges: int) -> bool:
     return "scipy.sparse.csgraph" in sys.modules or n_edges >= SCIPY_FROM_EDGES
 
 
-def analysis_memory(n_states: int, n_edges: int) -> int:
-    """Bytes :func:`find_bad_bottom_component` is expected to allocate at most for a graph of this size."""
-    per_edge, per_state = ANALYSIS_BYTES["scipy" if _uses_scipy(n_edges) else "python"]
+def analysis_memory(n_states: int, n_edges: int, use_scipy: bool | None = None) -> int:
+    """Bytes :func:`find_bad_bottom_components` is expected to allocate at most for a graph of this
+    size (``use_scipy`` as there: None chooses by the size of the graph)."""
+    if use_scipy is None:
+        use_scipy = _uses_scipy(n_edges)
+    per_edge, per_state = ANALYSIS_BYTES["scipy" if use_scipy else "python"]
     return n_edges * per_edge + n_states * per_state
 
 

@@ -152,8 +152,9 @@ def _after_abort(model) -> Assumption:
     if model.parks_messages():
         text += ("; with librdkafka its abort_transaction() may time out while a retried message waits for "
                  "message.timeout.ms and be called again, which purges that message too (an application that calls "
-                 "it with no timeout never does: a counterexample through \"calls abortTransaction() again\" does not "
-                 "apply to it)")
+                 "it with no timeout gets the same purge only when the retried message was put back in the queue "
+                 "between the abort's state change and its purge of the partition queues, a moment's window: a "
+                 "counterexample through \"calls abortTransaction() again\" applies to it only through that window)")
     if config.commit == "transactional":
         how = ("seeks back to the aborted records" if config.after_abort == "seek-back"
                else "keeps its position and skips the aborted records")

@@ -39,7 +39,8 @@ REQUIRES = {
     "kafka_connection": ("connection_head", "on_connection", "remove_request", "remove_requests", "request_is",
                          "unsent"),
     "kafka_transactions": ("abort_again", "abort_transaction", "batches_may_expire", "begin_again", "commit_transaction",
-                           "says_abort_again", "says_begin_again", "transaction_open_for_producer"),
+                           "purge_unsent_for_abort", "says_abort_again", "says_begin_again", "says_purge_unsent",
+                           "transaction_open_for_producer"),
 }
 
 
@@ -180,6 +181,9 @@ class ProducerMixin:
             if self.parks_messages():
                 acts.append(Action("producer", "calls abortTransaction() again", self._guarded(self.abort_again),
                                    says=self.says_abort_again))
+            if self.librdkafka_transactions and self.app_aborts and self.acks != 0:
+                acts.append(Action("producer", "purges requests built but not sent",
+                                   self._guarded(self.purge_unsent_for_abort), says=self.says_purge_unsent))
         return acts
 
     # ---- what a trace says for each step (Action.says; pieces of text in kafka_text.py) --------

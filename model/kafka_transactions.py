@@ -213,7 +213,7 @@ class TransactionsMixin:
     def application_aborts(self, s, nx):
         nx.app_abort = 1
         if self.librdkafka_transactions:
-            self._librdkafka_purges_for_abort(s, nx)
+            self._librdkafka_purges_for_abort(s, nx, built=False)
         else:
             for m in range(self.n_messages):
                 # the batches not yet sent are aborted: their send() fails (TransactionAbortedException)
@@ -236,18 +236,39 @@ class TransactionsMixin:
     # InitProducerId (txnmgr.c:2092-2104): the next transaction runs in epoch + 1 from sequence 0;
     # otherwise in the same epoch from the moved base (docs/audits/librdkafka-producer-vs-model.md,
     # 1.10 and A.1, run on librdkafka 2.16.0).
-    # Each broker thread purges first the requests built but not yet sent (with max.in.flight below
-    # the number of requests outstanding: kafka_connection.py, ``unsent``); they fail with
-    # __PURGE_QUEUE (rdkafka_broker.c:6233-6238), but only the partition queue's purge moves the
-    # base, so their sequence numbers stay used (docs/audits/librdkafka-producer-vs-model.md, 5.7).
-    def _librdkafka_purges_for_abort(self, s, nx):
+    # Each broker thread purges the requests built but not yet sent (with max.in.flight below the
+    # number of requests outstanding: kafka_connection.py, ``unsent``); they fail with __PURGE_QUEUE
+    # (rdkafka_broker.c:6233-6238), but only the partition queue's purge moves the base, so their
+    # sequence numbers stay used (docs/audits/librdkafka-producer-vs-model.md, 5.7).  That purge is
+    # a step of its own (``purge_unsent_for_abort``): after BEGIN_ABORT the application thread's
+    # rd_kafka_purge purges the partition queues, then sends each broker thread a purge op
+    # (rdkafka.c:6537-6545, rd_kafka_broker_purge_queues), and until the broker thread takes it, it
+    # still sends a built request once an answer frees a place.  The partition queues' purge is
+    # taken with the abort: nothing queued is sent once the state is BEGIN_ABORT.  A message an
+    # answer puts back in the queue between the state change and that purge is purged with its base
+    # moved, as ``abort_again`` purges it (the after-abort assumption says so).
+    def _librdkafka_purges_for_abort(self, s, nx, queue: bool = True, built: bool = True):
+        """``queue``: purge every queued message and move the sequence base; ``built``: purge the
+        requests built but not sent, whose sequence numbers stay used."""
         purged_with_sequence = Count([And(s.status[m] == QUEUED, s.seq[m] != 0) for m in range(self.n_messages)])
-        unsent = [self.unsent(s, c) for c in range(self.slots)]
+        unsent = [self.unsent(s, c) for c in range(self.slots)] if built else [False] * self.slots
         for m in range(self.n_messages):
             not_sent = Or([And(unsent[c], self.request_is(s, c, m)) for c in range(self.slots)])
-            nx.status[m] = If(Or(s.status[m] == QUEUED, not_sent), FAILED, s.status[m])
-        self.remove_requests(s, nx, unsent)
-        nx.next_seq = s.next_seq - purged_with_sequence
+            nx.status[m] = If(Or(And(queue, s.status[m] == QUEUED), not_sent), FAILED, s.status[m])
+        if built:
+            self.remove_requests(s, nx, unsent)
+        if queue:
+            nx.next_seq = s.next_seq - purged_with_sequence
+
+    def purge_unsent_for_abort(self, s, nx):
+        """librdkafka's broker thread takes the abort's purge: the requests it built but had not sent
+        fail (_PURGE_QUEUE); an answer that came first may have let it send them (then nothing is
+        left to purge here)."""
+        self._librdkafka_purges_for_abort(s, nx, queue=False)
+        return And(s.txn == ONGOING, s.app_abort == 1, Or([self.unsent(s, c) for c in range(self.slots)]))
+
+    def says_purge_unsent(self, action, b, a) -> str:
+        return ("librdkafka's broker thread takes the abort's purge" + self.says_librdkafka_purge(b, a))
 
     def abort_again(self, s, nx):
         """librdkafka: abort_transaction() returned a retriable timeout (its flush waits for a parked

@@ -540,6 +540,31 @@ def test_librdkafka_abort_purges_retries_and_sends_nothing_more():
     assert expired["status"] == [FAILED, FAILED] and expired["bump_pending"] == 1
 
 
+def test_librdkafka_abort_leaves_a_built_request_to_its_broker_threads_purge_which_an_answer_may_overtake():
+    # rd_kafka_abort_transaction sets BEGIN_ABORT, then rd_kafka_purge purges the partition queues and sends
+    # each broker thread a purge op (rdkafka.c:6537-6545); until the broker thread takes it, an answer that
+    # frees a place lets it send the request it had built (rdkafka_broker.c:2779).  So the abort does not
+    # fail m2's built request in the same step: the broker thread's purge is a step of its own, and m1's
+    # answer may come first and m2's request go out
+    from semcheck.model.kafka_codes import FAILED, INFLIGHT, OK, REQ
+    from test_model_steps import step
+
+    model = txn_model(["network", "app-abort"], **{"max.in.flight": "1"})
+    d = librdkafka_txn_state(model, status=[INFLIGHT, INFLIGHT], seq=[1, 2], next_seq=2)
+    d["req_msg"], d["req_stage"], d["req_broker"], d["req_seq"] = [1, 2], [OK, REQ], [0, 0], [0, 1]
+    aborting = step(model, model.layout.encode(d), "producer", "aborts its transaction")
+    assert aborting["status"] == [INFLIGHT, INFLIGHT] and aborting["req_msg"] == [1, 2]
+    assert aborting["next_seq"] == 2 and aborting["app_abort"] == 1
+    # the broker thread's purge: m2's request fails, and its sequence number stays used
+    purged = step(model, model.layout.encode(aborting), "producer", "purges requests built but not sent")
+    assert purged["status"] == [INFLIGHT, FAILED] and purged["req_msg"] == [1, 0] and purged["next_seq"] == 2
+    # or m1's answer comes first: m2's request is no longer behind one in flight, and the leader reads it
+    answered = step(model, model.layout.encode(aborting), "producer", "receive ok", {"slot": 0})
+    assert answered["req_msg"] == [2, 0] and answered["status"][1] == INFLIGHT  # (the slots move up)
+    assert step(model, model.layout.encode(answered), "leader", "append", {"slot": 0}) is not None
+    assert step(model, model.layout.encode(answered), "producer", "purges requests built but not sent") is None
+
+
 def test_librdkafka_abort_called_again_purges_a_parked_retry_without_a_bump():
     # rd_kafka_abort_transaction purges the queue at every call (txnmgr.c:2819-2820); a call that timed out
     # waiting for a parked message (a retriable error, txnmgr.c:2824-2845) is called again by the application,

@@ -237,11 +237,14 @@ def settings_keys(client: str | None = None, client_version: str | None = None) 
     return {key: internal for key, (internal, _) in _client_keys(client_line(client, client_version)).items()}
 
 
-def parse_setting(key: str, value: str, client: str | None = None, client_version: str | None = None) -> object:
+def parse_setting(key: str, value: str, client: str | None = None, client_version: str | None = None,
+                  written_as: str | None = None) -> object:
     """``value`` of ``key`` as this client reads it (ConfigError with the key and value otherwise):
-    config files check each value where it is written, to name its file and line."""
+    config files check each value where it is written, to name its file and line.  ``written_as``
+    is the key the error names instead of ``key`` (a broker file's default.replication.factor is
+    read as replication.factor)."""
     _, parse = _client_keys(client_line(client, client_version))[key]
-    return parse(key, _as_text(value))
+    return parse(written_as or key, _as_text(value))
 
 
 def _acks_str(acks: int) -> str:

@@ -439,6 +439,8 @@ def test_a_bad_broker_value_is_named_by_the_broker_key_and_a_client_file_overrid
     server.write_text("node.id=1\ndefault.replication.factor=9\n")
     line = error_line(run(["--config", str(server), *SMALL]))
     assert f"{server}:2: " in line and "for default.replication.factor" in line
+    server.write_text("node.id=1\ndefault.replication.factor=replication.factor\n")  # the value is echoed as written
+    assert "invalid value 'replication.factor' for default.replication.factor" in error_line(run(["--config", str(server), *SMALL]))
     server.write_text("node.id=1\nmin.insync.replicas=1\n")
     combined = tmp_path / "all.properties"
     combined.write_text("acks=all\nenable.auto.commit=true\nmin.insync.replicas=2\n")

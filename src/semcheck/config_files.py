@@ -200,11 +200,11 @@ def read_config_files(specs: Sequence[str], client: str | None = None,
             if internal is None:
                 out.ignored.append(_not_read(key, entry, path, role, client_keys, other_keys, client))
                 continue
-            try:
-                parsed = parse_setting(key, entry.value, client, client_version) if role != "broker" \
-                    else parse_setting(internal, entry.value, client, client_version)
-            except ConfigError as err:  # a broker key was parsed under the model's name: give the file's
-                raise ConfigError(f"{where}: {str(err).replace(internal, key) if role == 'broker' else err}") from None
+            try:  # a broker key is read as the topic setting it is the default of
+                parsed = parse_setting(internal if role == "broker" else key, entry.value, client, client_version,
+                                       written_as=key)
+            except ConfigError as err:
+                raise ConfigError(f"{where}: {err}") from None
             level = _level(role, internal)
             before = chosen.get((level, internal))
             if before is not None and before[3] != parsed:

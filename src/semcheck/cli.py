@@ -29,9 +29,8 @@ from .progress import DEFAULT_LOG_EVERY, LastStats, make_progress, progress_text
 from .properties import ALL_PROPERTIES
 from .redaction import redact, redact_text, shorten
 from .report import FORMATS, render
+from .result import EXIT_BAD_INPUT, EXIT_INTERRUPTED
 
-EXIT_BAD_INPUT = 2
-EXIT_INTERRUPTED = 130  # 128 + SIGINT, as a shell reports a program Ctrl-C ended
 DEFAULT_DOT_MAX_STATES = 50_000  # --dot refuses a bigger graph (about 2.5 MB of DOT; docs/engines.md)
 
 

@@ -36,6 +36,7 @@ from typing import Mapping
 from .config_files import split_spec
 from .model.config import ConfigError
 from .properties import ALL_PROPERTIES
+from .result import EXIT_BAD_INPUT, EXIT_INCONCLUSIVE, EXIT_WORDS
 
 # action.yml input -> the environment variable action.yml passes it in (GitHub's INPUT_ convention,
 # with "-" as "_" so that a shell can read it too).  Inputs the script does not read (python-version,
@@ -47,10 +48,6 @@ INPUTS: dict[str, str] = {name: "INPUT_" + name.upper().replace("-", "_") for na
 # inputs that are semcheck verify options taken as written: empty means semcheck's own default
 _OPTION_INPUTS = ("messages", "max-faults", "faults", "client", "client-version", "broker-version")
 
-# semcheck's exit status -> the overall result output
-RESULTS = {0: "holds", 1: "violated", 2: "error", 3: "inconclusive", 4: "engines-disagree", 130: "interrupted"}
-EXIT_BAD_INPUT = 2
-EXIT_INCONCLUSIVE = 3
 NOT_CHECKED = "not-checked"  # a property left out with the properties input, or no check ran
 
 
@@ -255,7 +252,7 @@ def run(env: Mapping[str, str] | None = None) -> int:
 
 
 def _finish(output_path, summary_path, code, report, sarif, json_file, summary) -> None:
-    outputs = {"result": RESULTS.get(code, "error"), "exit-code": str(code), **verdict_outputs(report),
+    outputs = {"result": EXIT_WORDS.get(code, "error"), "exit-code": str(code), **verdict_outputs(report),
                "sarif-file": sarif, "json-file": json_file}
     assert tuple(outputs) == OUTPUTS  # action.yml maps exactly these
     if output_path:

@@ -108,8 +108,7 @@ class FileSettings:
     files: list[ConfigFile] = field(default_factory=list)
     settings: dict[str, str] = field(default_factory=dict)  # key as written (broker keys: the model's) -> value
     sources: dict[str, SettingSource] = field(default_factory=dict)  # key as written -> where
-    application: dict[str, str] = field(default_factory=dict)  # commit / processing / after_abort
-    application_sources: dict[str, SettingSource] = field(default_factory=dict)
+    application: dict[str, str] = field(default_factory=dict)  # commit / processing / after_abort (sources: by key)
     ignored: list[IgnoredSetting] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
@@ -261,12 +260,11 @@ def _read_application(out: FileSettings, key: str, entry: Entry, path: str) -> N
     value = entry.value.strip()
     if value not in allowed:
         raise ConfigError(f"{where}: invalid value {shorten(value)!r} for {key}: expected {', '.join(allowed)}")
-    before = out.application_sources.get(name)
+    before = out.sources.get(key)
     if before is not None and out.application[name] != value:
         raise ConfigError(f"{_at(before.path, before.line)} sets {key}={out.application[name]} and {where} sets "
                           f"{key}={value}: files must agree on it")
     out.application[name] = value
-    out.application_sources[name] = SettingSource(path, entry.line)
     out.sources[key] = SettingSource(path, entry.line)
 
 

@@ -181,7 +181,7 @@ def read_config_files(specs: Sequence[str], client: str | None = None,
     client_keys = settings_keys(client, client_version)
     other_keys = _other_clients_keys(client, client_version)
     out = FileSettings()
-    chosen: dict[tuple[str, str], tuple[str, Entry, str, object]] = {}  # (level, internal) -> (key, entry, path, parsed)
+    chosen: dict[tuple[str, str], tuple[Entry, str, object]] = {}  # (level, internal) -> (entry, path, parsed)
     for spec in specs:
         role, path = split_spec(str(spec))
         entries = last_values(read_entries(path))
@@ -206,13 +206,13 @@ def read_config_files(specs: Sequence[str], client: str | None = None,
                 raise ConfigError(f"{where}: {err}") from None
             level = _level(role, internal)
             before = chosen.get((level, internal))
-            if before is not None and before[3] != parsed:
-                key0, entry0, path0, _ = before
+            if before is not None and before[2] != parsed:
+                entry0, path0, _ = before
                 raise ConfigError(
-                    f"{_at(path0, entry0.line)} sets {key0}={redact(key0, entry0.value)} and {where} sets "
+                    f"{_at(path0, entry0.line)} sets {entry0.key}={redact(entry0.key, entry0.value)} and {where} sets "
                     f"{key}={redact(key, entry.value)}: files of the same level must agree on a setting semcheck "
                     "reads (give the value you mean once, or with -X)")
-            chosen[(level, internal)] = (key, entry, path, parsed)
+            chosen[(level, internal)] = (entry, path, parsed)
     _settle(out, chosen)
     return out
 
@@ -271,12 +271,14 @@ def _read_application(out: FileSettings, key: str, entry: Entry, path: str) -> N
 def _settle(out: FileSettings, chosen: dict) -> None:
     """The merged settings: the client level as written; for the topic's settings, a topic or
     combined file's value over the broker's default."""
-    for (level, internal), (key, entry, path, _) in chosen.items():
+    for (level, internal), (entry, path, parsed) in chosen.items():
+        key = entry.key
         if level == "broker":
             override = chosen.get(("topic", internal))
             if override is not None:
-                okey, oentry, opath, oparsed = override
-                if oparsed != chosen[(level, internal)][3]:
+                oentry, opath, oparsed = override
+                okey = oentry.key
+                if oparsed != parsed:
                     out.notes.append(f"{okey}={redact(okey, oentry.value)} from {_at(opath, oentry.line)} overrides "
                                      f"the broker default {key}={redact(key, entry.value)} "
                                      f"({_at(path, entry.line)})")

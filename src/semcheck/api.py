@@ -219,13 +219,19 @@ _OPTION_WHY = {"depth": "the explicit engine explores every depth; limit it with
                "max_memory": "the symbolic engine's memory is Z3's; limit it with --depth or --timeout"}
 
 
+def check_engine_option(engine: str, option: str) -> None:
+    """ConfigError when the limit ``option`` (a verify() parameter: depth, max_states, keep_graph,
+    max_memory) was asked for with a known ``engine`` that ignores it."""
+    if engine in SEARCHES and engine not in _OPTION_ENGINES[option]:
+        raise ConfigError(f"{_OPTION_NAMES[option]} does not apply to the {engine} engine: {_OPTION_WHY[option]}")
+
+
 def _check_engine_options(engine: str, **given) -> None:
     for option, value in given.items():
         if option == "max_memory" and value == DEFAULT_MAX_MEMORY:
             continue  # the default guard, not something the user asked for
-        if value not in (None, False) and engine not in _OPTION_ENGINES[option]:
-            raise ConfigError(f"{_OPTION_NAMES[option]} does not apply to the {engine} engine: "
-                              f"{_OPTION_WHY[option]}")
+        if value not in (None, False):
+            check_engine_option(engine, option)
 
 
 def _shown(value: str) -> str:

@@ -16,7 +16,7 @@ import sys
 
 import click
 
-from .api import DEFAULT_MAX_MEMORY, ENGINES, replay as run_replay, verify as run_verify
+from .api import DEFAULT_MAX_MEMORY, ENGINES, check_engine_option, replay as run_replay, verify as run_verify
 from .checker.result import VIOLATED
 from .checker.registry import SEARCHES
 from .model.bounds import FAULT_CLASSES, parse_faults
@@ -344,9 +344,11 @@ def verify(config_paths, acks, retries, defines, commit, processing, after_abort
     settings = build_settings(acks, retries, defines)
     # not given: the API's default guard, which the symbolic engine ignores (checker/memory.py)
     max_memory = DEFAULT_MAX_MEMORY if max_memory_text is None else parse_size(max_memory_text)
-    if max_memory_text is not None and engine == "symbolic":  # even when it equals the default
-        raise InputError("--max-memory does not apply to the symbolic engine: the symbolic engine's memory "
-                         "is Z3's; limit it with --depth or --timeout")
+    if max_memory_text is not None:  # given, even as the default: the API cannot tell that apart
+        try:
+            check_engine_option(engine, "max_memory")
+        except ConfigError as err:
+            raise InputError(str(err)) from None
     if not progress_every > 0:
         raise InputError(f"--progress-every must be a positive number of seconds, got {progress_every!r}")
     search_states = max_states

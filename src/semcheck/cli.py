@@ -25,7 +25,7 @@ from .model.config import ConfigError
 from .model.errors import cut_long_values
 from .model.merges import MERGE_NAMES
 from .model.versions import NEWEST, SUPPORTED
-from .progress import DEFAULT_LOG_EVERY, LastStats, make_progress, progress_text
+from .progress import DEFAULT_LOG_EVERY, LastStats, make_progress
 from .properties import ALL_PROPERTIES
 from .redaction import redact, redact_text, shorten
 from .report import FORMATS, render

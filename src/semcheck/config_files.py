@@ -113,13 +113,14 @@ class FileSettings:
     notes: list[str] = field(default_factory=list)
 
 
-def split_spec(spec: str) -> tuple[str | None, str]:
+def split_spec(spec: str, option: str = "--config") -> tuple[str | None, str]:
     """``"producer:app.properties"`` -> ``("producer", "app.properties")``; a path without one of
-    the role names before its first colon has no prefix (``C:\\x``, ``./producer:x``)."""
+    the role names before its first colon has no prefix (``C:\\x``, ``./producer:x``).  ``option``
+    is what an error names as the spec's source (the action's ``config`` input, the hook's ``--with``)."""
     head, sep, tail = spec.partition(":")
     if sep and head.strip().lower() in ROLES:
         if not tail:
-            raise ConfigError(f"--config {shorten(spec)!r}: no file after the role {head}:")
+            raise ConfigError(f"{option} {shorten(spec)!r}: no file after the role {head}:")
         return head.strip().lower(), tail
     return None, spec
 

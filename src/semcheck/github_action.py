@@ -103,9 +103,9 @@ def expand_config(words: list[str]) -> list[str]:
     out: list[str] = []
     for word in words:
         try:
-            role, path = split_spec(word)
+            role, path = split_spec(word, "config")
         except ConfigError as err:
-            raise ActionInputError(str(err).replace("--config", "config", 1)) from None
+            raise ActionInputError(str(err)) from None
         if not _has_glob(path):
             matches = [path]
         else:

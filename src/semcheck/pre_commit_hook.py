@@ -90,7 +90,7 @@ def _same_file(a: str, b: str) -> bool:
 def plan_checks(files: list[str], companions: list[str]) -> tuple[list[list[str]], list[str]]:
     """The ``--config`` lists to check, one per changed file (each with the companions), and the
     files skipped for holding no Kafka setting."""
-    companion_paths = [split_spec(spec)[1] for spec in companions]
+    companion_paths = [split_spec(spec, "--with")[1] for spec in companions]
     checks: list[list[str]] = []
     skipped: list[str] = []
     for path in dict.fromkeys(files):  # a file named twice is checked once

@@ -10,11 +10,10 @@ from .checker.replay import ReplayStrategy, model_fingerprint
 from .checker.result import VIOLATED, Stats
 from .checker.search import SearchSettings
 from .model.bounds import ALL_FAULTS, Bounds, applicable_faults
-from .model.config import ConfigError, KafkaConfig, resolve_config
+from .model.config import ConfigError, KafkaConfig, resolve_config, settings_keys
 from .model.kafka import KafkaModel
 from .model.merges import MERGE_NAMES, merges_without
 from .config_files import APPLICATION_KEYS, BROKER_KEYS, FileSettings, read_config_files
-from .model.config import settings_keys
 from .properties import ALL_PROPERTIES, Property
 from .redaction import redact
 from .result import Result, SettingSource
@@ -114,15 +113,13 @@ def verify(
     from_files: dict[str, str] = {}  # --option value -> how a file wrote it, for errors about it
     if config_files is not None:
         files = read_config_files(config_files, client, client_version)
-        settings, sources, overridden = _files_under_command_line(
-            files, settings, client, client_version,
-            {"commit": commit, "processing": processing, "after_abort": after_abort})
+        given = {"commit": commit, "processing": processing, "after_abort": after_abort}
+        settings, sources, overridden = _files_under_command_line(files, settings, client, client_version, given)
         setting_sources = {**sources, **(setting_sources or {})}
-        commit = commit if commit is not None else files.application.get("commit")
-        processing = processing if processing is not None else files.application.get("processing")
-        after_abort = after_abort if after_abort is not None else files.application.get("after_abort")
-        from_files = _choices_from_files(files, {"commit": commit, "processing": processing,
-                                                 "after_abort": after_abort}, sources)
+        # the caller's choice wins over a file's
+        chosen = {name: files.application.get(name) if value is None else value for name, value in given.items()}
+        commit, processing, after_abort = chosen["commit"], chosen["processing"], chosen["after_abort"]
+        from_files = _choices_from_files(chosen, sources)
     try:
         model = build_model(settings, commit=commit, processing=processing, messages=messages,
                             max_faults=max_faults, faults=faults, split=split, variant=variant,
@@ -164,8 +161,7 @@ def verify(
     return result
 
 
-def _choices_from_files(files: FileSettings, chosen: Mapping[str, str | None],
-                        sources: Mapping[str, SettingSource]) -> dict[str, str]:
+def _choices_from_files(chosen: Mapping[str, str | None], sources: Mapping[str, SettingSource]) -> dict[str, str]:
     """``{"--commit auto": "semcheck.commit=auto (c.properties:4)"}`` for each application choice
     that came from a file (the caller's own choice wins and keeps its option's name)."""
     out = {}

@@ -48,13 +48,13 @@ UNLIMITED_RETRIES = INT32_MAX  # Kafka's default retries (Integer.MAX_VALUE), KI
 
 _MAX_REPLICAS = 3  # the model has at most three brokers
 
-_COMMIT_STRATEGIES = ("auto", "after-process", "before-process", "transactional")
-COMMIT_STRATEGIES = _COMMIT_STRATEGIES  # read by config files' semcheck.commit (semcheck/config_files.py)
+# the application's choices: --commit, --processing and --after-abort (the CLI's choices, and config
+# files' semcheck.commit, semcheck.processing and semcheck.after.abort: semcheck/config_files.py)
+COMMIT_STRATEGIES = ("auto", "after-process", "before-process", "transactional")
 # what the consume-transform-produce loop does after its transaction aborts (kafka_faults.py,
 # output-failure): seek back to the aborted transaction's first record, or poll on from its position
 AFTER_ABORT_CHOICES = ("seek-back", "keep-position")
-_PROCESSING_MODES = ("sync", "async")
-PROCESSING_MODES = _PROCESSING_MODES
+PROCESSING_MODES = ("sync", "async")
 
 # the coordinator's default transaction.abort.timed.out.transaction.cleanup.interval.ms
 # (TransactionStateManager, 3.7.0)
@@ -441,9 +441,9 @@ def _resolve_consumer(v: dict, given: dict, commit: str | None, processing: str 
         raise ConfigError("--commit transactional needs a transactional.id: the consume-transform-produce "
                           "loop commits its offsets inside its producer's transaction "
                           "(sendOffsetsToTransaction); set -X transactional.id=...")
-    if commit is not None and commit not in _COMMIT_STRATEGIES:
+    if commit is not None and commit not in COMMIT_STRATEGIES:
         raise ConfigError(f"unknown commit strategy {commit!r}: choose one of {choices}")
-    if processing is not None and processing not in _PROCESSING_MODES:
+    if processing is not None and processing not in PROCESSING_MODES:
         raise ConfigError(f"unknown processing mode {processing!r}: choose sync or async")
 
     # https://kafka.apache.org/documentation/#consumerconfigs_enable.auto.commit (default true)

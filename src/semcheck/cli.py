@@ -21,7 +21,7 @@ from .checker.result import VIOLATED
 from .checker.registry import SEARCHES
 from .model.bounds import FAULT_CLASSES, parse_faults
 from .model.clients import JAVA, LIBRDKAFKA, supported
-from .model.config import ConfigError
+from .model.config import AFTER_ABORT_CHOICES, COMMIT_STRATEGIES, PROCESSING_MODES, ConfigError
 from .model.errors import cut_long_values
 from .model.merges import MERGE_NAMES
 from .model.versions import NEWEST, SUPPORTED
@@ -262,13 +262,13 @@ def counterexample_output_options(command):
 @click.option("-X", "defines", metavar="KEY=VALUE", multiple=True,
               help="Any supported Kafka setting by its own name, e.g. -X enable.idempotence=false "
                    "-X min.insync.replicas=2. Repeatable.")
-@click.option("--commit", type=click.Choice(["auto", "after-process", "before-process", "transactional"]),
+@click.option("--commit", type=click.Choice(COMMIT_STRATEGIES),
               help="Consumer offset-commit strategy; transactional is consume-transform-produce "
                    "(output and offsets in one transaction; needs -X transactional.id=...). "
                    "Default: auto, or after-process when enable.auto.commit=false.")
-@click.option("--processing", type=click.Choice(["sync", "async"]),
+@click.option("--processing", type=click.Choice(PROCESSING_MODES),
               help="Consumer processing: sync (default) or async (needs --commit auto).")
-@click.option("--after-abort", type=click.Choice(["seek-back", "keep-position"]),
+@click.option("--after-abort", type=click.Choice(AFTER_ABORT_CHOICES),
               help="With --commit transactional: after its transaction aborts, the loop seeks back to the "
                    "aborted records (default) or keeps its position and skips them (KAFKA-17582).")
 @click.option("--broker-version", metavar="VERSION",

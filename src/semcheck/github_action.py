@@ -36,6 +36,7 @@ from typing import Mapping
 from .config_files import split_spec
 from .model.config import ConfigError
 from .properties import ALL_PROPERTIES
+from .redaction import shorten
 from .result import EXIT_BAD_INPUT, EXIT_INCONCLUSIVE, EXIT_WORDS
 
 # action.yml input -> the environment variable action.yml passes it in (GitHub's INPUT_ convention,
@@ -78,7 +79,7 @@ class ActionInputs:
 def _boolean(name: str, text: str) -> bool:
     value = text.strip().lower()
     if value not in ("true", "false"):
-        raise ActionInputError(f"{name}: expected true or false, got {text.strip()[:40]!r}")
+        raise ActionInputError(f"{name}: expected true or false, got {shorten(text.strip(), 40)!r}")
     return value == "true"
 
 

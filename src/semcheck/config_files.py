@@ -27,6 +27,7 @@ from typing import Sequence
 
 from .model.config import (CLUSTER_FEATURES, COMMIT_STRATEGIES, CONSUMER_SETTINGS, PROCESSING_MODES,
                            TOPIC_SETTINGS, AFTER_ABORT_CHOICES, ConfigError, parse_setting, settings_keys)
+from .model.clients import JAVA, LIBRDKAFKA, client_line
 from .properties_file import Entry, last_values, read_entries
 from .redaction import redact, shorten
 from .result import SettingSource
@@ -180,7 +181,7 @@ def read_config_files(specs: Sequence[str], client: str | None = None,
         raise ConfigError(f"config_files must be a list of paths, got the single {type(specs).__name__} "
                           f"{shorten(str(specs))!r}: write [{shorten(str(specs))!r}]")
     client_keys = settings_keys(client, client_version)
-    other_keys = _other_clients_keys(client, client_version)
+    other = _other_client(client, client_version)
     out = FileSettings()
     chosen: dict[tuple[str, str], tuple[Entry, str, object]] = {}  # (level, internal) -> (entry, path, parsed)
     for spec in specs:
@@ -198,7 +199,7 @@ def read_config_files(specs: Sequence[str], client: str | None = None,
                 continue
             internal = _reads(role, key, client_keys)
             if internal is None:
-                out.ignored.append(_not_read(key, entry, path, role, client_keys, other_keys, client))
+                out.ignored.append(_not_read(key, entry, path, role, client_keys, other))
                 continue
             try:  # a broker key is read as the topic setting it is the default of
                 parsed = parse_setting(internal if role == "broker" else key, entry.value, client, client_version,
@@ -218,17 +219,16 @@ def read_config_files(specs: Sequence[str], client: str | None = None,
     return out
 
 
-def _other_clients_keys(client: str | None, client_version: str | None) -> dict[str, str]:
-    """The keys the other client library reads (a librdkafka key in a file checked as Java is a sign
-    the wrong --client was chosen)."""
-    from .model.clients import JAVA, LIBRDKAFKA, client_line
-
+def _other_client(client: str | None, client_version: str | None) -> tuple[str, str, dict[str, str]]:
+    """This check's client library, the other one and the keys the other reads (a librdkafka key in
+    a file checked as Java is a sign the wrong --client was chosen)."""
     library = client_line(client, client_version).library
-    return settings_keys(LIBRDKAFKA if library == JAVA else JAVA)
+    other = LIBRDKAFKA if library == JAVA else JAVA
+    return library, other, settings_keys(other)
 
 
 def _not_read(key: str, entry: Entry, path: str, role: str, client_keys: dict[str, str],
-              other_keys: dict[str, str], client: str | None) -> IgnoredSetting:
+              other_client: tuple[str, str, dict[str, str]]) -> IgnoredSetting:
     """Why ``key`` is not read, or a ConfigError when it looks like a mistake: a misspelt key semcheck
     reads, a semcheck.* key it does not know, the other client library's key."""
     where = _at(path, entry.line)
@@ -240,12 +240,10 @@ def _not_read(key: str, entry: Entry, path: str, role: str, client_keys: dict[st
         close = difflib.get_close_matches(key, list(APPLICATION_KEYS), n=1)
         hint = f": did you mean {close[0]!r}?" if close else f": semcheck's own keys are {', '.join(APPLICATION_KEYS)}"
         raise ConfigError(f"{where}: unknown semcheck setting {key!r}{hint}")
+    library, other, other_keys = other_client
     if key in other_keys:
-        from .model.clients import JAVA, LIBRDKAFKA, client_line
-
-        other = LIBRDKAFKA if client_line(client).library == JAVA else JAVA
         raise ConfigError(f"{where}: {key} is a {other} setting, and this check is for the "
-                          f"{client_line(client).library} client: choose --client {other}, or remove it")
+                          f"{library} client: choose --client {other}, or remove it")
     if key not in KNOWN_KAFKA_KEYS and len(key) <= _LONGEST_KEY:
         readable = list(client_keys) + (list(BROKER_KEYS) if role == "broker" else [])
         close = difflib.get_close_matches(key.lower(), readable, n=1, cutoff=_TYPO_CUTOFF)

@@ -380,6 +380,7 @@ def test_a_huge_key_is_cut_where_it_is_listed_and_an_empty_role_prefix_is_an_err
     r = run(["--config", str(f), *SMALL])
     assert r.exit_code == 0 and len(r.output) < 20_000 and "k" * 77 + "..." in r.output
     assert "no file after the role producer:" in error_line(run(["--config", "producer:", *SMALL]))
+    assert "--config '': no file named" in error_line(run(["--config", "", *SMALL]))
 
 
 def test_a_choice_from_a_file_that_contradicts_a_setting_names_the_file_and_line(tmp_path):

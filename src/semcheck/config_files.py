@@ -118,6 +118,8 @@ def split_spec(spec: str, option: str = "--config") -> tuple[str | None, str]:
     """``"producer:app.properties"`` -> ``("producer", "app.properties")``; a path without one of
     the role names before its first colon has no prefix (``C:\\x``, ``./producer:x``).  ``option``
     is what an error names as the spec's source (the action's ``config`` input, the hook's ``--with``)."""
+    if not spec:  # an unset variable in a script: name the option, not an empty path
+        raise ConfigError(f"{option} '': no file named; expected [ROLE:]FILE")
     head, sep, tail = spec.partition(":")
     if sep and head.strip().lower() in ROLES:
         if not tail:

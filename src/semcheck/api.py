@@ -106,12 +106,14 @@ def verify(
     does not apply to the engine is an error: ``depth`` needs the symbolic engine, ``max_states``,
     ``keep_graph`` and a ``max_memory`` other than the default the explicit one (``"both"`` runs both).
     """
-    if properties is not None and isinstance(properties, (str, Property)):
-        raise ConfigError(f"properties must be a list of property names, got {_shown(properties)}: "
-                          f"write properties=[{properties!r}]")
+    if properties is not None:
+        properties = _list_or_all("properties", properties, "property names", single=(str, Property),
+                                  takes_all=False)
     files = None
     from_files: dict[str, str] = {}  # --option value -> how a file wrote it, for errors about it
     if config_files is not None:
+        config_files = _list_or_all("config_files", config_files, "paths", single=(str, bytes, os.PathLike),
+                                    takes_all=False)
         files = read_config_files(config_files, client, client_version)
         given = {"commit": commit, "processing": processing, "after_abort": after_abort}
         settings, sources, overridden = _files_under_command_line(files, settings, client, client_version, given)
@@ -230,23 +232,30 @@ def _check_engine_options(engine: str, **given) -> None:
             check_engine_option(engine, option)
 
 
-def _shown(value: str) -> str:
-    return f"the string {value!r}" if isinstance(value, str) else f"the property {value.name!r}"
-
-
-def _list_or_all(parameter: str, value, what: str, example: str):
-    """A list parameter (``faults``, ``split``): a list, tuple or other iterable of names, or the
-    string ``"all"``.  Any other string is an error: iterating it would give one name per character,
-    and guessing that ``"network"`` means ``["network"]`` hides a mistake in a script."""
+def _shown(value) -> str:
     if isinstance(value, str):
-        if value == "all":
-            return value
-        raise ConfigError(f"{parameter} must be a list of {what} or \"all\", got {_shown(value)}: "
-                          f"write {parameter}=[{value!r}] (e.g. {parameter}=[{example!r}])")
+        return f"the string {value!r}"
+    if isinstance(value, Property):
+        return f"the property {value.name!r}"
+    return f"the single {type(value).__name__} {value!r}"
+
+
+def _list_or_all(parameter: str, value, what: str, example: str | None = None,
+                 single: tuple[type, ...] = (str,), takes_all: bool = True):
+    """A list parameter (``faults``, ``split``, ``properties``, ``config_files``): a list, tuple or
+    other iterable, or, where ``takes_all``, the string ``"all"``.  A ``single`` value is an error: a
+    string would be iterated one name per character, and guessing that ``"network"`` means
+    ``["network"]`` hides a mistake in a script."""
+    kind = f"a list of {what}" + (' or "all"' if takes_all else "")
+    if takes_all and isinstance(value, str) and value == "all":
+        return value
+    if isinstance(value, single):
+        raise ConfigError(f"{parameter} must be {kind}, got {_shown(value)}: write {parameter}=[{value!r}]"
+                          + ("" if example is None else f" (e.g. {parameter}=[{example!r}])"))
     try:
         return tuple(value)
     except TypeError:
-        raise ConfigError(f"{parameter} must be a list of {what} or \"all\", got {value!r}") from None
+        raise ConfigError(f"{parameter} must be {kind}, got {value!r}") from None
 
 
 def replay(source: str | os.PathLike | Mapping, *, variant: type[KafkaModel] | None = None,

@@ -179,9 +179,6 @@ def read_config_files(specs: Sequence[str], client: str | None = None,
                       client_version: str | None = None) -> FileSettings:
     """Read and merge ``specs`` (``[ROLE:]FILE`` each, in order) for this client.  Raises ConfigError
     with ``FILE:LINE`` for a malformed file, a bad value, a misspelt key or a conflict."""
-    if isinstance(specs, (str, bytes, os.PathLike)):
-        raise ConfigError(f"config_files must be a list of paths, got the single {type(specs).__name__} "
-                          f"{shorten(str(specs))!r}: write [{shorten(str(specs))!r}]")
     client_keys = settings_keys(client, client_version)
     other = _other_client(client, client_version)
     out = FileSettings()

@@ -147,7 +147,7 @@ def verify_argv(inputs: ActionInputs, markdown_path: str, json_path: str) -> lis
     argv = ["verify", "--progress"]
     for spec in inputs.configs:
         argv += ["--config", spec]
-    for prop in inputs.properties:  # semcheck splits "no-loss,in-order" itself
+    for prop in inputs.properties:  # one name each: read_inputs split "no-loss, in-order" at commas
         argv += ["--property", prop]
     argv += inputs.options
     argv += ["--report", f"markdown={markdown_path}", "--report", f"json={json_path}",

@@ -140,13 +140,14 @@ def verify(
         raise ConfigError(str(err)) from None
     if max_states is not None and (not isinstance(max_states, int) or max_states < 1):
         raise ConfigError(f"--max-states must be a positive integer, got {max_states!r}")
-    if timeout is not None and not timeout > 0:
+    if timeout is not None and (not isinstance(timeout, (int, float)) or isinstance(timeout, bool) or not timeout > 0):
         raise ConfigError(f"--timeout must be a positive number of seconds, got {timeout!r}")
     if depth is not None and (not isinstance(depth, int) or not 0 <= depth <= MAX_DEPTH):
         raise ConfigError(f"--depth must be between 0 and {MAX_DEPTH}, got {depth!r}")
     if max_memory is not None and (not isinstance(max_memory, int) or isinstance(max_memory, bool)
                                    or max_memory < MIN_MAX_MEMORY):
-        raise ConfigError(f"--max-memory must be at least {MIN_MAX_MEMORY // 2**20} MB, got {max_memory!r} bytes")
+        raise ConfigError(f"--max-memory must be a whole number of bytes, at least {MIN_MAX_MEMORY // 2**20} MB, "
+                          f"got {max_memory!r}" + (" bytes" if type(max_memory) is int else ""))
     _check_engine_options(engine, depth=depth, max_states=max_states, keep_graph=keep_graph,
                           max_memory=max_memory)
     settings = SearchSettings(max_states=max_states, depth=depth, timeout=timeout, keep_graph=keep_graph,

@@ -295,6 +295,9 @@ def resolve_config(settings: Mapping[str, str] | None = None, *, commit: str | N
                    client_version: str | None = None) -> KafkaConfig:
     """Parse the user's Kafka settings, consumer choices, broker release and client into the
     effective configuration."""
+    if settings is not None and not isinstance(settings, Mapping):  # a string or list would be read key by key
+        raise ConfigError(f"settings must be a mapping of Kafka keys to values, got the {type(settings).__name__} "
+                          f"{settings!r}: e.g. settings={{'acks': '1'}}")
     broker = broker_line(broker_version)
     line = client_line(client, client_version)
     known = _client_keys(line)

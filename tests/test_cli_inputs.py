@@ -290,6 +290,12 @@ def test_the_api_rejects_a_string_for_a_list(kwargs, name):
     assert message.startswith(f"{name} must be a list") and f"{name}=[{next(iter(kwargs.values()))!r}]" in message
 
 
+@pytest.mark.parametrize("settings", ["acks=1", ["acks"]])
+def test_the_api_rejects_settings_that_are_no_mapping(settings):
+    with pytest.raises(ConfigError, match="settings must be a mapping of Kafka keys to values"):
+        semcheck.verify(settings, messages=1, max_faults=1)
+
+
 def test_build_model_rejects_a_string_for_faults_and_takes_all():
     with pytest.raises(ConfigError, match="faults must be a list"):
         semcheck.build_model(faults="network")

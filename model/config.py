@@ -48,13 +48,13 @@ UNLIMITED_RETRIES = INT32_MAX  # Kafka's default retries (Integer.MAX_VALUE), KI
 
 _MAX_REPLICAS = 3  # the model has at most three brokers
 
-_COMMIT_STRATEGIES = ("auto", "after-process", "before-process", "transactional")
-COMMIT_STRATEGIES = _COMMIT_STRATEGIES  # read by config files' semcheck.commit (semcheck/config_files.py)
+# the application's choices: --commit, --processing and --after-abort (the CLI's choices, and config
+# files' semcheck.commit, semcheck.processing and semcheck.after.abort: semcheck/config_files.py)
+COMMIT_STRATEGIES = ("auto", "after-process", "before-process", "transactional")
 # what the consume-transform-produce loop does after its transaction aborts (kafka_faults.py,
 # output-failure): seek back to the aborted transaction's first record, or poll on from its position
 AFTER_ABORT_CHOICES = ("seek-back", "keep-position")
-_PROCESSING_MODES = ("sync", "async")
-PROCESSING_MODES = _PROCESSING_MODES
+PROCESSING_MODES = ("sync", "async")
 
 # the coordinator's default transaction.abort.timed.out.transaction.cleanup.interval.ms
 # (TransactionStateManager, 3.7.0)
@@ -237,11 +237,14 @@ def settings_keys(client: str | None = None, client_version: str | None = None) 
     return {key: internal for key, (internal, _) in _client_keys(client_line(client, client_version)).items()}
 
 
-def parse_setting(key: str, value: str, client: str | None = None, client_version: str | None = None) -> object:
+def parse_setting(key: str, value: str, client: str | None = None, client_version: str | None = None,
+                  written_as: str | None = None) -> object:
     """``value`` of ``key`` as this client reads it (ConfigError with the key and value otherwise):
-    config files check each value where it is written, to name its file and line."""
+    config files check each value where it is written, to name its file and line.  ``written_as``
+    is the key the error names instead of ``key`` (a broker file's default.replication.factor is
+    read as replication.factor)."""
     _, parse = _client_keys(client_line(client, client_version))[key]
-    return parse(key, _as_text(value))
+    return parse(written_as or key, _as_text(value))
 
 
 def _acks_str(acks: int) -> str:
@@ -292,6 +295,9 @@ def resolve_config(settings: Mapping[str, str] | None = None, *, commit: str | N
                    client_version: str | None = None) -> KafkaConfig:
     """Parse the user's Kafka settings, consumer choices, broker release and client into the
     effective configuration."""
+    if settings is not None and not isinstance(settings, Mapping):  # a string or list would be read key by key
+        raise ConfigError(f"settings must be a mapping of Kafka keys to values, got the {type(settings).__name__} "
+                          f"{settings!r}: e.g. settings={{'acks': '1'}}")
     broker = broker_line(broker_version)
     line = client_line(client, client_version)
     known = _client_keys(line)
@@ -438,9 +444,9 @@ def _resolve_consumer(v: dict, given: dict, commit: str | None, processing: str 
         raise ConfigError("--commit transactional needs a transactional.id: the consume-transform-produce "
                           "loop commits its offsets inside its producer's transaction "
                           "(sendOffsetsToTransaction); set -X transactional.id=...")
-    if commit is not None and commit not in _COMMIT_STRATEGIES:
+    if commit is not None and commit not in COMMIT_STRATEGIES:
         raise ConfigError(f"unknown commit strategy {commit!r}: choose one of {choices}")
-    if processing is not None and processing not in _PROCESSING_MODES:
+    if processing is not None and processing not in PROCESSING_MODES:
         raise ConfigError(f"unknown processing mode {processing!r}: choose sync or async")
 
     # https://kafka.apache.org/documentation/#consumerconfigs_enable.auto.commit (default true)

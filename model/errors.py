@@ -9,6 +9,7 @@ import re
 CUT_PAST = 200
 KEEP_CHARS = 80
 MAX_MESSAGE_CHARS = 2000  # and a message longer than this is cut in the middle
+_MARKER_CHARS = 60  # room for " ... (N characters cut) ... " with N up to 10**24
 
 # a quoted value ('...' or "...", as repr() writes them) or a long run of non-blank characters
 _LONG_PIECE = re.compile(r"'[^']{%d,}'|\"[^\"]{%d,}\"|\S{%d,}" % ((CUT_PAST + 1,) * 3))
@@ -23,10 +24,12 @@ def _cut(piece: str) -> str:
 def cut_long_values(text: str) -> str:
     """``text`` with every value longer than CUT_PAST characters cut to its first KEEP_CHARS, an
     ellipsis and its full length, and the whole cut to MAX_MESSAGE_CHARS: an error message echoes
-    what the user gave, and a 5 MB line must not become 5 MB of stderr."""
+    what the user gave, and a 5 MB line must not become 5 MB of stderr.  The result is within
+    MAX_MESSAGE_CHARS, so a second pass (a ConfigError's text, cut when it was raised, printed by
+    the CLI's error line) changes nothing."""
     text = _LONG_PIECE.sub(lambda m: _cut(m.group(0)), text)
     if len(text) > MAX_MESSAGE_CHARS:
-        half = MAX_MESSAGE_CHARS // 2
+        half = (MAX_MESSAGE_CHARS - _MARKER_CHARS) // 2
         text = f"{text[:half]} ... ({len(text) - 2 * half:,} characters cut) ... {text[-half:]}"
     return text
 

@@ -265,6 +265,15 @@ def test_cutting_keeps_short_values_and_paths_whole():
     assert cut == "invalid value '" + "b" * 80 + "...' (1,000 characters) for acks"
 
 
+def test_cutting_twice_changes_nothing():
+    """A ConfigError's text is cut when it is raised and again in the CLI's error line: the second
+    pass must not cut the middle once more (and hide how much the first pass cut)."""
+    text = " ".join(["v" * 150] * 30)
+    once = cut_long_values(text)
+    assert len(once) <= 2000 and f"({len(text) - 2 * ((2000 - 60) // 2):,} characters cut)" in once
+    assert cut_long_values(once) == once
+
+
 # ------------------------------------------------------------------------------------------------
 # The API rejects a string where a list is meant
 # ------------------------------------------------------------------------------------------------
@@ -279,6 +288,12 @@ def test_the_api_rejects_a_string_for_a_list(kwargs, name):
         semcheck.verify(messages=1, max_faults=1, **kwargs)
     message = str(err.value)
     assert message.startswith(f"{name} must be a list") and f"{name}=[{next(iter(kwargs.values()))!r}]" in message
+
+
+@pytest.mark.parametrize("settings", ["acks=1", ["acks"]])
+def test_the_api_rejects_settings_that_are_no_mapping(settings):
+    with pytest.raises(ConfigError, match="settings must be a mapping of Kafka keys to values"):
+        semcheck.verify(settings, messages=1, max_faults=1)
 
 
 def test_build_model_rejects_a_string_for_faults_and_takes_all():

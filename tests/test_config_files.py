@@ -380,6 +380,7 @@ def test_a_huge_key_is_cut_where_it_is_listed_and_an_empty_role_prefix_is_an_err
     r = run(["--config", str(f), *SMALL])
     assert r.exit_code == 0 and len(r.output) < 20_000 and "k" * 77 + "..." in r.output
     assert "no file after the role producer:" in error_line(run(["--config", "producer:", *SMALL]))
+    assert "--config '': no file named" in error_line(run(["--config", "", *SMALL]))
 
 
 def test_a_choice_from_a_file_that_contradicts_a_setting_names_the_file_and_line(tmp_path):
@@ -439,6 +440,8 @@ def test_a_bad_broker_value_is_named_by_the_broker_key_and_a_client_file_overrid
     server.write_text("node.id=1\ndefault.replication.factor=9\n")
     line = error_line(run(["--config", str(server), *SMALL]))
     assert f"{server}:2: " in line and "for default.replication.factor" in line
+    server.write_text("node.id=1\ndefault.replication.factor=replication.factor\n")  # the value is echoed as written
+    assert "invalid value 'replication.factor' for default.replication.factor" in error_line(run(["--config", str(server), *SMALL]))
     server.write_text("node.id=1\nmin.insync.replicas=1\n")
     combined = tmp_path / "all.properties"
     combined.write_text("acks=all\nenable.auto.commit=true\nmin.insync.replicas=2\n")

@@ -126,6 +126,7 @@ def test_secrets_in_a_changed_file_reach_no_output(tmp_path, capsys):
     ([PASSING, "--verify-args=--faults 'network"], "No closing quotation"),
     ([PASSING, "--no-such-hook-option"], "unrecognized arguments: --no-such-hook-option"),
     ([PASSING, VIOLATING, "--property", "no-such-property"], "no-such-property"),
+    ([PASSING, "--with", "producer:"], "--with 'producer:': no file after the role producer:"),
 ])
 def test_bad_input_is_one_line_and_exit_2(capsys, args, error):
     assert main(args) == 2

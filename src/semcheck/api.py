@@ -10,11 +10,10 @@ from .checker.replay import ReplayStrategy, model_fingerprint
 from .checker.result import VIOLATED, Stats
 from .checker.search import SearchSettings
 from .model.bounds import ALL_FAULTS, Bounds, applicable_faults
-from .model.config import ConfigError, KafkaConfig, resolve_config
+from .model.config import ConfigError, KafkaConfig, resolve_config, settings_keys
 from .model.kafka import KafkaModel
 from .model.merges import MERGE_NAMES, merges_without
 from .config_files import APPLICATION_KEYS, BROKER_KEYS, FileSettings, read_config_files
-from .model.config import settings_keys
 from .properties import ALL_PROPERTIES, Property
 from .redaction import redact
 from .result import Result, SettingSource
@@ -107,22 +106,22 @@ def verify(
     does not apply to the engine is an error: ``depth`` needs the symbolic engine, ``max_states``,
     ``keep_graph`` and a ``max_memory`` other than the default the explicit one (``"both"`` runs both).
     """
-    if properties is not None and isinstance(properties, (str, Property)):
-        raise ConfigError(f"properties must be a list of property names, got {_shown(properties)}: "
-                          f"write properties=[{properties!r}]")
+    if properties is not None:
+        properties = _list_or_all("properties", properties, "property names", single=(str, Property),
+                                  takes_all=False)
     files = None
     from_files: dict[str, str] = {}  # --option value -> how a file wrote it, for errors about it
     if config_files is not None:
+        config_files = _list_or_all("config_files", config_files, "paths", single=(str, bytes, os.PathLike),
+                                    takes_all=False)
         files = read_config_files(config_files, client, client_version)
-        settings, sources, overridden = _files_under_command_line(
-            files, settings, client, client_version,
-            {"commit": commit, "processing": processing, "after_abort": after_abort})
+        given = {"commit": commit, "processing": processing, "after_abort": after_abort}
+        settings, sources, overridden = _files_under_command_line(files, settings, client, client_version, given)
         setting_sources = {**sources, **(setting_sources or {})}
-        commit = commit if commit is not None else files.application.get("commit")
-        processing = processing if processing is not None else files.application.get("processing")
-        after_abort = after_abort if after_abort is not None else files.application.get("after_abort")
-        from_files = _choices_from_files(files, {"commit": commit, "processing": processing,
-                                                 "after_abort": after_abort}, sources)
+        # the caller's choice wins over a file's
+        chosen = {name: files.application.get(name) if value is None else value for name, value in given.items()}
+        commit, processing, after_abort = chosen["commit"], chosen["processing"], chosen["after_abort"]
+        from_files = _choices_from_files(chosen, sources)
     try:
         model = build_model(settings, commit=commit, processing=processing, messages=messages,
                             max_faults=max_faults, faults=faults, split=split, variant=variant,
@@ -141,13 +140,14 @@ def verify(
         raise ConfigError(str(err)) from None
     if max_states is not None and (not isinstance(max_states, int) or max_states < 1):
         raise ConfigError(f"--max-states must be a positive integer, got {max_states!r}")
-    if timeout is not None and not timeout > 0:
+    if timeout is not None and (not isinstance(timeout, (int, float)) or isinstance(timeout, bool) or not timeout > 0):
         raise ConfigError(f"--timeout must be a positive number of seconds, got {timeout!r}")
     if depth is not None and (not isinstance(depth, int) or not 0 <= depth <= MAX_DEPTH):
         raise ConfigError(f"--depth must be between 0 and {MAX_DEPTH}, got {depth!r}")
     if max_memory is not None and (not isinstance(max_memory, int) or isinstance(max_memory, bool)
                                    or max_memory < MIN_MAX_MEMORY):
-        raise ConfigError(f"--max-memory must be at least {MIN_MAX_MEMORY // 2**20} MB, got {max_memory!r} bytes")
+        raise ConfigError(f"--max-memory must be a whole number of bytes, at least {MIN_MAX_MEMORY // 2**20} MB, "
+                          f"got {max_memory!r}" + (" bytes" if type(max_memory) is int else ""))
     _check_engine_options(engine, depth=depth, max_states=max_states, keep_graph=keep_graph,
                           max_memory=max_memory)
     settings = SearchSettings(max_states=max_states, depth=depth, timeout=timeout, keep_graph=keep_graph,
@@ -164,8 +164,7 @@ def verify(
     return result
 
 
-def _choices_from_files(files: FileSettings, chosen: Mapping[str, str | None],
-                        sources: Mapping[str, SettingSource]) -> dict[str, str]:
+def _choices_from_files(chosen: Mapping[str, str | None], sources: Mapping[str, SettingSource]) -> dict[str, str]:
     """``{"--commit auto": "semcheck.commit=auto (c.properties:4)"}`` for each application choice
     that came from a file (the caller's own choice wins and keeps its option's name)."""
     out = {}
@@ -219,32 +218,45 @@ _OPTION_WHY = {"depth": "the explicit engine explores every depth; limit it with
                "max_memory": "the symbolic engine's memory is Z3's; limit it with --depth or --timeout"}
 
 
+def check_engine_option(engine: str, option: str) -> None:
+    """ConfigError when the limit ``option`` (a verify() parameter: depth, max_states, keep_graph,
+    max_memory) was asked for with a known ``engine`` that ignores it."""
+    if engine in SEARCHES and engine not in _OPTION_ENGINES[option]:
+        raise ConfigError(f"{_OPTION_NAMES[option]} does not apply to the {engine} engine: {_OPTION_WHY[option]}")
+
+
 def _check_engine_options(engine: str, **given) -> None:
     for option, value in given.items():
         if option == "max_memory" and value == DEFAULT_MAX_MEMORY:
             continue  # the default guard, not something the user asked for
-        if value not in (None, False) and engine not in _OPTION_ENGINES[option]:
-            raise ConfigError(f"{_OPTION_NAMES[option]} does not apply to the {engine} engine: "
-                              f"{_OPTION_WHY[option]}")
+        if value not in (None, False):
+            check_engine_option(engine, option)
 
 
-def _shown(value: str) -> str:
-    return f"the string {value!r}" if isinstance(value, str) else f"the property {value.name!r}"
-
-
-def _list_or_all(parameter: str, value, what: str, example: str):
-    """A list parameter (``faults``, ``split``): a list, tuple or other iterable of names, or the
-    string ``"all"``.  Any other string is an error: iterating it would give one name per character,
-    and guessing that ``"network"`` means ``["network"]`` hides a mistake in a script."""
+def _shown(value) -> str:
     if isinstance(value, str):
-        if value == "all":
-            return value
-        raise ConfigError(f"{parameter} must be a list of {what} or \"all\", got {_shown(value)}: "
-                          f"write {parameter}=[{value!r}] (e.g. {parameter}=[{example!r}])")
+        return f"the string {value!r}"
+    if isinstance(value, Property):
+        return f"the property {value.name!r}"
+    return f"the single {type(value).__name__} {value!r}"
+
+
+def _list_or_all(parameter: str, value, what: str, example: str | None = None,
+                 single: tuple[type, ...] = (str,), takes_all: bool = True):
+    """A list parameter (``faults``, ``split``, ``properties``, ``config_files``): a list, tuple or
+    other iterable, or, where ``takes_all``, the string ``"all"``.  A ``single`` value is an error: a
+    string would be iterated one name per character, and guessing that ``"network"`` means
+    ``["network"]`` hides a mistake in a script."""
+    kind = f"a list of {what}" + (' or "all"' if takes_all else "")
+    if takes_all and isinstance(value, str) and value == "all":
+        return value
+    if isinstance(value, single):
+        raise ConfigError(f"{parameter} must be {kind}, got {_shown(value)}: write {parameter}=[{value!r}]"
+                          + ("" if example is None else f" (e.g. {parameter}=[{example!r}])"))
     try:
         return tuple(value)
     except TypeError:
-        raise ConfigError(f"{parameter} must be a list of {what} or \"all\", got {value!r}") from None
+        raise ConfigError(f"{parameter} must be {kind}, got {value!r}") from None
 
 
 def replay(source: str | os.PathLike | Mapping, *, variant: type[KafkaModel] | None = None,

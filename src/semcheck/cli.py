@@ -16,22 +16,21 @@ import sys
 
 import click
 
-from .api import DEFAULT_MAX_MEMORY, ENGINES, replay as run_replay, verify as run_verify
+from .api import DEFAULT_MAX_MEMORY, ENGINES, check_engine_option, replay as run_replay, verify as run_verify
 from .checker.result import VIOLATED
 from .checker.registry import SEARCHES
 from .model.bounds import FAULT_CLASSES, parse_faults
 from .model.clients import JAVA, LIBRDKAFKA, supported
-from .model.config import ConfigError
+from .model.config import AFTER_ABORT_CHOICES, COMMIT_STRATEGIES, PROCESSING_MODES, ConfigError
 from .model.errors import cut_long_values
 from .model.merges import MERGE_NAMES
 from .model.versions import NEWEST, SUPPORTED
-from .progress import DEFAULT_LOG_EVERY, LastStats, make_progress, progress_text
+from .progress import DEFAULT_LOG_EVERY, LastStats, make_progress
 from .properties import ALL_PROPERTIES
 from .redaction import redact, redact_text, shorten
 from .report import FORMATS, render
+from .result import EXIT_BAD_INPUT, EXIT_INTERRUPTED
 
-EXIT_BAD_INPUT = 2
-EXIT_INTERRUPTED = 130  # 128 + SIGINT, as a shell reports a program Ctrl-C ended
 DEFAULT_DOT_MAX_STATES = 50_000  # --dot refuses a bigger graph (about 2.5 MB of DOT; docs/engines.md)
 
 
@@ -263,13 +262,13 @@ def counterexample_output_options(command):
 @click.option("-X", "defines", metavar="KEY=VALUE", multiple=True,
               help="Any supported Kafka setting by its own name, e.g. -X enable.idempotence=false "
                    "-X min.insync.replicas=2. Repeatable.")
-@click.option("--commit", type=click.Choice(["auto", "after-process", "before-process", "transactional"]),
+@click.option("--commit", type=click.Choice(COMMIT_STRATEGIES),
               help="Consumer offset-commit strategy; transactional is consume-transform-produce "
                    "(output and offsets in one transaction; needs -X transactional.id=...). "
                    "Default: auto, or after-process when enable.auto.commit=false.")
-@click.option("--processing", type=click.Choice(["sync", "async"]),
+@click.option("--processing", type=click.Choice(PROCESSING_MODES),
               help="Consumer processing: sync (default) or async (needs --commit auto).")
-@click.option("--after-abort", type=click.Choice(["seek-back", "keep-position"]),
+@click.option("--after-abort", type=click.Choice(AFTER_ABORT_CHOICES),
               help="With --commit transactional: after its transaction aborts, the loop seeks back to the "
                    "aborted records (default) or keeps its position and skips them (KAFKA-17582).")
 @click.option("--broker-version", metavar="VERSION",
@@ -345,9 +344,11 @@ def verify(config_paths, acks, retries, defines, commit, processing, after_abort
     settings = build_settings(acks, retries, defines)
     # not given: the API's default guard, which the symbolic engine ignores (checker/memory.py)
     max_memory = DEFAULT_MAX_MEMORY if max_memory_text is None else parse_size(max_memory_text)
-    if max_memory_text is not None and engine == "symbolic":  # even when it equals the default
-        raise InputError("--max-memory does not apply to the symbolic engine: the symbolic engine's memory "
-                         "is Z3's; limit it with --depth or --timeout")
+    if max_memory_text is not None:  # given, even as the default: the API cannot tell that apart
+        try:
+            check_engine_option(engine, "max_memory")
+        except ConfigError as err:
+            raise InputError(str(err)) from None
     if not progress_every > 0:
         raise InputError(f"--progress-every must be a positive number of seconds, got {progress_every!r}")
     search_states = max_states

@@ -27,6 +27,7 @@ from typing import Sequence
 
 from .model.config import (CLUSTER_FEATURES, COMMIT_STRATEGIES, CONSUMER_SETTINGS, PROCESSING_MODES,
                            TOPIC_SETTINGS, AFTER_ABORT_CHOICES, ConfigError, parse_setting, settings_keys)
+from .model.clients import JAVA, LIBRDKAFKA, client_line
 from .properties_file import Entry, last_values, read_entries
 from .redaction import redact, shorten
 from .result import SettingSource
@@ -108,19 +109,21 @@ class FileSettings:
     files: list[ConfigFile] = field(default_factory=list)
     settings: dict[str, str] = field(default_factory=dict)  # key as written (broker keys: the model's) -> value
     sources: dict[str, SettingSource] = field(default_factory=dict)  # key as written -> where
-    application: dict[str, str] = field(default_factory=dict)  # commit / processing / after_abort
-    application_sources: dict[str, SettingSource] = field(default_factory=dict)
+    application: dict[str, str] = field(default_factory=dict)  # commit / processing / after_abort (sources: by key)
     ignored: list[IgnoredSetting] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
 
-def split_spec(spec: str) -> tuple[str | None, str]:
+def split_spec(spec: str, option: str = "--config") -> tuple[str | None, str]:
     """``"producer:app.properties"`` -> ``("producer", "app.properties")``; a path without one of
-    the role names before its first colon has no prefix (``C:\\x``, ``./producer:x``)."""
+    the role names before its first colon has no prefix (``C:\\x``, ``./producer:x``).  ``option``
+    is what an error names as the spec's source (the action's ``config`` input, the hook's ``--with``)."""
+    if not spec:  # an unset variable in a script: name the option, not an empty path
+        raise ConfigError(f"{option} '': no file named; expected [ROLE:]FILE")
     head, sep, tail = spec.partition(":")
     if sep and head.strip().lower() in ROLES:
         if not tail:
-            raise ConfigError(f"--config {shorten(spec)!r}: no file after the role {head}:")
+            raise ConfigError(f"{option} {shorten(spec)!r}: no file after the role {head}:")
         return head.strip().lower(), tail
     return None, spec
 
@@ -176,13 +179,10 @@ def read_config_files(specs: Sequence[str], client: str | None = None,
                       client_version: str | None = None) -> FileSettings:
     """Read and merge ``specs`` (``[ROLE:]FILE`` each, in order) for this client.  Raises ConfigError
     with ``FILE:LINE`` for a malformed file, a bad value, a misspelt key or a conflict."""
-    if isinstance(specs, (str, bytes, os.PathLike)):
-        raise ConfigError(f"config_files must be a list of paths, got the single {type(specs).__name__} "
-                          f"{shorten(str(specs))!r}: write [{shorten(str(specs))!r}]")
     client_keys = settings_keys(client, client_version)
-    other_keys = _other_clients_keys(client, client_version)
+    other = _other_client(client, client_version)
     out = FileSettings()
-    chosen: dict[tuple[str, str], tuple[str, Entry, str, object]] = {}  # (level, internal) -> (key, entry, path, parsed)
+    chosen: dict[tuple[str, str], tuple[Entry, str, object]] = {}  # (level, internal) -> (entry, path, parsed)
     for spec in specs:
         role, path = split_spec(str(spec))
         entries = last_values(read_entries(path))
@@ -198,37 +198,36 @@ def read_config_files(specs: Sequence[str], client: str | None = None,
                 continue
             internal = _reads(role, key, client_keys)
             if internal is None:
-                out.ignored.append(_not_read(key, entry, path, role, client_keys, other_keys, client))
+                out.ignored.append(_not_read(key, entry, path, role, client_keys, other))
                 continue
-            try:
-                parsed = parse_setting(key, entry.value, client, client_version) if role != "broker" \
-                    else parse_setting(internal, entry.value, client, client_version)
-            except ConfigError as err:  # a broker key was parsed under the model's name: give the file's
-                raise ConfigError(f"{where}: {str(err).replace(internal, key) if role == 'broker' else err}") from None
+            try:  # a broker key is read as the topic setting it is the default of
+                parsed = parse_setting(internal if role == "broker" else key, entry.value, client, client_version,
+                                       written_as=key)
+            except ConfigError as err:
+                raise ConfigError(f"{where}: {err}") from None
             level = _level(role, internal)
             before = chosen.get((level, internal))
-            if before is not None and before[3] != parsed:
-                key0, entry0, path0, _ = before
+            if before is not None and before[2] != parsed:
+                entry0, path0, _ = before
                 raise ConfigError(
-                    f"{_at(path0, entry0.line)} sets {key0}={redact(key0, entry0.value)} and {where} sets "
+                    f"{_at(path0, entry0.line)} sets {entry0.key}={redact(entry0.key, entry0.value)} and {where} sets "
                     f"{key}={redact(key, entry.value)}: files of the same level must agree on a setting semcheck "
                     "reads (give the value you mean once, or with -X)")
-            chosen[(level, internal)] = (key, entry, path, parsed)
+            chosen[(level, internal)] = (entry, path, parsed)
     _settle(out, chosen)
     return out
 
 
-def _other_clients_keys(client: str | None, client_version: str | None) -> dict[str, str]:
-    """The keys the other client library reads (a librdkafka key in a file checked as Java is a sign
-    the wrong --client was chosen)."""
-    from .model.clients import JAVA, LIBRDKAFKA, client_line
-
+def _other_client(client: str | None, client_version: str | None) -> tuple[str, str, dict[str, str]]:
+    """This check's client library, the other one and the keys the other reads (a librdkafka key in
+    a file checked as Java is a sign the wrong --client was chosen)."""
     library = client_line(client, client_version).library
-    return settings_keys(LIBRDKAFKA if library == JAVA else JAVA)
+    other = LIBRDKAFKA if library == JAVA else JAVA
+    return library, other, settings_keys(other)
 
 
 def _not_read(key: str, entry: Entry, path: str, role: str, client_keys: dict[str, str],
-              other_keys: dict[str, str], client: str | None) -> IgnoredSetting:
+              other_client: tuple[str, str, dict[str, str]]) -> IgnoredSetting:
     """Why ``key`` is not read, or a ConfigError when it looks like a mistake: a misspelt key semcheck
     reads, a semcheck.* key it does not know, the other client library's key."""
     where = _at(path, entry.line)
@@ -240,12 +239,10 @@ def _not_read(key: str, entry: Entry, path: str, role: str, client_keys: dict[st
         close = difflib.get_close_matches(key, list(APPLICATION_KEYS), n=1)
         hint = f": did you mean {close[0]!r}?" if close else f": semcheck's own keys are {', '.join(APPLICATION_KEYS)}"
         raise ConfigError(f"{where}: unknown semcheck setting {key!r}{hint}")
+    library, other, other_keys = other_client
     if key in other_keys:
-        from .model.clients import JAVA, LIBRDKAFKA, client_line
-
-        other = LIBRDKAFKA if client_line(client).library == JAVA else JAVA
         raise ConfigError(f"{where}: {key} is a {other} setting, and this check is for the "
-                          f"{client_line(client).library} client: choose --client {other}, or remove it")
+                          f"{library} client: choose --client {other}, or remove it")
     if key not in KNOWN_KAFKA_KEYS and len(key) <= _LONGEST_KEY:
         readable = list(client_keys) + (list(BROKER_KEYS) if role == "broker" else [])
         close = difflib.get_close_matches(key.lower(), readable, n=1, cutoff=_TYPO_CUTOFF)
@@ -261,24 +258,25 @@ def _read_application(out: FileSettings, key: str, entry: Entry, path: str) -> N
     value = entry.value.strip()
     if value not in allowed:
         raise ConfigError(f"{where}: invalid value {shorten(value)!r} for {key}: expected {', '.join(allowed)}")
-    before = out.application_sources.get(name)
+    before = out.sources.get(key)
     if before is not None and out.application[name] != value:
         raise ConfigError(f"{_at(before.path, before.line)} sets {key}={out.application[name]} and {where} sets "
                           f"{key}={value}: files must agree on it")
     out.application[name] = value
-    out.application_sources[name] = SettingSource(path, entry.line)
     out.sources[key] = SettingSource(path, entry.line)
 
 
 def _settle(out: FileSettings, chosen: dict) -> None:
     """The merged settings: the client level as written; for the topic's settings, a topic or
     combined file's value over the broker's default."""
-    for (level, internal), (key, entry, path, _) in chosen.items():
+    for (level, internal), (entry, path, parsed) in chosen.items():
+        key = entry.key
         if level == "broker":
             override = chosen.get(("topic", internal))
             if override is not None:
-                okey, oentry, opath, oparsed = override
-                if oparsed != chosen[(level, internal)][3]:
+                oentry, opath, oparsed = override
+                okey = oentry.key
+                if oparsed != parsed:
                     out.notes.append(f"{okey}={redact(okey, oentry.value)} from {_at(opath, oentry.line)} overrides "
                                      f"the broker default {key}={redact(key, entry.value)} "
                                      f"({_at(path, entry.line)})")

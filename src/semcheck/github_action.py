@@ -36,6 +36,8 @@ from typing import Mapping
 from .config_files import split_spec
 from .model.config import ConfigError
 from .properties import ALL_PROPERTIES
+from .redaction import shorten
+from .result import EXIT_BAD_INPUT, EXIT_INCONCLUSIVE, EXIT_WORDS
 
 # action.yml input -> the environment variable action.yml passes it in (GitHub's INPUT_ convention,
 # with "-" as "_" so that a shell can read it too).  Inputs the script does not read (python-version,
@@ -47,10 +49,6 @@ INPUTS: dict[str, str] = {name: "INPUT_" + name.upper().replace("-", "_") for na
 # inputs that are semcheck verify options taken as written: empty means semcheck's own default
 _OPTION_INPUTS = ("messages", "max-faults", "faults", "client", "client-version", "broker-version")
 
-# semcheck's exit status -> the overall result output
-RESULTS = {0: "holds", 1: "violated", 2: "error", 3: "inconclusive", 4: "engines-disagree", 130: "interrupted"}
-EXIT_BAD_INPUT = 2
-EXIT_INCONCLUSIVE = 3
 NOT_CHECKED = "not-checked"  # a property left out with the properties input, or no check ran
 
 
@@ -81,7 +79,7 @@ class ActionInputs:
 def _boolean(name: str, text: str) -> bool:
     value = text.strip().lower()
     if value not in ("true", "false"):
-        raise ActionInputError(f"{name}: expected true or false, got {text.strip()[:40]!r}")
+        raise ActionInputError(f"{name}: expected true or false, got {shorten(text.strip(), 40)!r}")
     return value == "true"
 
 
@@ -106,9 +104,9 @@ def expand_config(words: list[str]) -> list[str]:
     out: list[str] = []
     for word in words:
         try:
-            role, path = split_spec(word)
+            role, path = split_spec(word, "config")
         except ConfigError as err:
-            raise ActionInputError(str(err).replace("--config", "config", 1)) from None
+            raise ActionInputError(str(err)) from None
         if not _has_glob(path):
             matches = [path]
         else:
@@ -149,7 +147,7 @@ def verify_argv(inputs: ActionInputs, markdown_path: str, json_path: str) -> lis
     argv = ["verify", "--progress"]
     for spec in inputs.configs:
         argv += ["--config", spec]
-    for prop in inputs.properties:  # semcheck splits "no-loss,in-order" itself
+    for prop in inputs.properties:  # one name each: read_inputs split "no-loss, in-order" at commas
         argv += ["--property", prop]
     argv += inputs.options
     argv += ["--report", f"markdown={markdown_path}", "--report", f"json={json_path}",
@@ -255,7 +253,7 @@ def run(env: Mapping[str, str] | None = None) -> int:
 
 
 def _finish(output_path, summary_path, code, report, sarif, json_file, summary) -> None:
-    outputs = {"result": RESULTS.get(code, "error"), "exit-code": str(code), **verdict_outputs(report),
+    outputs = {"result": EXIT_WORDS.get(code, "error"), "exit-code": str(code), **verdict_outputs(report),
                "sarif-file": sarif, "json-file": json_file}
     assert tuple(outputs) == OUTPUTS  # action.yml maps exactly these
     if output_path:

@@ -36,13 +36,13 @@ import sys
 from .config_files import APPLICATION_KEYS, BROKER_KEYS, infer_role, split_spec
 from .model.config import ConfigError, settings_keys
 from .properties_file import read_entries
+from .result import EXIT_BAD_INPUT, EXIT_DISAGREE, EXIT_INCONCLUSIVE, EXIT_VIOLATED
 
 DEFAULT_PROPERTIES = ("no-acked-loss", "in-order")
 DEFAULT_MESSAGES = "2"
 DEFAULT_MAX_FAULTS = "1"
-EXIT_BAD_INPUT = 2
 # the worst first: the status the hook exits with when checks end differently
-SEVERITY = (EXIT_BAD_INPUT, 4, 1, 3)
+SEVERITY = (EXIT_BAD_INPUT, EXIT_DISAGREE, EXIT_VIOLATED, EXIT_INCONCLUSIVE)
 
 # keys that make a file a Kafka settings file even when they do not tell its role
 _KAFKA_KEYS = (set(settings_keys("java")) | set(settings_keys("librdkafka")) | set(BROKER_KEYS)
@@ -90,7 +90,7 @@ def _same_file(a: str, b: str) -> bool:
 def plan_checks(files: list[str], companions: list[str]) -> tuple[list[list[str]], list[str]]:
     """The ``--config`` lists to check, one per changed file (each with the companions), and the
     files skipped for holding no Kafka setting."""
-    companion_paths = [split_spec(spec)[1] for spec in companions]
+    companion_paths = [split_spec(spec, "--with")[1] for spec in companions]
     checks: list[list[str]] = []
     skipped: list[str] = []
     for path in dict.fromkeys(files):  # a file named twice is checked once

@@ -20,7 +20,8 @@ DEFAULT_LOG_EVERY = 10.0  # seconds between two --progress lines
 
 
 def progress_text(stats: Stats) -> str:
-    """How far a search got, in words: what the progress lines and the interrupt line say."""
+    """How far a search got, in words: what the progress lines say (the interrupt line, cli.py's
+    _interrupted, words it as a sentence of its own)."""
     if stats.engine == "symbolic":
         return f"symbolic engine: paths unrolled to depth {stats.depth}, {stats.seconds:.0f} s"
     return (f"explored {stats.states:,} states, depth {stats.depth}, "

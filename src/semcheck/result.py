@@ -8,6 +8,18 @@ from typing import Any
 from .checker.result import DISAGREE, HOLDS, INCONCLUSIVE, VIOLATED, PropertyResult, Stats
 from .properties import EVENTUALLY
 
+# semcheck's exit statuses (DESIGN.md, "The CLI contract"): the CLI, the GitHub Action and the
+# pre-commit hook all read them here
+EXIT_HOLDS = 0
+EXIT_VIOLATED = 1
+EXIT_BAD_INPUT = 2
+EXIT_INCONCLUSIVE = 3
+EXIT_DISAGREE = 4  # --engine both: the engines disagree (a bug in semcheck)
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as a shell reports a program Ctrl-C ended
+# each status in one word (the GitHub Action's result output)
+EXIT_WORDS = {EXIT_HOLDS: HOLDS, EXIT_VIOLATED: VIOLATED, EXIT_BAD_INPUT: "error", EXIT_INCONCLUSIVE: INCONCLUSIVE,
+              EXIT_DISAGREE: DISAGREE.replace(" ", "-"), EXIT_INTERRUPTED: "interrupted"}
+
 
 @dataclass(frozen=True)
 class SettingSource:
@@ -73,12 +85,12 @@ class Result:
         engines disagree (a bug in semcheck, reported before anything else)."""
         verdicts = {r.verdict for r in self.results}
         if DISAGREE in verdicts:
-            return 4
+            return EXIT_DISAGREE
         if VIOLATED in verdicts:
-            return 1
+            return EXIT_VIOLATED
         if INCONCLUSIVE in verdicts:
-            return 3
-        return 0
+            return EXIT_INCONCLUSIVE
+        return EXIT_HOLDS
 
     def state_graph(self):
         """The explored state space as a ``networkx.DiGraph`` (needs ``keep_graph=True``): a

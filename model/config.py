@@ -227,8 +227,9 @@ def _client_keys(client: ClientLine) -> dict[str, tuple[str, Parser]]:
 # The internal names of the consumer's and the cluster's settings: config files sort keys into the
 # roles that read them by these (semcheck/config_files.py); every other client key is the producer's.
 CONSUMER_SETTINGS = frozenset({"enable.auto.commit", "enable.auto.offset.store", "isolation.level", "auto.offset.reset"})
-TOPIC_SETTINGS = frozenset({"replication.factor", "min.insync.replicas", "unclean.leader.election.enable"})
-CLUSTER_FEATURES = frozenset({"eligible.leader.replicas.version", "transaction.version"})
+# the cluster's keys: the topic's settings (those with a default here), and the cluster's feature levels
+TOPIC_SETTINGS = frozenset(_CLUSTER_DEFAULTS)
+CLUSTER_FEATURES = frozenset(_CLUSTER_KEYS) - TOPIC_SETTINGS
 
 
 def settings_keys(client: str | None = None, client_version: str | None = None) -> dict[str, str]:

@@ -14,7 +14,7 @@ import xml.etree.ElementTree as ET
 from ..checker.result import DISAGREE, HOLDS, VIOLATED
 from ..result import Result
 from .mechanism import describe, mechanism_for
-from .text import _counterexample, _kafka_value, _stats_line
+from .text import NOT_PROVEN, _counterexample, _kafka_value, _stats_line
 from .words import explain
 
 
@@ -61,8 +61,7 @@ def render_junit(result: Result) -> str:
                                    for name, answer in (r.by_engine or {}).items()) + "\n"
         elif r.verdict != HOLDS:
             error = ET.SubElement(case, "error", type=r.verdict, message=f"{r.property} {r.verdict}: {explain(r.reason)}")
-            error.text = ("Not proven either way: raise --max-states / --timeout / --depth or lower the bounds.\n"
-                          if result.engine != "replay" else explain(r.reason) + "\n")
+            error.text = (NOT_PROVEN if result.engine != "replay" else explain(r.reason)) + "\n"
     out = ET.SubElement(suite, "system-out")
     out.text = "\n".join(_stats_line(stats) for stats in result.engine_stats or [result.stats]) + "\n"
     ET.indent(suites)

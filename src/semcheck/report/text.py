@@ -13,6 +13,11 @@ from ..unmodelled import delivery_effects, not_modelled_keys
 from .words import explain, stop_phrase
 
 
+# what to do about an inconclusive verdict (the text report, and JUnit's <error>)
+NOT_PROVEN = ("Not proven either way: raise the limit that stopped it (--max-states, --timeout, --depth, "
+              "--max-memory) or lower the bounds.")
+
+
 def render_text(result: Result) -> str:
     from .. import __version__
 
@@ -78,8 +83,7 @@ def render_text(result: Result) -> str:
             out.append(f"Not reproduced ({', '.join(names)}): {reason}.")
             continue
         out.append(f"Inconclusive ({', '.join(names)}): {reason}.")
-        out.append("  Not proven either way: raise the limit that stopped it (--max-states, --timeout, --depth, "
-                   "--max-memory) or lower the bounds.")
+        out.append(f"  {NOT_PROVEN}")
 
     notes = [prop.note for prop in result.checked.values() if prop.note] if not replaying else []
     for note in notes:

@@ -10,6 +10,7 @@ from ..model.clients import NEWEST_JAVA
 from ..model.versions import NEWEST
 from ..result import Result
 from ..unmodelled import delivery_effects, not_modelled_keys
+from .mechanism import counterexamples
 from .words import explain, stop_phrase
 
 
@@ -58,20 +59,16 @@ def render_text(result: Result) -> str:
                 if answer.trace is not None:
                     out.extend("  " + line for line in _counterexample(answer))
 
-    shown: list[PropertyResult] = []
-    for r in result.results:
-        if r.verdict == VIOLATED and r.trace is not None:
-            out.append("")
-            same = next((s for s in shown if s.trace == r.trace), None)
-            if same is not None:
-                out.append(f"Counterexample for {r.property}: {explain(r.reason)}")
-                out.append(f"  the same trace as for {same.property} above")
-            else:
-                out.extend(_counterexample(r))
-                shown.append(r)
-            finding = result.findings.get(r.property)
-            if finding is not None:
-                out.append(f"  {finding.label[0].upper()}{finding.label[1:]}: {finding.text}.")
+    for r, same in counterexamples(result):
+        out.append("")
+        if same is not None:
+            out.append(f"Counterexample for {r.property}: {explain(r.reason)}")
+            out.append(f"  the same trace as for {same.property} above")
+        else:
+            out.extend(_counterexample(r))
+        finding = result.findings.get(r.property)
+        if finding is not None:
+            out.append(f"  {finding.label[0].upper()}{finding.label[1:]}: {finding.text}.")
 
     inconclusive: dict[str, list[str]] = {}
     for r in result.results:

@@ -27,7 +27,7 @@ from ..redaction import redact
 from .mechanism import counterexamples, describe, mechanism_for
 from .mermaid import diagram_context, participants, step_arrows
 from .text import _bounds, _engines_said, _files_lines, _kafka_value, _plural
-from .words import explain, stop_phrase
+from .words import explain, finding_sentence, stop_phrase
 
 # the verdict cell's words (as the text report writes them, so they read without colour, and
 # without an emoji font) and colour
@@ -132,7 +132,7 @@ def result_html(result) -> str:
             continue
         summary = f"{title}: {describe(mechanism_for(result, r), r.trace)} ({_plural(len(r.trace), 'step')})"
         finding = result.findings.get(r.property)
-        said = (f"<p>{esc(finding.label[0].upper() + finding.label[1:])}: {esc(finding.text)}.</p>"
+        said = (f"<p>{esc(finding_sentence(finding))}</p>"
                 if finding is not None else "")
         out.append(f"<details><summary>{esc(summary)}</summary>{said}"
                    f"{trace_html(r.trace, brokers, transactional)}</details>")

@@ -15,7 +15,7 @@ from ..checker.result import DISAGREE, HOLDS, VIOLATED
 from ..result import Result
 from .mechanism import describe, mechanism_for
 from .text import NOT_PROVEN, _counterexample, _kafka_value, _stats_line
-from .words import explain
+from .words import explain, finding_sentence
 
 
 def configuration_properties(result: Result) -> list[tuple[str, str]]:
@@ -49,7 +49,7 @@ def render_junit(result: Result) -> str:
                 text = "\n".join(_counterexample(r))
                 finding = result.findings.get(r.property)
                 if finding is not None:
-                    text += f"\n{finding.label[0].upper()}{finding.label[1:]}: {finding.text}."
+                    text += "\n" + finding_sentence(finding)
             else:
                 mechanism, text = explain(r.reason), explain(r.reason)
             failure = ET.SubElement(case, "failure", type="violated", message=f"{r.property} violated: {mechanism}")

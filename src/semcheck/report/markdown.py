@@ -11,7 +11,7 @@ from ..result import Result
 from .mechanism import counterexamples, describe, mechanism_for
 from .mermaid import diagram_context, sequence_diagram
 from .text import _bounds, _kafka_value, _stats_line
-from .words import explain
+from .words import explain, finding_sentence
 
 
 def cell(text: str) -> str:
@@ -61,5 +61,5 @@ def render_markdown(result: Result) -> str:
         finding = result.findings.get(r.property)
         if finding is not None:
             out.append("")
-            out.append(f"{finding.label[0].upper()}{finding.label[1:]}: {finding.text}.")
+            out.append(finding_sentence(finding))
     return "\n".join(out) + "\n"

@@ -11,7 +11,7 @@ from ..model.versions import NEWEST
 from ..result import Result
 from ..unmodelled import delivery_effects, not_modelled_keys
 from .mechanism import counterexamples
-from .words import explain, stop_phrase
+from .words import explain, finding_sentence, stop_phrase
 
 
 # what to do about an inconclusive verdict (the text report, and JUnit's <error>)
@@ -68,7 +68,7 @@ def render_text(result: Result) -> str:
             out.extend(_counterexample(r))
         finding = result.findings.get(r.property)
         if finding is not None:
-            out.append(f"  {finding.label[0].upper()}{finding.label[1:]}: {finding.text}.")
+            out.append(f"  {finding_sentence(finding)}")
 
     inconclusive: dict[str, list[str]] = {}
     for r in result.results:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from ..checker.result import DISAGREE, VIOLATED, Trace
 from ..result import Result
 from .mechanism import counterexamples, describe, first_eventful_step, mechanism_for
-from .text import _kafka_value, _stats_line
+from .text import _kafka_value, _stats_line, step_words
 from .words import explain
 
 
@@ -37,8 +37,7 @@ def brief_counterexample(trace: Trace, start: int) -> list[str]:
     for step in trace.steps[start - 1:]:
         if trace.loop_start is not None and step.number == trace.loop_start:
             out.append("  -- the following steps repeat forever --")
-        tag = f"[fault: {step.fault}] " if step.fault else ""
-        out.append(f"  {step.number:>{width}}. {tag}{step.actor}: {step.action}")
+        out.append(f"  {step.number:>{width}}. {step_words(step)}")
     return out
 
 

@@ -21,7 +21,7 @@ from typing import Any
 from ..checker.result import DISAGREE, HOLDS, VIOLATED
 from ..result import Result
 from .mechanism import Mechanism, describe, mechanism_for
-from .text import _kafka_value
+from .text import _kafka_value, step_words
 from .words import explain
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -69,8 +69,7 @@ def _rule(result: Result, name: str) -> dict[str, Any]:
 def _code_flow(r, location: dict[str, Any]) -> dict[str, Any]:
     steps = []
     for step in r.trace.steps:
-        fault = f"[fault: {step.fault}] " if step.fault else ""
-        loc: dict[str, Any] = {"message": {"text": f"{step.number}. {fault}{step.actor}: {step.action}"}}
+        loc: dict[str, Any] = {"message": {"text": f"{step.number}. {step_words(step)}"}}
         if "physicalLocation" in location:
             loc["physicalLocation"] = location["physicalLocation"]
         entry: dict[str, Any] = {"location": loc, "executionOrder": step.number,

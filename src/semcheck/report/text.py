@@ -5,7 +5,7 @@ Deterministic (the only timing is in the statistics line), no colour, no wrappin
 
 from __future__ import annotations
 
-from ..checker.result import DISAGREE, HOLDS, INCONCLUSIVE, VIOLATED, PropertyResult, Stats, Trace
+from ..checker.result import DISAGREE, HOLDS, INCONCLUSIVE, VIOLATED, PropertyResult, Stats, Step, Trace
 from ..model.clients import NEWEST_JAVA
 from ..model.versions import NEWEST
 from ..result import Result
@@ -239,6 +239,12 @@ def _counterexample(r: PropertyResult) -> list[str]:
     return [f"Counterexample for {r.property}: {explain(r.reason)}"] + trace_lines(trace)
 
 
+def step_words(step: Step) -> str:
+    """A step as every report names it after its number: ``[fault: broker-crash] broker 1: crashes; ...``."""
+    tag = f"[fault: {step.fault}] " if step.fault else ""
+    return f"{tag}{step.actor}: {step.action}"
+
+
 def trace_lines(trace: Trace) -> list[str]:
     """A trace as the text report shows it (indented by two): initial state, steps with their
     changes, final state or where a lasso loops back.  The notebook's text/plain form of a trace too."""
@@ -249,8 +255,7 @@ def trace_lines(trace: Trace) -> list[str]:
         if trace.loop_start is not None and step.number == trace.loop_start:
             out.append("  -- the following steps repeat forever --")
         prefix = f"  {step.number:>{width}}. "
-        tag = f"[fault: {step.fault}] " if step.fault else ""
-        out.append(f"{prefix}{tag}{step.actor}: {step.action}")
+        out.append(prefix + step_words(step))
         indent = " " * (len(prefix) + 2)
         out.extend(f"{indent}{c.part}: {c.before} -> {c.after}" for c in step.changes)
     if trace.loop_start is not None:

@@ -26,7 +26,7 @@ from ..checker.result import DISAGREE, HOLDS, INCONCLUSIVE, VIOLATED, PropertyRe
 from ..redaction import redact
 from .mechanism import counterexamples, describe, mechanism_for
 from .mermaid import diagram_context, participants, step_arrows
-from .text import _bounds, _engines_said, _files_lines, _kafka_value, _plural
+from .text import _bounds, _engines_said, _files_lines, _kafka_value, _plural, holds_rests_on
 from .words import explain, finding_sentence, stop_phrase
 
 # the verdict cell's words (as the text report writes them, so they read without colour, and
@@ -136,16 +136,10 @@ def result_html(result) -> str:
                 if finding is not None else "")
         out.append(f"<details><summary>{esc(summary)}</summary>{said}"
                    f"{trace_html(r.trace, brokers, transactional)}</details>")
-    held = [r.property for r in result.results if r.verdict == HOLDS]
-    if held:
-        rests = []
-        for assumption in result.assumptions:
-            applies = [name for name in held if assumption in result.assumptions_of(name)]
-            if applies:
-                only = "" if len(applies) == len(held) else f" (for {', '.join(applies)})"
-                rests.append(f"<li>{esc(assumption.text + only)}</li>")
+    if any(r.verdict == HOLDS for r in result.results):
+        rests = "".join(f"<li>{esc(text)}</li>" for text in holds_rests_on(result))
         out.append("<details><summary>What <i>holds</i> rests on: no counterexample within these bounds, "
-                   f"and what the model leaves out</summary><ul>{''.join(rests)}</ul></details>")
+                   f"and what the model leaves out</summary><ul>{rests}</ul></details>")
     out.append("</div>")
     return "".join(out)
 

@@ -86,17 +86,25 @@ def render_text(result: Result) -> str:
     for note in notes:
         out.append("")
         out.append(note)
-    held = [r.property for r in result.results if r.verdict == HOLDS]
-    if held:
+    if any(r.verdict == HOLDS for r in result.results):
         out.append("")
         out.append("holds = no counterexample exists within these bounds (proved: every reachable state "
                    "was explored, or by induction). It rests on what the model leaves out:")
-        for assumption in result.assumptions:
-            applies = [name for name in held if assumption in result.assumptions_of(name)]
-            if applies:
-                only = "" if len(applies) == len(held) else f" (for {', '.join(applies)})"
-                out.append(f"  - {assumption.text}{only}")
+        out.extend(f"  - {text}" for text in holds_rests_on(result))
     return "\n".join(out) + "\n"
+
+
+def holds_rests_on(result: Result) -> list[str]:
+    """The assumptions the properties that hold rest on, each with the properties it applies to
+    when not all of them (``... (for no-loss, in-order)``)."""
+    held = [r.property for r in result.results if r.verdict == HOLDS]
+    out = []
+    for assumption in result.assumptions:
+        applies = [name for name in held if assumption in result.assumptions_of(name)]
+        if applies:
+            only = "" if len(applies) == len(held) else f" (for {', '.join(applies)})"
+            out.append(assumption.text + only)
+    return out
 
 
 _KEYS_SHOWN = 40  # not-modelled keys the text report names; a generated file may hold thousands

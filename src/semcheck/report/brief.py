@@ -11,7 +11,7 @@ from __future__ import annotations
 from ..checker.result import DISAGREE, VIOLATED, Trace
 from ..result import Result
 from .mechanism import counterexamples, describe, first_eventful_step, mechanism_for
-from .text import _kafka_value, _stats_line, step_words
+from .text import _stats_line, driving_settings, step_words
 from .words import explain
 
 
@@ -46,8 +46,7 @@ def render_brief(result: Result) -> str:
     for r in result.results:
         if r.verdict == VIOLATED and r.trace is not None:
             mechanism = mechanism_for(result, r)
-            driven = ", ".join(f"{key}={_kafka_value(result.config.get(key))}" for key in mechanism.keys
-                               if key in result.config)
+            driven = driving_settings(result, mechanism)
             out.append(f"{r.property}: VIOLATED in {len(r.trace)} steps: {describe(mechanism, r.trace)}"
                        + (f" [{driven}]" if driven else ""))
         elif r.verdict == DISAGREE:

@@ -21,7 +21,7 @@ from typing import Any
 from ..checker.result import DISAGREE, HOLDS, VIOLATED
 from ..result import Result
 from .mechanism import Mechanism, describe, mechanism_for
-from .text import _kafka_value, step_words
+from .text import _kafka_value, driving_settings, step_words
 from .words import explain
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -92,8 +92,7 @@ def sarif_log(result: Result) -> dict[str, Any]:
         if r.verdict == VIOLATED and r.trace is not None:
             mechanism = mechanism_for(result, r)
             location = setting_location(result, mechanism, r.property)
-            driven = ", ".join(f"{key}={_kafka_value(result.config.get(key))}" for key in mechanism.keys
-                               if key in result.config)
+            driven = driving_settings(result, mechanism)
             text = f"{r.property} is violated: {describe(mechanism, r.trace)}"
             if driven:
                 text += f" (driven by {driven})"

@@ -10,7 +10,7 @@ from ..model.clients import NEWEST_JAVA
 from ..model.versions import NEWEST
 from ..result import Result
 from ..unmodelled import delivery_effects, not_modelled_keys
-from .mechanism import counterexamples
+from .mechanism import Mechanism, counterexamples
 from .words import explain, finding_sentence, stop_phrase
 
 
@@ -153,6 +153,13 @@ def _kafka_value(value) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)
+
+
+def driving_settings(result: Result, mechanism: Mechanism) -> str:
+    """``acks=1, retries=3``: the values of a mechanism's keys in the checked configuration (--brief
+    and the SARIF message)."""
+    return ", ".join(f"{key}={_kafka_value(result.config.get(key))}" for key in mechanism.keys
+                     if key in result.config)
 
 
 def _plural(n: int, word: str) -> str:

@@ -16,7 +16,6 @@ from dataclasses import dataclass
 
 from ..checker.result import Trace
 
-BROKER = re.compile(r"\bbroker (\d+)\b")
 NAMED = re.compile(r"\b(producer|consumer|coordinator|broker \d+)\b")
 
 

@@ -38,14 +38,12 @@ def _uri(path: str) -> str:
 def setting_location(result: Result, mechanism: Mechanism, prop: str) -> dict[str, Any]:
     """Where to annotate: the line of the mechanism's first key set in a file, else line 1 of the
     first file, else a logical location (docs/formats.md, "SARIF")."""
-    sources = getattr(result, "setting_sources", None) or {}
     for key in mechanism.keys:
-        source = sources.get(key)
+        source = result.setting_sources.get(key)
         if source is not None:
             return _physical(source.path, source.line, key)
-    files = getattr(result, "config_files", None) or []
-    if files:
-        return _physical(files[0], 1, mechanism.keys[0] if mechanism.keys else None)
+    if result.config_files:
+        return _physical(result.config_files[0], 1, mechanism.keys[0] if mechanism.keys else None)
     name = mechanism.keys[0] if mechanism.keys else prop
     return {"logicalLocations": [{"name": name, "fullyQualifiedName": f"kafka-settings/{name}", "kind": "variable"}]}
 
@@ -123,10 +121,9 @@ def sarif_log(result: Result) -> dict[str, Any]:
             "bounds": {k: (list(v) if isinstance(v, (list, tuple)) else v) for k, v in result.bounds.items()},
         },
     }
-    files = getattr(result, "config_files", None) or []
-    if files:
+    if result.config_files:
         run["artifacts"] = [{"location": {"uri": _uri(os.fspath(path))}, "roles": ["analysisTarget"]}
-                            for path in files]
+                            for path in result.config_files]
     return {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
 
 

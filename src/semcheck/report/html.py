@@ -22,12 +22,12 @@ from typing import Iterable
 
 import networkx as nx
 
-from ..checker.result import DISAGREE, HOLDS, INCONCLUSIVE, VIOLATED, PropertyResult, Stats, Trace
+from ..checker.result import DISAGREE, HOLDS, INCONCLUSIVE, VIOLATED, PropertyResult, Trace
 from ..redaction import redact
 from .mechanism import counterexamples, describe, mechanism_for
 from .mermaid import diagram_context, participants, step_arrows
-from .text import _bounds, _engines_said, _files_lines, _kafka_value, _plural, holds_rests_on
-from .words import explain, finding_sentence, stop_phrase
+from .text import _bounds, _engines_said, _files_lines, _kafka_value, _plural, _stats_line, holds_rests_on
+from .words import explain, finding_sentence
 
 # the verdict cell's words (as the text report writes them, so they read without colour, and
 # without an emoji font) and colour
@@ -60,18 +60,6 @@ def _verdict_cell(verdict: str) -> str:
 
 
 # ---- a result ---------------------------------------------------------------------------------
-
-def stats_sentence(stats: Stats) -> str:
-    """The statistics line without its timing (report/text.py's ``_stats_line`` has the seconds)."""
-    if stats.engine == "replay":
-        line = f"Replayed {stats.transitions:,} steps"
-    elif stats.engine == "symbolic":
-        line = f"Symbolic engine: paths unrolled to depth {stats.depth}"
-    else:
-        line = f"Explored {stats.states:,} states, {stats.transitions:,} transitions, depth {stats.depth}"
-    how = stop_phrase(stats)
-    return f"{line}; {how}" if how else line
-
 
 def verdict_rows(result) -> list[tuple[str, str, str, str]]:
     """(property, verdict, shortest counterexample, mechanism or what the verdict rests on), as
@@ -115,7 +103,7 @@ def result_html(result) -> str:
     out.append(_table(["Property", "Verdict", "Shortest counterexample", "Mechanism, or what the verdict rests on"],
                       rows))
     for stats in result.engine_stats or [result.stats]:
-        out.append(f"<p>{esc(stats_sentence(stats))}</p>")
+        out.append(f"<p>{esc(_stats_line(stats, timed=False))}</p>")
     settings = " ".join(f"<code>{esc(key)}={esc(redact(key, _kafka_value(value)))}</code>"
                         for key, value in result.config.items())
     out.append(f"<details><summary>Effective configuration ({len(result.config)} settings)</summary>"

@@ -236,15 +236,19 @@ def _engines_said(r: PropertyResult) -> str:
     return ", ".join(f"{name} {answer.verdict}" for name, answer in r.by_engine.items())
 
 
-def _stats_line(stats: Stats) -> str:
+def _stats_line(stats: Stats, timed: bool = True) -> str:
+    """The statistics line; ``timed=False`` leaves out the seconds and the rate (what a notebook
+    shows, so that a stored output is the same when run again)."""
     seconds = f"{stats.seconds:.2f}" if stats.seconds < 1 else f"{stats.seconds:.1f}"
+    took = f" in {seconds} s" if timed else ""
     if stats.engine == "replay":
-        return f"Replayed {stats.transitions:,} steps in {seconds} s"
+        return f"Replayed {stats.transitions:,} steps{took}"
     if stats.engine == "symbolic":
-        line = f"Symbolic engine: paths unrolled to depth {stats.depth} in {seconds} s"
+        line = f"Symbolic engine: paths unrolled to depth {stats.depth}{took}"
     else:
-        line = (f"Explored {stats.states:,} states, {stats.transitions:,} transitions, depth {stats.depth}, "
-                f"in {seconds} s ({round(stats.states_per_second):,} states/s)")
+        line = f"Explored {stats.states:,} states, {stats.transitions:,} transitions, depth {stats.depth}"
+        if timed:
+            line += f", in {seconds} s ({round(stats.states_per_second):,} states/s)"
     how = stop_phrase(stats)
     return f"{line}; {how}" if how else line
 

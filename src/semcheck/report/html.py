@@ -26,7 +26,8 @@ from ..checker.result import DISAGREE, HOLDS, INCONCLUSIVE, VIOLATED, PropertyRe
 from ..redaction import redact
 from .mechanism import counterexamples, describe, mechanism_for
 from .mermaid import diagram_context, participants, step_arrows
-from .text import _bounds, _engines_said, _files_lines, _kafka_value, _plural, _stats_line, holds_rests_on
+from .text import (_bounds, _engines_said, _files_lines, _kafka_value, _plural, _stats_line, counterexample_length,
+                   holds_rests_on)
 from .words import explain, finding_sentence
 
 # the verdict cell's words (as the text report writes them, so they read without colour, and
@@ -67,12 +68,7 @@ def verdict_rows(result) -> list[tuple[str, str, str, str]]:
     rows = []
     for r in result.results:
         if r.verdict == VIOLATED and r.trace is not None:
-            length = _plural(len(r.trace), "step")
-            if r.trace.loop_start is not None:
-                length += f" (loops forever from step {r.trace.loop_start})"
-            finding = result.findings.get(r.property)
-            if finding is not None:
-                length += f"; {finding.label}"
+            length = counterexample_length(r.trace, result.findings.get(r.property))
             why = describe(mechanism_for(result, r), r.trace)
         else:
             length, why = "-", explain(r.reason)

@@ -204,14 +204,7 @@ def _table(results: list[PropertyResult], replaying: bool = False, findings: dic
             continue
         if r.verdict == VIOLATED:
             verdict = "reproduced" if replaying else "VIOLATED"
-            if r.trace is None:
-                example = "-"
-            else:
-                example = _plural(len(r.trace), "step")
-                if r.trace.loop_start is not None:
-                    example += f" (loops forever from step {r.trace.loop_start})"
-                if (findings or {}).get(r.property) is not None:
-                    example += f"; {findings[r.property].label}"
+            example = "-" if r.trace is None else counterexample_length(r.trace, (findings or {}).get(r.property))
         elif r.verdict == DISAGREE:
             verdict, example = "ENGINES DISAGREE", "see the internal error below"
         else:
@@ -226,6 +219,16 @@ def _table(results: list[PropertyResult], replaying: bool = False, findings: dic
         return [f"{row[0]:<{w1}}{row[1]:<{w2}}{row[2]:<{w3}}{row[3] if len(row) > 3 else ''}".rstrip()
                 for row in rows]
     return [f"{row[0]:<{w1}}{row[1]:<{w2}}{row[2]}".rstrip() for row in rows]
+
+
+def counterexample_length(trace: Trace, finding=None) -> str:
+    """The verdict table's cell for a counterexample: ``12 steps (loops forever from step 9); log layer``."""
+    length = _plural(len(trace), "step")
+    if trace.loop_start is not None:
+        length += f" (loops forever from step {trace.loop_start})"
+    if finding is not None:
+        length += f"; {finding.label}"
+    return length
 
 
 def _engines_said(r: PropertyResult) -> str:

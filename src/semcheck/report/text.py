@@ -197,10 +197,11 @@ def _merged(merged: list) -> str:
 
 
 def _table(results: list[PropertyResult], replaying: bool = False, findings: dict | None = None) -> list[str]:
-    rows = [("Property", "Replay", "Counterexample") if replaying else ("Property", "Verdict", "Shortest counterexample")]
+    rows = [("Property", "Replay", "Counterexample", "Engines") if replaying
+            else ("Property", "Verdict", "Shortest counterexample", "Engines")]
     for r in results:
         if replaying and r.verdict != VIOLATED:
-            rows.append((r.property, "NOT REPRODUCED", "-"))
+            rows.append((r.property, "NOT REPRODUCED", "-", ""))
             continue
         if r.verdict == VIOLATED:
             verdict = "reproduced" if replaying else "VIOLATED"
@@ -213,11 +214,9 @@ def _table(results: list[PropertyResult], replaying: bool = False, findings: dic
         rows.append((r.property, verdict, example, _engines_said(r)))
     w1 = max(len(row[0]) for row in rows) + 2
     w2 = max(len(row[1]) for row in rows) + 2
-    if any(len(row) > 3 and row[3] for row in rows):  # --engine both: what each engine said
-        rows[0] = (*rows[0], "Engines")
+    if any(row[3] for row in rows[1:]):  # --engine both: what each engine said
         w3 = max(len(row[2]) for row in rows) + 2
-        return [f"{row[0]:<{w1}}{row[1]:<{w2}}{row[2]:<{w3}}{row[3] if len(row) > 3 else ''}".rstrip()
-                for row in rows]
+        return [f"{row[0]:<{w1}}{row[1]:<{w2}}{row[2]:<{w3}}{row[3]}".rstrip() for row in rows]
     return [f"{row[0]:<{w1}}{row[1]:<{w2}}{row[2]}".rstrip() for row in rows]
 
 

@@ -130,14 +130,6 @@ def result_html(result) -> str:
 
 # ---- a trace ----------------------------------------------------------------------------------
 
-def diagram_context_of_trace(trace: Trace) -> tuple[int, bool]:
-    """A trace shown on its own: the brokers are the parts of its initial state named ``broker N``
-    (the model summarises each broker so), and the coordinator takes part when a step of it does."""
-    brokers = sum(1 for part in trace.initial if part.startswith("broker ") and part[7:].isdigit())
-    transactional = any(step.actor == "coordinator" for step in trace.steps)
-    return max(brokers, 1), transactional
-
-
 def _who(pid: str, labels: dict[str, str]) -> str:
     """A participant id, or a span ``B1,B3``, in words."""
     return " … ".join(labels.get(p, p) for p in pid.split(","))

@@ -36,6 +36,14 @@ def diagram_context(result) -> tuple[int, bool]:
     return brokers, transactional
 
 
+def diagram_context_of_trace(trace: Trace) -> tuple[int, bool]:
+    """A trace shown on its own: the brokers are the parts of its initial state named ``broker N``
+    (the model summarises each broker so), and the coordinator takes part when a step of it does."""
+    brokers = sum(1 for part in trace.initial if part.startswith("broker ") and part[7:].isdigit())
+    transactional = any(step.actor == "coordinator" for step in trace.steps)
+    return max(brokers, 1), transactional
+
+
 def escape(text: str) -> str:
     """Mermaid message text: ``#`` and ``;`` are entity codes (``;`` would end the statement)."""
     return text.replace("#", "#35;").replace(";", "#59;").replace("\n", " ")

@@ -19,9 +19,8 @@ import networkx as nx
 
 from ..checker import result as checker_result
 from ..checker.result import PropertyResult, Trace
-from .html import (DRAW_LIMIT, diagram_context_of_trace, graph_facts, graph_html, property_result_html,
-                   result_html, trace_html, verdict_rows)
-from .mermaid import sequence_diagram
+from .html import DRAW_LIMIT, graph_facts, graph_html, property_result_html, result_html, trace_html, verdict_rows
+from .mermaid import diagram_context_of_trace, sequence_diagram
 from .text import _bounds, _stats_line, trace_lines
 from .words import explain
 
@@ -43,7 +42,7 @@ def result_plain(result) -> str:
 
 
 def trace_bundle(trace: Trace, brokers: int | None = None, transactional: bool | None = None) -> dict[str, str]:
-    """A trace; shown on its own its participants are read from it (html.diagram_context_of_trace)."""
+    """A trace; shown on its own its participants are read from it (mermaid.diagram_context_of_trace)."""
     if brokers is None or transactional is None:
         brokers, transactional = diagram_context_of_trace(trace)
     plain = "\n".join([f"Trace of {len(trace)} steps"] + trace_lines(trace))

@@ -127,9 +127,10 @@ def _files_lines(result: Result) -> list[str]:
     """The config files read and what of them was not: keys only, never a value (a secret stays out)."""
     if not result.config_files:
         return []
+    files = _files_and_roles(result)
     out = ["Settings from: " + ", ".join(f"{path} ({_role_words(role, inferred)})" if role else path
-                                         for path, role, inferred in _files_and_roles(result))]
-    if any(inferred for _, _, inferred in _files_and_roles(result)):  # how to choose another role
+                                         for path, role, inferred in files)]
+    if any(inferred for _, _, inferred in files):  # how to choose another role
         out[-1] += "; give ROLE:FILE to read a file as another role (docs/config-files.md, \"Roles\")"
     keys = not_modelled_keys(result.ignored_settings)
     if keys:

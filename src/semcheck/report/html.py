@@ -26,8 +26,8 @@ from ..checker.result import DISAGREE, HOLDS, INCONCLUSIVE, VIOLATED, PropertyRe
 from ..redaction import redact
 from .mechanism import counterexamples, describe, mechanism_for
 from .mermaid import diagram_context, participants, step_arrows
-from .text import (_bounds, _engines_said, _files_lines, _kafka_value, _plural, _stats_line, counterexample_length,
-                   holds_rests_on)
+from .text import (_bounds, _engines_said, _files_lines, _kafka_value, _plural, _stats_line, application_options,
+                   counterexample_length, holds_rests_on)
 from .words import explain, finding_sentence
 
 # the verdict cell's words (as the text report writes them, so they read without colour, and
@@ -90,7 +90,7 @@ def result_html(result) -> str:
     if result.client:
         out.append(f"<li><b>Client:</b> {esc(result.client)}</li>")
     if result.application:
-        chosen = ", ".join(f"<code>--{esc(k.replace('_', '-'))} {esc(v)}</code>" for k, v in result.application.items())
+        chosen = ", ".join(f"<code>{esc(option)}</code>" for option in application_options(result))
         out.append(f"<li><b>Application:</b> {chosen}</li>")
     out.append(f"<li><b>Bounds:</b> {esc(_bounds(result.bounds))}</li>")
     out.extend(f"<li>{esc(line.strip())}</li>" for line in _files_lines(result))

@@ -10,7 +10,7 @@ from ..checker.result import DISAGREE, HOLDS, VIOLATED
 from ..result import Result
 from .mechanism import counterexamples, describe, mechanism_for
 from .mermaid import diagram_context, sequence_diagram
-from .text import _bounds, _kafka_value, _stats_line
+from .text import _bounds, _kafka_value, _stats_line, application_options
 from .words import explain, finding_sentence
 
 
@@ -25,8 +25,7 @@ def render_markdown(result: Result) -> str:
     settings = ", ".join(f"`{key}={_kafka_value(value)}`" for key, value in result.config.items())
     out.append(f"**Configuration:** {settings}  ")
     if result.application:
-        out.append("**Application:** " + ", ".join(f"`--{k.replace('_', '-')} {v}`" for k, v in result.application.items())
-                   + "  ")
+        out.append("**Application:** " + ", ".join(f"`{option}`" for option in application_options(result)) + "  ")
     out.append(f"**Brokers:** Kafka {result.broker}; **client:** {result.client}; **bounds:** {_bounds(result.bounds)}")
     out.append("")
     out.append("| Property | Verdict | Why |")

@@ -33,8 +33,7 @@ def render_text(result: Result) -> str:
     if result.client:
         out.append(f"Client: {result.client}" + _newest_client(result.client))
     if result.application:
-        out.append("Application: " + "  ".join(f"--{key.replace('_', '-')} {value}"
-                                               for key, value in result.application.items()))
+        out.append("Application: " + "  ".join(application_options(result)))
     out.extend(_files_lines(result))
     if result.notes:
         out.append("Why some values differ from what you asked:")
@@ -105,6 +104,11 @@ def holds_rests_on(result: Result) -> list[str]:
             only = "" if len(applies) == len(held) else f" (for {', '.join(applies)})"
             out.append(assumption.text + only)
     return out
+
+
+def application_options(result: Result) -> list[str]:
+    """The application's choices as the options that make them: ``--commit auto``, ``--processing sync``."""
+    return [f"--{key.replace('_', '-')} {value}" for key, value in result.application.items()]
 
 
 _KEYS_SHOWN = 40  # not-modelled keys the text report names; a generated file may hold thousands

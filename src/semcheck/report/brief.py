@@ -11,7 +11,7 @@ from __future__ import annotations
 from ..checker.result import DISAGREE, VIOLATED, Trace
 from ..result import Result
 from .mechanism import counterexamples, describe, first_eventful_step, mechanism_for
-from .text import _stats_line, driving_settings, step_words
+from .text import driving_settings, stats_lines, step_words
 from .words import explain
 
 
@@ -54,8 +54,7 @@ def render_brief(result: Result) -> str:
         else:
             said = explain(r.reason)
             out.append(f"{r.property}: {r.verdict}" + (f" ({said})" if said else ""))
-    for stats in result.engine_stats or [result.stats]:
-        out.append(_stats_line(stats))
+    out.extend(stats_lines(result))
     for r, same in counterexamples(result):
         out.append("")
         if same is not None:

@@ -26,8 +26,8 @@ from ..checker.result import DISAGREE, HOLDS, INCONCLUSIVE, VIOLATED, PropertyRe
 from ..redaction import redact
 from .mechanism import counterexamples, describe, mechanism_for
 from .mermaid import diagram_context, participants, step_arrows
-from .text import (_bounds, _engines_said, _files_lines, _kafka_value, _plural, _stats_line, application_options,
-                   counterexample_length, holds_rests_on)
+from .text import (_bounds, _engines_said, _files_lines, _kafka_value, _plural, application_options,
+                   counterexample_length, holds_rests_on, stats_lines)
 from .words import explain, finding_sentence
 
 # the verdict cell's words (as the text report writes them, so they read without colour, and
@@ -98,8 +98,7 @@ def result_html(result) -> str:
     rows = [(esc(p), _verdict_cell(v), esc(length), esc(why)) for p, v, length, why in verdict_rows(result)]
     out.append(_table(["Property", "Verdict", "Shortest counterexample", "Mechanism, or what the verdict rests on"],
                       rows))
-    for stats in result.engine_stats or [result.stats]:
-        out.append(f"<p>{esc(_stats_line(stats, timed=False))}</p>")
+    out.extend(f"<p>{esc(line)}</p>" for line in stats_lines(result, timed=False))
     settings = " ".join(f"<code>{esc(key)}={esc(redact(key, _kafka_value(value)))}</code>"
                         for key, value in result.config.items())
     out.append(f"<details><summary>Effective configuration ({len(result.config)} settings)</summary>"

@@ -14,7 +14,7 @@ import xml.etree.ElementTree as ET
 from ..checker.result import DISAGREE, HOLDS, VIOLATED
 from ..result import Result
 from .mechanism import describe, mechanism_for
-from .text import NOT_PROVEN, _counterexample, _kafka_value, _stats_line
+from .text import NOT_PROVEN, _counterexample, _kafka_value, stats_lines
 from .words import explain, finding_sentence
 
 
@@ -63,6 +63,6 @@ def render_junit(result: Result) -> str:
             error = ET.SubElement(case, "error", type=r.verdict, message=f"{r.property} {r.verdict}: {explain(r.reason)}")
             error.text = (NOT_PROVEN if result.engine != "replay" else explain(r.reason)) + "\n"
     out = ET.SubElement(suite, "system-out")
-    out.text = "\n".join(_stats_line(stats) for stats in result.engine_stats or [result.stats]) + "\n"
+    out.text = "\n".join(stats_lines(result)) + "\n"
     ET.indent(suites)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suites, encoding="unicode") + "\n"

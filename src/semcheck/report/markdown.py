@@ -10,7 +10,7 @@ from ..checker.result import DISAGREE, HOLDS, VIOLATED
 from ..result import Result
 from .mechanism import counterexamples, describe, mechanism_for
 from .mermaid import diagram_context, sequence_diagram
-from .text import _bounds, _kafka_value, _stats_line, application_options
+from .text import _bounds, _kafka_value, application_options, stats_lines
 from .words import explain, finding_sentence
 
 
@@ -44,7 +44,7 @@ def render_markdown(result: Result) -> str:
             verdict, why = f"⚠️ {r.verdict}", explain(r.reason)
         out.append(f"| {cell(r.property)} | {cell(verdict)} | {cell(why)} |")
     out.append("")
-    out.extend(_stats_line(stats) for stats in result.engine_stats or [result.stats])
+    out.extend(stats_lines(result))
     for r, same in counterexamples(result):
         out.append("")
         out.append(f"### Counterexample for {r.property}")

@@ -21,7 +21,7 @@ from ..checker import result as checker_result
 from ..checker.result import PropertyResult, Trace
 from .html import DRAW_LIMIT, graph_facts, graph_html, property_result_html, result_html, trace_html, verdict_rows
 from .mermaid import diagram_context_of_trace, sequence_diagram
-from .text import _bounds, _stats_line, trace_lines
+from .text import _bounds, stats_lines, trace_lines
 from .words import explain
 
 
@@ -37,7 +37,7 @@ def result_plain(result) -> str:
             *verdict_rows(result)]
     widths = [max(len(row[i]) for row in rows) + 2 for i in range(3)]
     lines += [f"  {r[0]:<{widths[0]}}{r[1]:<{widths[1]}}{r[2]:<{widths[2]}}{r[3]}".rstrip() for r in rows]
-    lines += [f"  {_stats_line(stats, timed=False)}" for stats in result.engine_stats or [result.stats]]
+    lines += [f"  {line}" for line in stats_lines(result, timed=False)]
     return "\n".join(lines)
 
 

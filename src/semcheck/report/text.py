@@ -44,8 +44,7 @@ def render_text(result: Result) -> str:
         out.append("Merged steps: " + _merged(merged))
     out.append("")
     out.extend(_table(result.results, replaying, result.findings))
-    for stats in result.engine_stats or [result.stats]:
-        out.append(_stats_line(stats))
+    out.extend(stats_lines(result))
 
     for r in result.results:
         if r.verdict == DISAGREE:
@@ -241,6 +240,11 @@ def _engines_said(r: PropertyResult) -> str:
     if not r.by_engine:
         return ""
     return ", ".join(f"{name} {answer.verdict}" for name, answer in r.by_engine.items())
+
+
+def stats_lines(result: Result, timed: bool = True) -> list[str]:
+    """The statistics line of the search, or of each engine with --engine both."""
+    return [_stats_line(stats, timed) for stats in result.engine_stats or [result.stats]]
 
 
 def _stats_line(stats: Stats, timed: bool = True) -> str:

@@ -31,6 +31,14 @@ def test_the_schema_names_every_fault_class():
     assert faults == list(FAULT_CLASSES)
 
 
+def test_the_schema_names_every_way_a_search_stops():
+    """Each Stop an explicit search can report (Stats.stopped_by) is a value the schema accepts."""
+    from semcheck.checker.result import Stop
+
+    explicit = json_schema()["$defs"]["stats"]["oneOf"][1]["properties"]["stopped_by"]["enum"]
+    assert set(explicit) == {stop.value for stop in Stop} | {None}
+
+
 CASES = {
     "violated": dict(settings={"acks": "1"}, messages=2, max_faults=1),
     "holds": dict(settings={}, messages=2, faults=[]),

@@ -8,7 +8,7 @@ runs in a fresh ``python3`` kernel of the Python that runs this script, from thi
 runs it), and is written back with its outputs.  The outputs are stored so that GitHub and nbviewer show them; what
 semcheck displays holds no timing and no memory address, so running this again without a change
 to semcheck rewrites every file byte for byte.  ``tests/test_notebooks.py`` runs each notebook the
-same way (:func:`execute`) and compares the outputs of its verdict cells with the stored ones.
+same way (:func:`execute`) and compares every cell's outputs with the stored ones.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from nbclient import NotebookClient
 
 HERE = Path(__file__).resolve().parent
 CELL_TIMEOUT = 300  # seconds one cell may take: far above what any takes (about a second)
-VERDICT_TAG = "verdicts"  # cells whose stored outputs the tests compare with a new run's
+VERDICT_TAG = "verdicts"  # cells that must have a stored output (tests/test_notebooks.py)
 # what the kernel reports of itself that differs between machines and says nothing of the notebook
 UNSTABLE_LANGUAGE_INFO = ("version",)
 

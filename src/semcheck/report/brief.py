@@ -11,7 +11,7 @@ from __future__ import annotations
 from ..checker.result import DISAGREE, VIOLATED, Trace
 from ..result import Result
 from .mechanism import counterexamples, describe, first_eventful_step, mechanism_for
-from .text import _kafka_value, _stats_line
+from .text import driving_settings, stats_lines, step_words
 from .words import explain
 
 
@@ -37,8 +37,7 @@ def brief_counterexample(trace: Trace, start: int) -> list[str]:
     for step in trace.steps[start - 1:]:
         if trace.loop_start is not None and step.number == trace.loop_start:
             out.append("  -- the following steps repeat forever --")
-        tag = f"[fault: {step.fault}] " if step.fault else ""
-        out.append(f"  {step.number:>{width}}. {tag}{step.actor}: {step.action}")
+        out.append(f"  {step.number:>{width}}. {step_words(step)}")
     return out
 
 
@@ -47,8 +46,7 @@ def render_brief(result: Result) -> str:
     for r in result.results:
         if r.verdict == VIOLATED and r.trace is not None:
             mechanism = mechanism_for(result, r)
-            driven = ", ".join(f"{key}={_kafka_value(result.config.get(key))}" for key in mechanism.keys
-                               if key in result.config)
+            driven = driving_settings(result, mechanism)
             out.append(f"{r.property}: VIOLATED in {len(r.trace)} steps: {describe(mechanism, r.trace)}"
                        + (f" [{driven}]" if driven else ""))
         elif r.verdict == DISAGREE:
@@ -56,8 +54,7 @@ def render_brief(result: Result) -> str:
         else:
             said = explain(r.reason)
             out.append(f"{r.property}: {r.verdict}" + (f" ({said})" if said else ""))
-    for stats in result.engine_stats or [result.stats]:
-        out.append(_stats_line(stats))
+    out.extend(stats_lines(result))
     for r, same in counterexamples(result):
         out.append("")
         if same is not None:

@@ -22,12 +22,13 @@ from typing import Iterable
 
 import networkx as nx
 
-from ..checker.result import DISAGREE, HOLDS, INCONCLUSIVE, VIOLATED, PropertyResult, Stats, Trace
+from ..checker.result import DISAGREE, HOLDS, INCONCLUSIVE, VIOLATED, PropertyResult, Trace
 from ..redaction import redact
 from .mechanism import counterexamples, describe, mechanism_for
 from .mermaid import diagram_context, participants, step_arrows
-from .text import _bounds, _engines_said, _files_lines, _kafka_value, _plural
-from .words import explain, stop_phrase
+from .text import (_bounds, _engines_said, _files_lines, _kafka_value, _plural, application_options,
+                   counterexample_length, holds_rests_on, stats_lines)
+from .words import explain, finding_sentence
 
 # the verdict cell's words (as the text report writes them, so they read without colour, and
 # without an emoji font) and colour
@@ -61,30 +62,13 @@ def _verdict_cell(verdict: str) -> str:
 
 # ---- a result ---------------------------------------------------------------------------------
 
-def stats_sentence(stats: Stats) -> str:
-    """The statistics line without its timing (report/text.py's ``_stats_line`` has the seconds)."""
-    if stats.engine == "replay":
-        line = f"Replayed {stats.transitions:,} steps"
-    elif stats.engine == "symbolic":
-        line = f"Symbolic engine: paths unrolled to depth {stats.depth}"
-    else:
-        line = f"Explored {stats.states:,} states, {stats.transitions:,} transitions, depth {stats.depth}"
-    how = stop_phrase(stats)
-    return f"{line}; {how}" if how else line
-
-
 def verdict_rows(result) -> list[tuple[str, str, str, str]]:
     """(property, verdict, shortest counterexample, mechanism or what the verdict rests on), as
     plain text: the notebook's table, and its text/plain form."""
     rows = []
     for r in result.results:
         if r.verdict == VIOLATED and r.trace is not None:
-            length = _plural(len(r.trace), "step")
-            if r.trace.loop_start is not None:
-                length += f" (loops forever from step {r.trace.loop_start})"
-            finding = result.findings.get(r.property)
-            if finding is not None:
-                length += f"; {finding.label}"
+            length = counterexample_length(r.trace, result.findings.get(r.property))
             why = describe(mechanism_for(result, r), r.trace)
         else:
             length, why = "-", explain(r.reason)
@@ -106,7 +90,7 @@ def result_html(result) -> str:
     if result.client:
         out.append(f"<li><b>Client:</b> {esc(result.client)}</li>")
     if result.application:
-        chosen = ", ".join(f"<code>--{esc(k.replace('_', '-'))} {esc(v)}</code>" for k, v in result.application.items())
+        chosen = ", ".join(f"<code>{esc(option)}</code>" for option in application_options(result))
         out.append(f"<li><b>Application:</b> {chosen}</li>")
     out.append(f"<li><b>Bounds:</b> {esc(_bounds(result.bounds))}</li>")
     out.extend(f"<li>{esc(line.strip())}</li>" for line in _files_lines(result))
@@ -114,8 +98,7 @@ def result_html(result) -> str:
     rows = [(esc(p), _verdict_cell(v), esc(length), esc(why)) for p, v, length, why in verdict_rows(result)]
     out.append(_table(["Property", "Verdict", "Shortest counterexample", "Mechanism, or what the verdict rests on"],
                       rows))
-    for stats in result.engine_stats or [result.stats]:
-        out.append(f"<p>{esc(stats_sentence(stats))}</p>")
+    out.extend(f"<p>{esc(line)}</p>" for line in stats_lines(result, timed=False))
     settings = " ".join(f"<code>{esc(key)}={esc(redact(key, _kafka_value(value)))}</code>"
                         for key, value in result.config.items())
     out.append(f"<details><summary>Effective configuration ({len(result.config)} settings)</summary>"
@@ -132,33 +115,19 @@ def result_html(result) -> str:
             continue
         summary = f"{title}: {describe(mechanism_for(result, r), r.trace)} ({_plural(len(r.trace), 'step')})"
         finding = result.findings.get(r.property)
-        said = (f"<p>{esc(finding.label[0].upper() + finding.label[1:])}: {esc(finding.text)}.</p>"
+        said = (f"<p>{esc(finding_sentence(finding))}</p>"
                 if finding is not None else "")
         out.append(f"<details><summary>{esc(summary)}</summary>{said}"
                    f"{trace_html(r.trace, brokers, transactional)}</details>")
-    held = [r.property for r in result.results if r.verdict == HOLDS]
-    if held:
-        rests = []
-        for assumption in result.assumptions:
-            applies = [name for name in held if assumption in result.assumptions_of(name)]
-            if applies:
-                only = "" if len(applies) == len(held) else f" (for {', '.join(applies)})"
-                rests.append(f"<li>{esc(assumption.text + only)}</li>")
+    if any(r.verdict == HOLDS for r in result.results):
+        rests = "".join(f"<li>{esc(text)}</li>" for text in holds_rests_on(result))
         out.append("<details><summary>What <i>holds</i> rests on: no counterexample within these bounds, "
-                   f"and what the model leaves out</summary><ul>{''.join(rests)}</ul></details>")
+                   f"and what the model leaves out</summary><ul>{rests}</ul></details>")
     out.append("</div>")
     return "".join(out)
 
 
 # ---- a trace ----------------------------------------------------------------------------------
-
-def diagram_context_of_trace(trace: Trace) -> tuple[int, bool]:
-    """A trace shown on its own: the brokers are the parts of its initial state named ``broker N``
-    (the model summarises each broker so), and the coordinator takes part when a step of it does."""
-    brokers = sum(1 for part in trace.initial if part.startswith("broker ") and part[7:].isdigit())
-    transactional = any(step.actor == "coordinator" for step in trace.steps)
-    return max(brokers, 1), transactional
-
 
 def _who(pid: str, labels: dict[str, str]) -> str:
     """A participant id, or a span ``B1,B3``, in words."""

@@ -14,8 +14,8 @@ import xml.etree.ElementTree as ET
 from ..checker.result import DISAGREE, HOLDS, VIOLATED
 from ..result import Result
 from .mechanism import describe, mechanism_for
-from .text import _counterexample, _kafka_value, _stats_line
-from .words import explain
+from .text import NOT_PROVEN, _counterexample, _kafka_value, stats_lines
+from .words import explain, finding_sentence
 
 
 def configuration_properties(result: Result) -> list[tuple[str, str]]:
@@ -49,7 +49,7 @@ def render_junit(result: Result) -> str:
                 text = "\n".join(_counterexample(r))
                 finding = result.findings.get(r.property)
                 if finding is not None:
-                    text += f"\n{finding.label[0].upper()}{finding.label[1:]}: {finding.text}."
+                    text += "\n" + finding_sentence(finding)
             else:
                 mechanism, text = explain(r.reason), explain(r.reason)
             failure = ET.SubElement(case, "failure", type="violated", message=f"{r.property} violated: {mechanism}")
@@ -61,9 +61,8 @@ def render_junit(result: Result) -> str:
                                    for name, answer in (r.by_engine or {}).items()) + "\n"
         elif r.verdict != HOLDS:
             error = ET.SubElement(case, "error", type=r.verdict, message=f"{r.property} {r.verdict}: {explain(r.reason)}")
-            error.text = ("Not proven either way: raise --max-states / --timeout / --depth or lower the bounds.\n"
-                          if result.engine != "replay" else explain(r.reason) + "\n")
+            error.text = (NOT_PROVEN if result.engine != "replay" else explain(r.reason)) + "\n"
     out = ET.SubElement(suite, "system-out")
-    out.text = "\n".join(_stats_line(stats) for stats in result.engine_stats or [result.stats]) + "\n"
+    out.text = "\n".join(stats_lines(result)) + "\n"
     ET.indent(suites)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suites, encoding="unicode") + "\n"

@@ -10,8 +10,8 @@ from ..checker.result import DISAGREE, HOLDS, VIOLATED
 from ..result import Result
 from .mechanism import counterexamples, describe, mechanism_for
 from .mermaid import diagram_context, sequence_diagram
-from .text import _bounds, _kafka_value, _stats_line
-from .words import explain
+from .text import _bounds, _kafka_value, application_options, stats_lines
+from .words import explain, finding_sentence
 
 
 def cell(text: str) -> str:
@@ -25,8 +25,7 @@ def render_markdown(result: Result) -> str:
     settings = ", ".join(f"`{key}={_kafka_value(value)}`" for key, value in result.config.items())
     out.append(f"**Configuration:** {settings}  ")
     if result.application:
-        out.append("**Application:** " + ", ".join(f"`--{k.replace('_', '-')} {v}`" for k, v in result.application.items())
-                   + "  ")
+        out.append("**Application:** " + ", ".join(f"`{option}`" for option in application_options(result)) + "  ")
     out.append(f"**Brokers:** Kafka {result.broker}; **client:** {result.client}; **bounds:** {_bounds(result.bounds)}")
     out.append("")
     out.append("| Property | Verdict | Why |")
@@ -45,7 +44,7 @@ def render_markdown(result: Result) -> str:
             verdict, why = f"⚠️ {r.verdict}", explain(r.reason)
         out.append(f"| {cell(r.property)} | {cell(verdict)} | {cell(why)} |")
     out.append("")
-    out.extend(_stats_line(stats) for stats in result.engine_stats or [result.stats])
+    out.extend(stats_lines(result))
     for r, same in counterexamples(result):
         out.append("")
         out.append(f"### Counterexample for {r.property}")
@@ -61,5 +60,5 @@ def render_markdown(result: Result) -> str:
         finding = result.findings.get(r.property)
         if finding is not None:
             out.append("")
-            out.append(f"{finding.label[0].upper()}{finding.label[1:]}: {finding.text}.")
+            out.append(finding_sentence(finding))
     return "\n".join(out) + "\n"

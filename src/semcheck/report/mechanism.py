@@ -34,7 +34,6 @@ class Context:
     property: str
     trace: Trace
     config: dict
-    application: dict
     layer: str | None  # no-loss's finding: "log", "consumer", "producer", or None
 
     @property
@@ -149,13 +148,12 @@ RULES: tuple[tuple[Mechanism, Callable[[Context], bool]], ...] = (
 )
 
 
-def mechanism_of(r: PropertyResult, config: dict, application: dict | None = None,
-                 finding=None) -> Mechanism:
+def mechanism_of(r: PropertyResult, config: dict, finding=None) -> Mechanism:
     """The mechanism behind ``r``'s counterexample (``r`` must carry a trace)."""
     if r.trace is None:
         raise ValueError(f"{r.property} has no counterexample to name a mechanism for")
     layer = (finding.data.get("layer") if finding is not None else None)
-    context = Context(r.property, r.trace, dict(config), dict(application or {}), layer)
+    context = Context(r.property, r.trace, dict(config), layer)
     for mechanism, applies in RULES:
         if applies(context):
             return mechanism
@@ -164,7 +162,7 @@ def mechanism_of(r: PropertyResult, config: dict, application: dict | None = Non
 
 def mechanism_for(result, r: PropertyResult) -> Mechanism:
     """:func:`mechanism_of` with what a :class:`~semcheck.result.Result` knows."""
-    return mechanism_of(r, result.config, result.application, result.findings.get(r.property))
+    return mechanism_of(r, result.config, result.findings.get(r.property))
 
 
 def describe(mechanism: Mechanism, trace: Trace) -> str:

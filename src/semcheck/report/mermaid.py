@@ -16,7 +16,6 @@ from dataclasses import dataclass
 
 from ..checker.result import Trace
 
-BROKER = re.compile(r"\bbroker (\d+)\b")
 NAMED = re.compile(r"\b(producer|consumer|coordinator|broker \d+)\b")
 
 
@@ -35,6 +34,14 @@ def diagram_context(result) -> tuple[int, bool]:
     transactional = (result.config.get("transactional.id") is not None
                      or result.application.get("commit") == "transactional")
     return brokers, transactional
+
+
+def diagram_context_of_trace(trace: Trace) -> tuple[int, bool]:
+    """A trace shown on its own: the brokers are the parts of its initial state named ``broker N``
+    (the model summarises each broker so), and the coordinator takes part when a step of it does."""
+    brokers = sum(1 for part in trace.initial if part.startswith("broker ") and part[7:].isdigit())
+    transactional = any(step.actor == "coordinator" for step in trace.steps)
+    return max(brokers, 1), transactional
 
 
 def escape(text: str) -> str:

@@ -19,10 +19,9 @@ import networkx as nx
 
 from ..checker import result as checker_result
 from ..checker.result import PropertyResult, Trace
-from .html import (DRAW_LIMIT, diagram_context_of_trace, graph_facts, graph_html, property_result_html,
-                   result_html, stats_sentence, trace_html, verdict_rows)
-from .mermaid import sequence_diagram
-from .text import _bounds, trace_lines
+from .html import DRAW_LIMIT, graph_facts, graph_html, property_result_html, result_html, trace_html, verdict_rows
+from .mermaid import diagram_context_of_trace, sequence_diagram
+from .text import _bounds, stats_lines, trace_lines
 from .words import explain
 
 
@@ -38,12 +37,12 @@ def result_plain(result) -> str:
             *verdict_rows(result)]
     widths = [max(len(row[i]) for row in rows) + 2 for i in range(3)]
     lines += [f"  {r[0]:<{widths[0]}}{r[1]:<{widths[1]}}{r[2]:<{widths[2]}}{r[3]}".rstrip() for r in rows]
-    lines += [f"  {stats_sentence(stats)}" for stats in result.engine_stats or [result.stats]]
+    lines += [f"  {line}" for line in stats_lines(result, timed=False)]
     return "\n".join(lines)
 
 
 def trace_bundle(trace: Trace, brokers: int | None = None, transactional: bool | None = None) -> dict[str, str]:
-    """A trace; shown on its own its participants are read from it (html.diagram_context_of_trace)."""
+    """A trace; shown on its own its participants are read from it (mermaid.diagram_context_of_trace)."""
     if brokers is None or transactional is None:
         brokers, transactional = diagram_context_of_trace(trace)
     plain = "\n".join([f"Trace of {len(trace)} steps"] + trace_lines(trace))

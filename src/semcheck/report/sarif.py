@@ -21,7 +21,7 @@ from typing import Any
 from ..checker.result import DISAGREE, HOLDS, VIOLATED
 from ..result import Result
 from .mechanism import Mechanism, describe, mechanism_for
-from .text import _kafka_value
+from .text import _kafka_value, driving_settings, step_words
 from .words import explain
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -38,14 +38,12 @@ def _uri(path: str) -> str:
 def setting_location(result: Result, mechanism: Mechanism, prop: str) -> dict[str, Any]:
     """Where to annotate: the line of the mechanism's first key set in a file, else line 1 of the
     first file, else a logical location (docs/formats.md, "SARIF")."""
-    sources = getattr(result, "setting_sources", None) or {}
     for key in mechanism.keys:
-        source = sources.get(key)
+        source = result.setting_sources.get(key)
         if source is not None:
             return _physical(source.path, source.line, key)
-    files = getattr(result, "config_files", None) or []
-    if files:
-        return _physical(files[0], 1, mechanism.keys[0] if mechanism.keys else None)
+    if result.config_files:
+        return _physical(result.config_files[0], 1, mechanism.keys[0] if mechanism.keys else None)
     name = mechanism.keys[0] if mechanism.keys else prop
     return {"logicalLocations": [{"name": name, "fullyQualifiedName": f"kafka-settings/{name}", "kind": "variable"}]}
 
@@ -69,8 +67,7 @@ def _rule(result: Result, name: str) -> dict[str, Any]:
 def _code_flow(r, location: dict[str, Any]) -> dict[str, Any]:
     steps = []
     for step in r.trace.steps:
-        fault = f"[fault: {step.fault}] " if step.fault else ""
-        loc: dict[str, Any] = {"message": {"text": f"{step.number}. {fault}{step.actor}: {step.action}"}}
+        loc: dict[str, Any] = {"message": {"text": f"{step.number}. {step_words(step)}"}}
         if "physicalLocation" in location:
             loc["physicalLocation"] = location["physicalLocation"]
         entry: dict[str, Any] = {"location": loc, "executionOrder": step.number,
@@ -93,8 +90,7 @@ def sarif_log(result: Result) -> dict[str, Any]:
         if r.verdict == VIOLATED and r.trace is not None:
             mechanism = mechanism_for(result, r)
             location = setting_location(result, mechanism, r.property)
-            driven = ", ".join(f"{key}={_kafka_value(result.config.get(key))}" for key in mechanism.keys
-                               if key in result.config)
+            driven = driving_settings(result, mechanism)
             text = f"{r.property} is violated: {describe(mechanism, r.trace)}"
             if driven:
                 text += f" (driven by {driven})"
@@ -125,10 +121,9 @@ def sarif_log(result: Result) -> dict[str, Any]:
             "bounds": {k: (list(v) if isinstance(v, (list, tuple)) else v) for k, v in result.bounds.items()},
         },
     }
-    files = getattr(result, "config_files", None) or []
-    if files:
+    if result.config_files:
         run["artifacts"] = [{"location": {"uri": _uri(os.fspath(path))}, "roles": ["analysisTarget"]}
-                            for path in files]
+                            for path in result.config_files]
     return {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
 
 

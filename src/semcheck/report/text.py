@@ -5,12 +5,18 @@ Deterministic (the only timing is in the statistics line), no colour, no wrappin
 
 from __future__ import annotations
 
-from ..checker.result import DISAGREE, HOLDS, INCONCLUSIVE, VIOLATED, PropertyResult, Stats, Trace
+from ..checker.result import DISAGREE, HOLDS, INCONCLUSIVE, VIOLATED, PropertyResult, Stats, Step, Trace
 from ..model.clients import NEWEST_JAVA
 from ..model.versions import NEWEST
 from ..result import Result
 from ..unmodelled import delivery_effects, not_modelled_keys
-from .words import explain, stop_phrase
+from .mechanism import Mechanism, counterexamples
+from .words import explain, finding_sentence, stop_phrase
+
+
+# what to do about an inconclusive verdict (the text report, and JUnit's <error>)
+NOT_PROVEN = ("Not proven either way: raise the limit that stopped it (--max-states, --timeout, --depth, "
+              "--max-memory) or lower the bounds.")
 
 
 def render_text(result: Result) -> str:
@@ -27,8 +33,7 @@ def render_text(result: Result) -> str:
     if result.client:
         out.append(f"Client: {result.client}" + _newest_client(result.client))
     if result.application:
-        out.append("Application: " + "  ".join(f"--{key.replace('_', '-')} {value}"
-                                               for key, value in result.application.items()))
+        out.append("Application: " + "  ".join(application_options(result)))
     out.extend(_files_lines(result))
     if result.notes:
         out.append("Why some values differ from what you asked:")
@@ -39,8 +44,7 @@ def render_text(result: Result) -> str:
         out.append("Merged steps: " + _merged(merged))
     out.append("")
     out.extend(_table(result.results, replaying, result.findings))
-    for stats in result.engine_stats or [result.stats]:
-        out.append(_stats_line(stats))
+    out.extend(stats_lines(result))
 
     for r in result.results:
         if r.verdict == DISAGREE:
@@ -53,20 +57,16 @@ def render_text(result: Result) -> str:
                 if answer.trace is not None:
                     out.extend("  " + line for line in _counterexample(answer))
 
-    shown: list[PropertyResult] = []
-    for r in result.results:
-        if r.verdict == VIOLATED and r.trace is not None:
-            out.append("")
-            same = next((s for s in shown if s.trace == r.trace), None)
-            if same is not None:
-                out.append(f"Counterexample for {r.property}: {explain(r.reason)}")
-                out.append(f"  the same trace as for {same.property} above")
-            else:
-                out.extend(_counterexample(r))
-                shown.append(r)
-            finding = result.findings.get(r.property)
-            if finding is not None:
-                out.append(f"  {finding.label[0].upper()}{finding.label[1:]}: {finding.text}.")
+    for r, same in counterexamples(result):
+        out.append("")
+        if same is not None:
+            out.append(f"Counterexample for {r.property}: {explain(r.reason)}")
+            out.append(f"  the same trace as for {same.property} above")
+        else:
+            out.extend(_counterexample(r))
+        finding = result.findings.get(r.property)
+        if finding is not None:
+            out.append(f"  {finding_sentence(finding)}")
 
     inconclusive: dict[str, list[str]] = {}
     for r in result.results:
@@ -78,24 +78,36 @@ def render_text(result: Result) -> str:
             out.append(f"Not reproduced ({', '.join(names)}): {reason}.")
             continue
         out.append(f"Inconclusive ({', '.join(names)}): {reason}.")
-        out.append("  Not proven either way: raise the limit that stopped it (--max-states, --timeout, --depth, "
-                   "--max-memory) or lower the bounds.")
+        out.append(f"  {NOT_PROVEN}")
 
     notes = [prop.note for prop in result.checked.values() if prop.note] if not replaying else []
     for note in notes:
         out.append("")
         out.append(note)
-    held = [r.property for r in result.results if r.verdict == HOLDS]
-    if held:
+    if any(r.verdict == HOLDS for r in result.results):
         out.append("")
         out.append("holds = no counterexample exists within these bounds (proved: every reachable state "
                    "was explored, or by induction). It rests on what the model leaves out:")
-        for assumption in result.assumptions:
-            applies = [name for name in held if assumption in result.assumptions_of(name)]
-            if applies:
-                only = "" if len(applies) == len(held) else f" (for {', '.join(applies)})"
-                out.append(f"  - {assumption.text}{only}")
+        out.extend(f"  - {text}" for text in holds_rests_on(result))
     return "\n".join(out) + "\n"
+
+
+def holds_rests_on(result: Result) -> list[str]:
+    """The assumptions the properties that hold rest on, each with the properties it applies to
+    when not all of them (``... (for no-loss, in-order)``)."""
+    held = [r.property for r in result.results if r.verdict == HOLDS]
+    out = []
+    for assumption in result.assumptions:
+        applies = [name for name in held if assumption in result.assumptions_of(name)]
+        if applies:
+            only = "" if len(applies) == len(held) else f" (for {', '.join(applies)})"
+            out.append(assumption.text + only)
+    return out
+
+
+def application_options(result: Result) -> list[str]:
+    """The application's choices as the options that make them: ``--commit auto``, ``--processing sync``."""
+    return [f"--{key.replace('_', '-')} {value}" for key, value in result.application.items()]
 
 
 _KEYS_SHOWN = 40  # not-modelled keys the text report names; a generated file may hold thousands
@@ -118,9 +130,10 @@ def _files_lines(result: Result) -> list[str]:
     """The config files read and what of them was not: keys only, never a value (a secret stays out)."""
     if not result.config_files:
         return []
+    files = _files_and_roles(result)
     out = ["Settings from: " + ", ".join(f"{path} ({_role_words(role, inferred)})" if role else path
-                                         for path, role, inferred in _files_and_roles(result))]
-    if any(inferred for _, _, inferred in _files_and_roles(result)):  # how to choose another role
+                                         for path, role, inferred in files)]
+    if any(inferred for _, _, inferred in files):  # how to choose another role
         out[-1] += "; give ROLE:FILE to read a file as another role (docs/config-files.md, \"Roles\")"
     keys = not_modelled_keys(result.ignored_settings)
     if keys:
@@ -144,6 +157,13 @@ def _kafka_value(value) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)
+
+
+def driving_settings(result: Result, mechanism: Mechanism) -> str:
+    """``acks=1, retries=3``: the values of a mechanism's keys in the checked configuration (--brief
+    and the SARIF message)."""
+    return ", ".join(f"{key}={_kafka_value(result.config.get(key))}" for key in mechanism.keys
+                     if key in result.config)
 
 
 def _plural(n: int, word: str) -> str:
@@ -181,21 +201,15 @@ def _merged(merged: list) -> str:
 
 
 def _table(results: list[PropertyResult], replaying: bool = False, findings: dict | None = None) -> list[str]:
-    rows = [("Property", "Replay", "Counterexample") if replaying else ("Property", "Verdict", "Shortest counterexample")]
+    rows = [("Property", "Replay", "Counterexample", "Engines") if replaying
+            else ("Property", "Verdict", "Shortest counterexample", "Engines")]
     for r in results:
         if replaying and r.verdict != VIOLATED:
-            rows.append((r.property, "NOT REPRODUCED", "-"))
+            rows.append((r.property, "NOT REPRODUCED", "-", ""))
             continue
         if r.verdict == VIOLATED:
             verdict = "reproduced" if replaying else "VIOLATED"
-            if r.trace is None:
-                example = "-"
-            else:
-                example = _plural(len(r.trace), "step")
-                if r.trace.loop_start is not None:
-                    example += f" (loops forever from step {r.trace.loop_start})"
-                if (findings or {}).get(r.property) is not None:
-                    example += f"; {findings[r.property].label}"
+            example = "-" if r.trace is None else counterexample_length(r.trace, (findings or {}).get(r.property))
         elif r.verdict == DISAGREE:
             verdict, example = "ENGINES DISAGREE", "see the internal error below"
         else:
@@ -204,12 +218,20 @@ def _table(results: list[PropertyResult], replaying: bool = False, findings: dic
         rows.append((r.property, verdict, example, _engines_said(r)))
     w1 = max(len(row[0]) for row in rows) + 2
     w2 = max(len(row[1]) for row in rows) + 2
-    if any(len(row) > 3 and row[3] for row in rows):  # --engine both: what each engine said
-        rows[0] = (*rows[0], "Engines")
+    if any(row[3] for row in rows[1:]):  # --engine both: what each engine said
         w3 = max(len(row[2]) for row in rows) + 2
-        return [f"{row[0]:<{w1}}{row[1]:<{w2}}{row[2]:<{w3}}{row[3] if len(row) > 3 else ''}".rstrip()
-                for row in rows]
+        return [f"{row[0]:<{w1}}{row[1]:<{w2}}{row[2]:<{w3}}{row[3]}".rstrip() for row in rows]
     return [f"{row[0]:<{w1}}{row[1]:<{w2}}{row[2]}".rstrip() for row in rows]
+
+
+def counterexample_length(trace: Trace, finding=None) -> str:
+    """The verdict table's cell for a counterexample: ``12 steps (loops forever from step 9); log layer``."""
+    length = _plural(len(trace), "step")
+    if trace.loop_start is not None:
+        length += f" (loops forever from step {trace.loop_start})"
+    if finding is not None:
+        length += f"; {finding.label}"
+    return length
 
 
 def _engines_said(r: PropertyResult) -> str:
@@ -220,15 +242,24 @@ def _engines_said(r: PropertyResult) -> str:
     return ", ".join(f"{name} {answer.verdict}" for name, answer in r.by_engine.items())
 
 
-def _stats_line(stats: Stats) -> str:
+def stats_lines(result: Result, timed: bool = True) -> list[str]:
+    """The statistics line of the search, or of each engine with --engine both."""
+    return [_stats_line(stats, timed) for stats in result.engine_stats or [result.stats]]
+
+
+def _stats_line(stats: Stats, timed: bool = True) -> str:
+    """The statistics line; ``timed=False`` leaves out the seconds and the rate (what a notebook
+    shows, so that a stored output is the same when run again)."""
     seconds = f"{stats.seconds:.2f}" if stats.seconds < 1 else f"{stats.seconds:.1f}"
+    took = f" in {seconds} s" if timed else ""
     if stats.engine == "replay":
-        return f"Replayed {stats.transitions:,} steps in {seconds} s"
+        return f"Replayed {stats.transitions:,} steps{took}"
     if stats.engine == "symbolic":
-        line = f"Symbolic engine: paths unrolled to depth {stats.depth} in {seconds} s"
+        line = f"Symbolic engine: paths unrolled to depth {stats.depth}{took}"
     else:
-        line = (f"Explored {stats.states:,} states, {stats.transitions:,} transitions, depth {stats.depth}, "
-                f"in {seconds} s ({round(stats.states_per_second):,} states/s)")
+        line = f"Explored {stats.states:,} states, {stats.transitions:,} transitions, depth {stats.depth}"
+        if timed:
+            line += f", in {seconds} s ({round(stats.states_per_second):,} states/s)"
     how = stop_phrase(stats)
     return f"{line}; {how}" if how else line
 
@@ -236,6 +267,12 @@ def _stats_line(stats: Stats) -> str:
 def _counterexample(r: PropertyResult) -> list[str]:
     trace: Trace = r.trace  # type: ignore[assignment]
     return [f"Counterexample for {r.property}: {explain(r.reason)}"] + trace_lines(trace)
+
+
+def step_words(step: Step) -> str:
+    """A step as every report names it after its number: ``[fault: broker-crash] broker 1: crashes; ...``."""
+    tag = f"[fault: {step.fault}] " if step.fault else ""
+    return f"{tag}{step.actor}: {step.action}"
 
 
 def trace_lines(trace: Trace) -> list[str]:
@@ -248,8 +285,7 @@ def trace_lines(trace: Trace) -> list[str]:
         if trace.loop_start is not None and step.number == trace.loop_start:
             out.append("  -- the following steps repeat forever --")
         prefix = f"  {step.number:>{width}}. "
-        tag = f"[fault: {step.fault}] " if step.fault else ""
-        out.append(f"{prefix}{tag}{step.actor}: {step.action}")
+        out.append(prefix + step_words(step))
         indent = " " * (len(prefix) + 2)
         out.extend(f"{indent}{c.part}: {c.before} -> {c.after}" for c in step.changes)
     if trace.loop_start is not None:

@@ -10,6 +10,7 @@ counterexample drawn is that of the first violated property in the report's orde
 from __future__ import annotations
 
 from ..checker.result import VIOLATED, Trace
+from .text import step_words
 
 
 def _quote(text: str) -> str:
@@ -31,7 +32,7 @@ def trace_dot(trace: Trace, title: str) -> str:
         target = step.number
         if lasso and step.number == len(trace.steps):
             target = trace.loop_start - 1
-        label = f"{step.number}. " + (f"[fault: {step.fault}] " if step.fault else "") + f"{step.actor}: {step.action}"
+        label = f"{step.number}. {step_words(step)}"
         style = ", color=red, style=dashed" if step.fault else ""
         lines.append(f"  s{step.number - 1} -> s{target} [label={_quote(label)}{style}];")
     lines.append("}")

@@ -37,6 +37,11 @@ STOP_PHRASES = {
 }
 
 
+def finding_sentence(finding) -> str:
+    """What a counterexample's last state says (a ``Finding``), as one sentence: ``Consumer layer: ...``."""
+    return f"{finding.label[0].upper()}{finding.label[1:]}: {finding.text}."
+
+
 def explain(reason: Reason | None) -> str:
     """One phrase: what a verdict rests on (empty when there is nothing to say)."""
     if reason is None:

@@ -170,6 +170,32 @@ def test_an_interrupt_swallowed_in_a_destructor_prints_no_traceback_and_other_er
         sys.unraisablehook = original
 
 
+def test_an_error_that_an_interrupt_caused_inside_a_c_call_ends_as_the_interrupt(monkeypatch, capsys):
+    """A SIGINT that lands while ctypes converts a Z3 call's arguments comes out as ctypes.ArgumentError
+    (seen under load in the symbolic Ctrl-C test): after Ctrl-C, the run ends with the interrupt line
+    and exit 130, not a traceback and exit 1.  Without Ctrl-C the same error is still a bug shown as one."""
+    import ctypes
+
+    import semcheck.cli as cli
+    from semcheck.progress import LastStats
+
+    def search_interrupted_in_ctypes(*args, progress, **kwargs):
+        progress.interrupted = True  # what LastStats.on_sigint records
+        raise ctypes.ArgumentError("argument 1: KeyboardInterrupt: ")
+
+    monkeypatch.setattr(cli, "run_verify", search_interrupted_in_ctypes)
+    res = CliRunner().invoke(cli.main, ["verify", "--messages", "1", "--faults", "none"])
+    assert res.exit_code == 130 and "semcheck: interrupted: the search was stopped" in res.stderr
+
+    def search_failing(*args, progress, **kwargs):
+        raise ctypes.ArgumentError("argument 1: a bug")
+
+    monkeypatch.setattr(cli, "run_verify", search_failing)
+    res = CliRunner().invoke(cli.main, ["verify", "--messages", "1", "--faults", "none"])
+    assert isinstance(res.exception, ctypes.ArgumentError) and res.exit_code == 1
+    assert LastStats().interrupted is False
+
+
 def test_the_interrupt_line_without_statistics_and_with_symbolic_ones(capsys):
     assert _interrupted(LastStats()) == 130
     assert capsys.readouterr().err == ("semcheck: interrupted: the search was stopped before its first "

@@ -383,6 +383,14 @@ def verify(config_paths, acks, retries, defines, commit, processing, after_abort
     except KeyboardInterrupt:
         last.close()
         return _interrupted(last)
+    except Exception:
+        # A SIGINT that lands inside a C call can come out as another exception: ctypes wraps a
+        # KeyboardInterrupt raised while it converts a Z3 call's arguments in ctypes.ArgumentError.
+        # Once the user pressed Ctrl-C, whatever ends the search is that interrupt.
+        if not last.interrupted:
+            raise
+        last.close()
+        return _interrupted(last)
     finally:
         last.close()
         _handle_sigint(previous_handler)
